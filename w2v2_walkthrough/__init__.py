@@ -1,0 +1,40 @@
+"""w2v2_walkthrough: a readable, bit-exact mirror of torchaudio's wav2vec2 feature extractor,
+with the arithmetic, tracing, audio and plotting that the notebook series uses.
+
+Modules, one idea each:
+
+* :mod:`.components`  the mirror (``LayerNorm``, ``ConvLayerBlock``, ``FeatureExtractor``, ``get_feature_extractor``)
+* :mod:`.presets`     the conv config of every torchaudio wav2vec2-family builder
+* :mod:`.arithmetic`  lengths, inverse lengths, receptive field, hop, frame spans and times
+* :mod:`.norms`       group norm vs layer norm: textbook forms and measured axes
+* :mod:`.tracing`     every layer's activations via forward hooks
+* :mod:`.audio`       soundfile loading, the bundled speech clip, synthetic signals
+* :mod:`.weights`     seeded random, torchaudio bundle or local checkpoint weights
+* :mod:`.plotting`    figures (``style`` sets their look)
+* :mod:`.chunked`     exact extraction of long audio in bounded memory
+* :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
+* :mod:`.exercises`   checkers for the notebooks' exercises
+"""
+
+from .arithmetic import (
+    conv_output_length,
+    frame_center,
+    frame_span,
+    frame_start,
+    frame_times_ms,
+    hop_length,
+    layer_output_lengths,
+    min_samples_for_frames,
+    num_frames,
+    receptive_field,
+    receptive_field_table,
+    samples_to_ms,
+)
+from .audio import load_audio, load_speech_clip, speech_clip_path
+from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, get_feature_extractor
+from .extraction import conv_config, extract_features
+from .presets import DEFAULT_SHAPES, PRESETS, SAMPLE_RATE, get_preset
+from .tracing import trace_activations
+from .weights import load_extractor, random_extractor
+
+__version__ = "0.1.0"

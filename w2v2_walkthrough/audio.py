@@ -1,0 +1,164 @@
+"""Audio in and out: file loading with soundfile, the bundled speech clip, synthetic signals.
+
+Every function returns mono float32 tensors; files are resampled to 16 kHz on load.
+"""
+
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Sequence, Tuple, Union
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio
+from torch import Tensor
+
+from .presets import SAMPLE_RATE
+
+MULTICHANNEL_POLICIES = ("error", "mean", "first")
+
+#: The bundled clip: espeak-ng speech, made by scripts/make_speech_clip.py (see data/README.md).
+SPEECH_CLIP_TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+def open_audio(path: Union[str, Path]) -> sf.SoundFile:
+    """Open an audio file with soundfile, with clear errors for missing and non-audio files."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Audio file not found: {path}. Check the path (relative to {Path.cwd()}).")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; pass the path of an audio file inside it.")
+    try:
+        return sf.SoundFile(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
+        raise ValueError(
+            f"{path} is not an audio file soundfile can read ({err}). Use WAV, FLAC or OGG; convert "
+            f"other formats first, e.g. `ffmpeg -i {path.name} -ac 1 -ar 16000 out.wav`."
+        ) from None
+
+
+def to_mono(samples: np.ndarray, multichannel: str, source: str = "audio") -> np.ndarray:
+    """Reduce soundfile's ``(frames, channels)`` array to mono with the chosen policy.
+
+    ``"error"`` refuses several channels, ``"mean"`` averages them, ``"first"`` keeps channel 0.
+    """
+    if multichannel not in MULTICHANNEL_POLICIES:
+        raise ValueError(f"multichannel must be one of {MULTICHANNEL_POLICIES}, got {multichannel!r}")
+    if samples.ndim == 1:
+        return samples
+    if samples.shape[1] == 1:
+        return samples[:, 0]
+    if multichannel == "error":
+        raise ValueError(
+            f"{source} has {samples.shape[1]} channels but the extractor needs mono. "
+            f"Pass multichannel='mean' to average the channels or multichannel='first' to keep the first."
+        )
+    if multichannel == "mean":
+        return samples.mean(axis=1)
+    return samples[:, 0]
+
+
+def resample(waveform: Tensor, orig_rate: int, new_rate: int = SAMPLE_RATE) -> Tensor:
+    """Band-limited resampling (torchaudio's sinc interpolation); a no-op when the rates match."""
+    if orig_rate == new_rate:
+        return waveform
+    return torchaudio.functional.resample(waveform, orig_rate, new_rate)
+
+
+def load_audio(
+    path: Union[str, Path], sample_rate: int = SAMPLE_RATE, multichannel: str = "error"
+) -> Tuple[Tensor, int]:
+    """Load a file as a mono float32 tensor of shape ``[time]`` at ``sample_rate``.
+
+    Args:
+        path: a WAV/FLAC/OGG file.
+        sample_rate: the rate to return (resampled when the file's rate differs).
+        multichannel: ``"error"`` (default), ``"mean"`` or ``"first"``; see :func:`to_mono`.
+
+    Returns:
+        (waveform, sample_rate)
+    """
+    with open_audio(path) as f:
+        samples = f.read(dtype="float32", always_2d=True)
+        file_rate = f.samplerate
+    if samples.shape[0] == 0:
+        raise ValueError(f"{path} contains no samples.")
+    mono = to_mono(samples, multichannel, source=str(path))
+    waveform = torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
+    return resample(waveform, file_rate, sample_rate), sample_rate
+
+
+def save_audio(path: Union[str, Path], waveform: Tensor, sample_rate: int = SAMPLE_RATE) -> None:
+    """Write a mono ``[time]`` tensor as 16-bit PCM WAV."""
+    sf.write(str(path), waveform.detach().cpu().numpy().astype(np.float32), sample_rate, subtype="PCM_16")
+
+
+def speech_clip_path() -> Path:
+    """Path of the bundled speech clip (16 kHz mono WAV, CC0)."""
+    return Path(str(resources.files("w2v2_walkthrough") / "data" / "speech.wav"))
+
+
+def load_speech_clip() -> Tuple[Tensor, int]:
+    """The bundled clip, ``(waveform [time], 16000)``."""
+    return load_audio(speech_clip_path())
+
+
+# --- synthetic signals -------------------------------------------------------------------------
+
+
+def _n(duration_s: float, sample_rate: int) -> int:
+    return int(round(duration_s * sample_rate))
+
+
+def impulse(num_samples: int, position: int = None) -> Tensor:
+    """A single unit sample at ``position`` (default: the middle), zeros elsewhere."""
+    x = torch.zeros(num_samples)
+    x[num_samples // 2 if position is None else position] = 1.0
+    return x
+
+
+def click_train(duration_s: float, rate_hz: float, sample_rate: int = SAMPLE_RATE, amplitude: float = 0.5) -> Tensor:
+    """Unit clicks every ``1 / rate_hz`` seconds, the first at sample 0."""
+    x = torch.zeros(_n(duration_s, sample_rate))
+    step = sample_rate / rate_hz
+    positions = torch.arange(0, x.numel(), step).long()
+    x[positions] = amplitude
+    return x
+
+
+def tone(freq_hz: float, duration_s: float, sample_rate: int = SAMPLE_RATE, amplitude: float = 0.5) -> Tensor:
+    """A sine at ``freq_hz``."""
+    t = torch.arange(_n(duration_s, sample_rate), dtype=torch.float64) / sample_rate
+    return (amplitude * torch.sin(2 * math.pi * freq_hz * t)).float()
+
+
+def chirp(
+    f0_hz: float, f1_hz: float, duration_s: float, sample_rate: int = SAMPLE_RATE, amplitude: float = 0.5
+) -> Tensor:
+    """A linear sweep from ``f0_hz`` to ``f1_hz``."""
+    t = torch.arange(_n(duration_s, sample_rate), dtype=torch.float64) / sample_rate
+    phase = 2 * math.pi * (f0_hz * t + (f1_hz - f0_hz) * t**2 / (2 * duration_s))
+    return (amplitude * torch.sin(phase)).float()
+
+
+def vowel(
+    f0_hz: float = 120.0,
+    formants_hz: Sequence[float] = (730.0, 1090.0, 2440.0),  # roughly /a/ of an adult male voice
+    duration_s: float = 0.5,
+    sample_rate: int = SAMPLE_RATE,
+    bandwidth_hz: float = 90.0,
+    amplitude: float = 0.5,
+) -> Tensor:
+    """A simple synthetic vowel: harmonics of ``f0_hz`` weighted by resonance peaks at the formants.
+
+    Additive source-filter model: harmonic ``h * f0`` gets the amplitude of a sum of Lorentzian
+    resonances centred on ``formants_hz`` (with a -6 dB/octave source tilt).
+    """
+    t = torch.arange(_n(duration_s, sample_rate), dtype=torch.float64) / sample_rate
+    x = torch.zeros_like(t)
+    for h in range(1, int((sample_rate / 2) // f0_hz)):
+        f = h * f0_hz
+        gain = sum(1.0 / (1.0 + ((f - fc) / bandwidth_hz) ** 2) for fc in formants_hz) / h
+        x += gain * torch.sin(2 * math.pi * f * t)
+    return (amplitude * x / x.abs().max()).float()

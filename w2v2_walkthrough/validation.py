@@ -1,0 +1,84 @@
+"""Input checks with errors that say what went wrong and how to fix it.
+
+The mirrored modules stay identical to torchaudio's, so they do not call these; the package's
+front doors (:func:`~w2v2_walkthrough.extract_features`, tracing, chunked extraction, the CLI) do.
+"""
+
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from .arithmetic import min_samples_for_frames, receptive_field
+from .presets import SAMPLE_RATE, Shape
+
+
+def check_sample_rate(sample_rate: int, expected: int = SAMPLE_RATE) -> None:
+    """wav2vec2 models were trained on 16 kHz audio; anything else must be resampled first."""
+    if sample_rate != expected:
+        raise ValueError(
+            f"Audio is at {sample_rate} Hz but the extractor expects {expected} Hz. Resample first: "
+            f"torchaudio.functional.resample(waveform, {sample_rate}, {expected}), "
+            f"or load the file with w2v2_walkthrough.load_audio(path), which resamples for you."
+        )
+
+
+def check_waveform(
+    waveform,
+    sample_rate: int = SAMPLE_RATE,
+    shapes: Optional[Sequence[Shape]] = None,
+) -> Tensor:
+    """Validate mono audio for the extractor and return it as a float32 ``[batch, time]`` tensor.
+
+    Accepts ``[time]`` (one clip) or ``[batch, time]``. Raises ``ValueError`` naming the fix for:
+    a non-tensor, an integer dtype, the wrong rank, ``(time, channels)`` audio, the wrong sample
+    rate, an empty input, an input shorter than the receptive field, NaN or infinite samples.
+    """
+    if not isinstance(waveform, Tensor):
+        try:
+            waveform = torch.as_tensor(waveform)
+        except Exception:
+            raise TypeError(
+                f"Expected the waveform as a torch.Tensor or numpy array, got {type(waveform).__name__}."
+            ) from None
+    if not waveform.is_floating_point():
+        raise ValueError(
+            f"Expected floating-point samples in [-1, 1], got dtype {waveform.dtype}. "
+            f"For 16-bit PCM use waveform.float() / 32768, or load the file with w2v2_walkthrough.load_audio(path)."
+        )
+    check_sample_rate(sample_rate)
+    rf = receptive_field(shapes)
+    if waveform.ndim == 1:
+        waveform = waveform.unsqueeze(0)
+    elif waveform.ndim == 2:
+        batch, time = waveform.shape
+        if 1 < time <= 8 and batch > time:
+            raise ValueError(
+                f"Got shape {list(waveform.shape)}, which looks like (time, channels) audio "
+                f"({time} channels), not (batch, time). The extractor takes mono audio: mix down with "
+                f"waveform.mean(dim=1), or load the file with w2v2_walkthrough.load_audio(path, multichannel='mean')."
+            )
+    else:
+        raise ValueError(
+            f"Expected mono audio of shape (time,) or (batch, time), got {waveform.ndim}-D shape "
+            f"{list(waveform.shape)}. For (batch, channels, time) audio mix down with waveform.mean(dim=1); "
+            f"for a single (1, 1, time) clip use waveform.reshape(1, -1)."
+        )
+    if waveform.shape[-1] == 0 or waveform.shape[0] == 0:
+        raise ValueError(f"The waveform is empty (shape {list(waveform.shape)}): there is no audio to extract from.")
+    if waveform.shape[-1] < rf:
+        raise ValueError(
+            f"The waveform has {waveform.shape[-1]} samples, fewer than the receptive field of {rf} samples "
+            f"({1000 * rf / sample_rate:g} ms): it gives zero frames, and the first conv would fail. "
+            f"Pad it to at least {min_samples_for_frames(1, shapes)} samples "
+            f"(torch.nn.functional.pad(waveform, (0, {rf} - waveform.shape[-1]))) or use a longer clip."
+        )
+    bad = ~torch.isfinite(waveform)
+    if bad.any():
+        n_nan = int(torch.isnan(waveform).sum())
+        raise ValueError(
+            f"The waveform contains {n_nan} NaN and {int(bad.sum()) - n_nan} infinite samples; every "
+            f"frame that sees one would be NaN. Find where they come from (a division by zero in "
+            f"normalization?), or replace them with torch.nan_to_num(waveform, nan=0.0, posinf=1.0, neginf=-1.0)."
+        )
+    return waveform.to(torch.float32)

@@ -1,0 +1,152 @@
+"""Weights for an extractor: seeded random (the offline default), a torchaudio bundle, or a checkpoint.
+
+Pretrained weights need a download (torchaudio.pipelines) or a local file; nothing here ever
+pretends random weights are pretrained: :class:`LoadedExtractor` says which you have.
+"""
+
+import os
+import urllib.error
+from pathlib import Path
+from typing import Dict, NamedTuple, Union
+
+import torch
+from torch import Tensor
+
+from .components import FeatureExtractor, get_feature_extractor
+from .presets import get_preset
+
+PREFIX = "feature_extractor."
+
+
+class LoadedExtractor(NamedTuple):
+    extractor: FeatureExtractor
+    preset: str
+    source: str  # human-readable: where the weights came from
+    pretrained: bool
+
+
+def random_extractor(preset: str = "wav2vec2_base", seed: int = 0) -> FeatureExtractor:
+    """The preset's extractor with PyTorch's default initialization, drawn from ``seed``.
+
+    Does not disturb the global random state.
+    """
+    p = get_preset(preset)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        extractor = get_feature_extractor(p.norm_mode, list(p.shapes), p.bias)
+    return extractor.eval()
+
+
+def extractor_state_dict(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Take the feature-extractor weights out of a whole-model state dict.
+
+    Accepts a torchaudio model (``feature_extractor.conv_layers...``), a Hugging Face model
+    (``wav2vec2.feature_extractor...``, ``hubert.``, ``wavlm.`` or no prefix), a dict wrapping one
+    under ``"state_dict"`` or ``"model"``, or an extractor's own state dict (``conv_layers...``).
+    """
+    for wrapper in ("state_dict", "model"):
+        if wrapper in state and isinstance(state[wrapper], dict):
+            state = state[wrapper]
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise ValueError("The checkpoint is not a state dict (a mapping from parameter names to tensors).")
+    picked = {}
+    for key, value in state.items():
+        if PREFIX in key:
+            picked[key.split(PREFIX, 1)[1]] = value
+    if not picked:
+        picked = {k: v for k, v in state.items() if k.startswith("conv_layers.")}
+    return picked
+
+
+def load_extractor_weights(extractor: FeatureExtractor, state: Dict[str, Tensor], source: str = "checkpoint") -> None:
+    """``load_state_dict(strict=True)`` with an error that lists missing, unexpected and mis-shaped keys."""
+    own = extractor.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    mis_shaped = sorted(
+        f"{k}: checkpoint {list(state[k].shape)} vs extractor {list(own[k].shape)}"
+        for k in set(own) & set(state)
+        if tuple(state[k].shape) != tuple(own[k].shape)
+    )
+    if missing or unexpected or mis_shaped:
+        hint = ""
+        if any(".layer_norm." in k and not k.startswith("conv_layers.0.") for k in unexpected):
+            hint = " The checkpoint has a norm in every layer: try a layer_norm preset (e.g. wav2vec2_large_lv60k)."
+        elif any(".layer_norm." in k for k in missing):
+            hint = " The checkpoint lacks norms the preset has: try a group_norm preset (e.g. wav2vec2_base)."
+        elif any(k.endswith("conv.bias") for k in unexpected + missing):
+            hint = " The presets differ in conv bias: pick one whose bias matches the checkpoint."
+        raise ValueError(
+            f"{source} does not fit this extractor."
+            f"\n  missing keys ({len(missing)}): {missing}"
+            f"\n  unexpected keys ({len(unexpected)}): {unexpected}"
+            f"\n  shape mismatches ({len(mis_shaped)}): {mis_shaped}"
+            f"\nPick the preset the checkpoint was trained with.{hint}"
+        )
+    extractor.load_state_dict(state, strict=True)
+
+
+def checkpoint_extractor(path: Union[str, Path], preset: str) -> FeatureExtractor:
+    """The preset's extractor with weights from a local checkpoint (``torch.load(weights_only=True)``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Checkpoint not found: {path}. Pass the path of a .pt/.pth/.bin state dict.")
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise ValueError(
+            f"{path} could not be read as a PyTorch checkpoint with weights_only=True ({type(err).__name__}). "
+            f"Save a plain state dict: torch.save(model.state_dict(), path)."
+        ) from None
+    extractor = random_extractor(preset)
+    load_extractor_weights(extractor, extractor_state_dict(state), source=f"Checkpoint {path}")
+    return extractor.eval()
+
+
+def bundle_extractor(bundle_name: str, preset: str = None) -> FeatureExtractor:
+    """The extractor of a ``torchaudio.pipelines`` bundle (downloads on first use).
+
+    Offline, a file pre-placed in ``torch.hub.get_dir()/checkpoints/`` is used; otherwise the
+    error says where to put it.
+    """
+    import torchaudio.pipelines as pipelines
+
+    bundle = getattr(pipelines, bundle_name, None)
+    if bundle is None or not hasattr(bundle, "get_model"):
+        names = [n for n in dir(pipelines) if n.isupper() and n.startswith(("WAV2VEC2", "HUBERT", "WAVLM"))]
+        raise ValueError(f"Unknown torchaudio bundle {bundle_name!r}. Wav2vec2-family bundles: {', '.join(names)}.")
+    try:
+        model = bundle.get_model()
+    except (urllib.error.URLError, OSError) as err:
+        where = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(getattr(bundle, "_path", "")))
+        raise RuntimeError(
+            f"Could not download the weights of {bundle_name} ({err}). Without a network, place the "
+            f"file at {where}, or pass a local checkpoint path, or use weights='random'."
+        ) from None
+    state = extractor_state_dict(model.state_dict())
+    extractor = random_extractor(preset or _preset_of_bundle(bundle_name))
+    load_extractor_weights(extractor, state, source=f"Bundle {bundle_name}")
+    return extractor.eval()
+
+
+def _preset_of_bundle(bundle_name: str) -> str:
+    from .presets import PRESETS
+
+    for p in PRESETS.values():
+        if bundle_name == p.bundle or bundle_name.startswith(p.bundle + "_"):
+            return p.name
+    asr = bundle_name.replace("_ASR", "")
+    for p in sorted(PRESETS.values(), key=lambda p: -len(p.bundle)):
+        if asr.startswith(p.bundle):
+            return p.name
+    raise ValueError(f"No preset known for bundle {bundle_name!r}; pass preset=... explicitly.")
+
+
+def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed: int = 0) -> LoadedExtractor:
+    """One entry point: ``weights`` is ``"random"``, a torchaudio bundle name, or a checkpoint path."""
+    get_preset(preset)
+    if weights == "random":
+        return LoadedExtractor(random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False)
+    if weights.isupper() and not os.path.sep in weights:
+        return LoadedExtractor(bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True)
+    return LoadedExtractor(checkpoint_extractor(weights, preset), preset, f"checkpoint {weights}", True)
