@@ -168,6 +168,7 @@ def plot_norm_statistics(x: Tensor, title: str = "Statistics of a conv output", 
     ax2.plot(a.mean(dim=0).numpy(), label="mean", lw=0.8)
     ax2.plot(a.std(dim=0, unbiased=False).numpy(), label="std", lw=0.8)
     ax2.set_xlabel("frame")
+    ax2.set_ylabel("value")
     ax2.set_title("per frame, over channels")
     ax2.legend()
     fig.suptitle(title)

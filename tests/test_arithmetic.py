@@ -1,0 +1,129 @@
+"""Length and receptive-field arithmetic, checked against torchaudio and against gradients."""
+
+import pytest
+import torch
+from torchaudio.models.wav2vec2.components import _get_feature_extractor
+
+from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough.presets import DEFAULT_SHAPES
+
+# Channel counts do not change lengths, so thin copies of the configs keep the checks fast.
+THIN_DEFAULT = [(2, k, s) for _, k, s in DEFAULT_SHAPES]
+OTHER_CONFIGS = [
+    [(2, 7, 3), (2, 5, 2), (2, 3, 3)],
+    [(2, 2, 1), (2, 4, 4), (2, 3, 1), (2, 2, 2)],
+]
+
+
+def torchaudio_lengths_per_layer(shapes, max_len):
+    """torchaudio's `length` after every layer for every L in 0..max_len, in one batched call."""
+    fe = _get_feature_extractor("layer_norm", shapes, False)
+    lengths = torch.arange(max_len + 1)
+    x = torch.zeros(len(lengths), 1, ar.receptive_field(shapes))  # content and size do not affect `length`
+    per_layer = []
+    with torch.no_grad():
+        for block in fe.conv_layers:
+            x, lengths = block(x, lengths)
+            per_layer.append(lengths)
+    return torch.stack(per_layer, dim=1)  # [L, layer]
+
+
+@pytest.mark.parametrize("shapes,max_len", [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
+def test_lengths_equal_torchaudio_length_for_every_input_length(shapes, max_len):
+    want = torchaudio_lengths_per_layer(shapes, max_len)
+    got = torch.tensor([ar.layer_output_lengths(n, shapes) for n in range(max_len + 1)])
+    assert torch.equal(got, want)
+
+
+@pytest.mark.parametrize("shapes,max_len", [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
+def test_lengths_equal_real_output_shapes(shapes, max_len):
+    """A real forward at every length: frames out == num_frames, and it fails exactly when that is 0."""
+    fe = _get_feature_extractor("group_norm", shapes, False).eval()
+    mismatches = []
+    with torch.no_grad():
+        for n in range(max_len + 1):
+            expected = ar.num_frames(n, shapes)
+            try:
+                frames = fe(torch.zeros(1, n), None)[0].shape[1]
+            except (RuntimeError, ValueError):
+                # a conv meets an input shorter than its kernel (RuntimeError), or GroupNorm
+                # meets a single frame (ValueError): both only where no frame can come out
+                frames = 0
+            if frames != expected:
+                mismatches.append((n, frames, expected))
+    assert not mismatches, mismatches[:10]
+
+
+def test_default_config_numbers():
+    assert ar.receptive_field() == 400 and ar.hop_length() == 320
+    assert ar.samples_to_ms(ar.receptive_field()) == 25.0 and ar.samples_to_ms(ar.hop_length()) == 20.0
+    assert ar.num_frames(16_000) == 49
+    assert ar.frame_rate() == 50.0
+    assert [r.receptive_field for r in ar.receptive_field_table()] == [10, 20, 40, 80, 160, 240, 400]
+    assert [r.jump for r in ar.receptive_field_table()] == [5, 10, 20, 40, 80, 160, 320]
+
+
+def test_whole_stack_equals_one_conv_of_kernel_rf_and_stride_hop():
+    """floor((L - 400) / 320) + 1, clamped: the per-layer floors compose exactly."""
+    for n in range(0, 20_001):
+        assert ar.num_frames(n) == max(0, (n - 400) // 320 + 1)
+
+
+@pytest.mark.parametrize("shapes", [None] + OTHER_CONFIGS)
+def test_inverse_is_the_fewest_samples(shapes):
+    assert ar.min_samples_for_frames(0, shapes) == 0
+    for n in range(1, 300):
+        need = ar.min_samples_for_frames(n, shapes)
+        assert ar.num_frames(need, shapes) == n
+        assert ar.num_frames(need - 1, shapes) == n - 1
+    with pytest.raises(ValueError):
+        ar.min_samples_for_frames(-1)
+
+
+def test_inverse_default_values():
+    assert ar.min_samples_for_frames(1) == 400
+    assert ar.min_samples_for_frames(2) == 720
+
+
+def test_frame_times():
+    for i in range(100):
+        assert ar.frame_span(i) == (320 * i, 320 * i + 400)
+        assert ar.frame_center(i) == 320 * i + 199.5
+    assert ar.frame_times_ms(3, where="start") == [0.0, 20.0, 40.0]
+    assert ar.frame_times_ms(2, where="center") == [199.5 / 16, (320 + 199.5) / 16]
+    with pytest.raises(ValueError):
+        ar.frame_times_ms(3, where="middle")
+
+
+def nonzero_gradient_span(extractor, num_samples, frame):
+    x = torch.randn(1, num_samples, dtype=torch.float64, generator=torch.Generator().manual_seed(frame),
+                    requires_grad=True)
+    y, _ = extractor(x, None)
+    y[0, frame].sum().backward()
+    hit = torch.nonzero(x.grad[0]).flatten()
+    return int(hit.min()), int(hit.max()) + 1, int(hit.numel())
+
+
+@pytest.mark.parametrize("shapes", [[(8, k, s) for _, k, s in DEFAULT_SHAPES]] + [[(8, k, s) for _, k, s in c] for c in OTHER_CONFIGS])
+def test_receptive_field_is_exactly_the_samples_with_nonzero_gradient(shapes):
+    torch.manual_seed(0)
+    fe = _get_feature_extractor("layer_norm", shapes, True).double()
+    n = ar.min_samples_for_frames(12, shapes)
+    for frame in (0, 1, 5, 11):
+        start, end = ar.frame_span(frame, shapes)
+        assert nonzero_gradient_span(fe, n, frame) == (start, end, end - start)
+
+
+def test_group_norm_makes_every_frame_depend_on_every_sample():
+    """GroupNorm's statistics span the utterance, so the gradient leaves the 400-sample span."""
+    torch.manual_seed(0)
+    fe = _get_feature_extractor("group_norm", [(8, k, s) for _, k, s in DEFAULT_SHAPES], False).double()
+    n = ar.min_samples_for_frames(12)
+    start, end, count = nonzero_gradient_span(fe, n, 5)
+    assert (start, end) == (0, n) and count > 0.99 * n
+
+
+def test_flops_per_second():
+    macs = sum(n * o * i * k for n, (o, k, _), i in zip(ar.layer_output_lengths(16_000), DEFAULT_SHAPES, [1] + [512] * 6))
+    assert ar.flops_per_second() == 2 * macs
+    assert 4.8e9 < ar.flops_per_second() < 5.0e9

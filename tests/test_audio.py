@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from w2v2_walkthrough import audio
+
+
+def write(path, data, rate):
+    sf.write(str(path), np.asarray(data, dtype=np.float32), rate)
+    return path
+
+
+def test_resamples_to_16k(tmp_path):
+    x = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050) * 0.5
+    wav, rate = audio.load_audio(write(tmp_path / "a.wav", x, 22050))
+    assert rate == 16000 and wav.dtype == torch.float32 and wav.shape == (16000,)
+    spectrum = torch.fft.rfft(wav).abs()
+    assert abs(int(spectrum.argmax()) - 440) <= 1  # 1 s at 16 kHz: bin index == Hz
+
+
+def test_multichannel_policies(tmp_path):
+    left, right = np.full(1600, 0.2), np.full(1600, 0.6)
+    path = write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), 16000)
+    with pytest.raises(ValueError, match="2 channels.*multichannel='mean'"):
+        audio.load_audio(path)
+    mean, _ = audio.load_audio(path, multichannel="mean")
+    first, _ = audio.load_audio(path, multichannel="first")
+    assert torch.allclose(mean, torch.full((1600,), 0.4), atol=1e-4)
+    assert torch.allclose(first, torch.full((1600,), 0.2), atol=1e-4)
+    with pytest.raises(ValueError, match="multichannel must be one of"):
+        audio.load_audio(path, multichannel="left")
+
+
+def test_missing_non_audio_and_empty_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        audio.load_audio(tmp_path / "nope.wav")
+    text = tmp_path / "notes.wav"
+    text.write_text("this is not audio")
+    with pytest.raises(ValueError, match="not an audio file.*ffmpeg"):
+        audio.load_audio(text)
+    with pytest.raises(IsADirectoryError):
+        audio.load_audio(tmp_path)
+    with pytest.raises(ValueError, match="no samples"):
+        audio.load_audio(write(tmp_path / "empty.wav", np.zeros(0), 16000))
+
+
+def test_bundled_speech_clip():
+    path = audio.speech_clip_path()
+    assert path.stat().st_size < 300_000
+    info = sf.info(str(path))
+    assert (info.samplerate, info.channels) == (16000, 1)
+    wav, rate = audio.load_speech_clip()
+    assert rate == 16000 and 2.0 < wav.numel() / rate < 5.0
+    assert 0.8 < float(wav.abs().max()) <= 0.91
+    # speech has pauses and loud parts: the frame energy varies a lot
+    frames = wav[: wav.numel() // 320 * 320].reshape(-1, 320).square().mean(dim=1)
+    assert frames.max() > 100 * frames.min()
+
+
+def test_save_load_round_trip(tmp_path):
+    x = audio.tone(300, 0.1)
+    audio.save_audio(tmp_path / "t.wav", x)
+    y, _ = audio.load_audio(tmp_path / "t.wav")
+    assert (x - y).abs().max() < 1e-4
+
+
+def dominant_hz(x, rate=16000):
+    return float(torch.fft.rfftfreq(x.numel(), 1 / rate)[torch.fft.rfft(x).abs().argmax()])
+
+
+def test_synthetic_signals():
+    imp = audio.impulse(1000, 123)
+    assert imp.sum() == 1 and imp[123] == 1
+    assert audio.impulse(1001)[500] == 1
+    clicks = audio.click_train(1.0, 10)
+    assert torch.nonzero(clicks).flatten().tolist() == [1600 * i for i in range(10)]
+    assert abs(dominant_hz(audio.tone(1000, 0.5)) - 1000) < 3
+    c = audio.chirp(200, 4000, 1.0)
+    assert abs(dominant_hz(c[:1600]) - 390) < 150 and abs(dominant_hz(c[-1600:]) - 3810) < 150
+    v = audio.vowel(f0_hz=100, formants_hz=(700, 1200), duration_s=1.0)
+    spectrum = torch.fft.rfft(v).abs()
+    assert spectrum[700] > 5 * spectrum[450] and spectrum[1200] > 5 * spectrum[950]  # peaks at formants
+    assert float(v.abs().max()) == pytest.approx(0.5)

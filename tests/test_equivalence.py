@@ -1,0 +1,87 @@
+"""The mirror equals the installed torchaudio bit for bit, for every preset."""
+
+import pytest
+import torch
+from torchaudio.models.wav2vec2 import components as ta_components
+
+from conftest import randomize_, torchaudio_pair
+from w2v2_walkthrough import get_feature_extractor
+from w2v2_walkthrough.presets import PRESETS
+
+LENGTHS = [0, 1, 399, 400, 401, 719, 720, 16000]
+
+
+def test_state_dict_keys_and_shapes_match(preset_name):
+    p = PRESETS[preset_name]
+    ta = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).state_dict()
+    mine = get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).state_dict()
+    assert list(ta) == list(mine)
+    assert [v.shape for v in ta.values()] == [v.shape for v in mine.values()]
+
+
+def test_weights_load_both_ways_strict(preset_name):
+    p = PRESETS[preset_name]
+    mirror = randomize_(get_feature_extractor(p.norm_mode, list(p.shapes), p.bias), seed=7)
+    ta = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias)
+    ta.load_state_dict(mirror.state_dict(), strict=True)
+    back = get_feature_extractor(p.norm_mode, list(p.shapes), p.bias)
+    back.load_state_dict(ta.state_dict(), strict=True)
+    for (k, a), (_, b) in zip(mirror.state_dict().items(), back.state_dict().items()):
+        assert torch.equal(a, b), k
+
+
+def test_padded_batch_is_bit_identical(preset_name):
+    ta, mirror = torchaudio_pair(preset_name, seed=1)
+    g = torch.Generator().manual_seed(2)
+    x = torch.zeros(len(LENGTHS), max(LENGTHS))
+    for row, n in enumerate(LENGTHS):
+        x[row, :n] = torch.randn(n, generator=g) * 0.1
+    lengths = torch.tensor(LENGTHS)
+    with torch.no_grad():
+        want, want_len = ta(x, lengths)
+        got, got_len = mirror(x, lengths)
+    assert got.shape == want.shape == (len(LENGTHS), 49, 512)
+    assert (got - want).abs().max().item() == 0.0
+    assert torch.equal(got, want)
+    assert torch.equal(got_len, want_len)
+
+
+@pytest.mark.parametrize("n", [400, 401, 719, 720, 16000])
+def test_single_clips_are_bit_identical(n):
+    for name in ("wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large"):
+        ta, mirror = torchaudio_pair(name, seed=n)
+        x = torch.randn(1, n, generator=torch.Generator().manual_seed(n))
+        with torch.no_grad():
+            assert torch.equal(mirror(x, None)[0], ta(x, None)[0])
+
+
+@pytest.mark.parametrize("n", [0, 1, 399])
+def test_too_short_inputs_fail_alike(n):
+    """Both raise inside the first conv (the mirror adds no check torchaudio lacks);
+    the package's front door turns this into a clear error (test_validation.py)."""
+    ta, mirror = torchaudio_pair("wav2vec2_base")
+    for extractor in (ta, mirror):
+        with pytest.raises(RuntimeError):
+            extractor(torch.zeros(1, n), None)
+
+
+def test_rank_and_norm_mode_checks_match_torchaudio():
+    ta, mirror = torchaudio_pair("wav2vec2_base")
+    for bad in (torch.zeros(16000), torch.zeros(1, 1, 16000)):
+        with pytest.raises(ValueError, match="2D"):
+            ta(bad, None)
+        with pytest.raises(ValueError, match="2D"):
+            mirror(bad, None)
+    with pytest.raises(ValueError):
+        ta_components._get_feature_extractor("batch_norm", [(512, 10, 5)], False)
+    with pytest.raises(ValueError, match="group_norm.*layer_norm"):
+        get_feature_extractor("batch_norm", [(512, 10, 5)], False)
+
+
+def test_gradients_match_too():
+    ta, mirror = torchaudio_pair("wav2vec2_xlsr_300m", seed=3)
+    x1 = torch.randn(2, 3000, generator=torch.Generator().manual_seed(4), requires_grad=True)
+    x2 = x1.detach().clone().requires_grad_(True)
+    ta(x1, None)[0].square().sum().backward()
+    mirror(x2, None)[0].square().sum().backward()
+    assert torch.equal(x1.grad, x2.grad)
