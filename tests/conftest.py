@@ -17,7 +17,9 @@ def randomize_(module: torch.nn.Module, seed: int) -> torch.nn.Module:
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=g) * (0.5 if p.ndim == 1 else 1.0 / p.shape[-1] ** 0.5))
+            fan_in = p[0].numel()  # in_channels * kernel_size for a conv weight
+            scale = 0.5 if p.ndim == 1 else 2.0 / fan_in**0.5  # keeps activations O(1) through GELUs
+            p.copy_(torch.randn(p.shape, generator=g) * scale)
     return module
 
 
