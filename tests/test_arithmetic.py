@@ -5,6 +5,7 @@ import torch
 from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
 from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough import receptive
 from w2v2_walkthrough.presets import DEFAULT_SHAPES
 
 # Channel counts do not change lengths, so thin copies of the configs keep the checks fast.
@@ -96,18 +97,16 @@ def test_frame_times():
 
 
 def nonzero_gradient_span(extractor, num_samples, frame):
-    x = torch.randn(1, num_samples, dtype=torch.float64, generator=torch.Generator().manual_seed(frame),
-                    requires_grad=True)
-    y, _ = extractor(x, None)
-    y[0, frame].sum().backward()
-    hit = torch.nonzero(x.grad[0]).flatten()
-    return int(hit.min()), int(hit.max()) + 1, int(hit.numel())
+    x = torch.randn(num_samples, generator=torch.Generator().manual_seed(frame))
+    grad = receptive.input_gradient(extractor, x, frame)
+    start, end = receptive.nonzero_span(grad)
+    return start, end, int(torch.count_nonzero(grad))
 
 
 @pytest.mark.parametrize("shapes", [[(8, k, s) for _, k, s in DEFAULT_SHAPES]] + [[(8, k, s) for _, k, s in c] for c in OTHER_CONFIGS])
 def test_receptive_field_is_exactly_the_samples_with_nonzero_gradient(shapes):
     torch.manual_seed(0)
-    fe = _get_feature_extractor("layer_norm", shapes, True).double()
+    fe = _get_feature_extractor("layer_norm", shapes, True)
     n = ar.min_samples_for_frames(12, shapes)
     for frame in (0, 1, 5, 11):
         start, end = ar.frame_span(frame, shapes)
@@ -117,7 +116,7 @@ def test_receptive_field_is_exactly_the_samples_with_nonzero_gradient(shapes):
 def test_group_norm_makes_every_frame_depend_on_every_sample():
     """GroupNorm's statistics span the utterance, so the gradient leaves the 400-sample span."""
     torch.manual_seed(0)
-    fe = _get_feature_extractor("group_norm", [(8, k, s) for _, k, s in DEFAULT_SHAPES], False).double()
+    fe = _get_feature_extractor("group_norm", [(8, k, s) for _, k, s in DEFAULT_SHAPES], False)
     n = ar.min_samples_for_frames(12)
     start, end, count = nonzero_gradient_span(fe, n, 5)
     assert (start, end) == (0, n) and count > 0.99 * n
@@ -127,3 +126,37 @@ def test_flops_per_second():
     macs = sum(n * o * i * k for n, (o, k, _), i in zip(ar.layer_output_lengths(16_000), DEFAULT_SHAPES, [1] + [512] * 6))
     assert ar.flops_per_second() == 2 * macs
     assert 4.8e9 < ar.flops_per_second() < 5.0e9
+
+
+def test_length_table_accounts_for_every_input():
+    rows = ar.length_table(16_000)
+    assert [r.length_out for r in rows] == ar.layer_output_lengths(16_000)
+    for r in rows:
+        assert (r.length_out - 1) * r.stride + r.kernel_size + r.unused == r.length_in
+    assert [r.unused for r in rows] == [0, 0, 0, 0, 0, 1, 1]
+    assert ar.length_table(5)[0].length_out == 0 and ar.length_table(5)[0].unused == 5
+
+
+def test_frames_containing():
+    assert ar.frames_containing(8000, 16_000) == [24, 25]
+    assert ar.frames_containing(0, 16_000) == [0]
+    assert ar.frames_containing(15_900, 16_000) == []  # the tail no frame sees
+
+
+def test_path_counts():
+    counts = receptive.path_counts()
+    assert counts.shape == (400,) and counts.sum() == 10 * 3**4 * 2 * 2
+    assert counts.min() >= 1 and counts[0] == counts[-1] == 1
+    assert torch.equal(counts, counts.flip(0))  # the stack is symmetric about the centre
+    assert counts[190:210].mean() > 4 * counts[:20].mean()
+    assert counts[100:300].sum() / counts.sum() > 0.6  # the central half of the window carries most paths
+    # one conv: every tap is one path
+    assert torch.equal(receptive.path_counts([(1, 5, 3)]), torch.ones(5, dtype=torch.float64))
+
+
+def test_gradient_helpers_reject_bad_frames():
+    fe = _get_feature_extractor("layer_norm", THIN_DEFAULT, False)
+    with pytest.raises(ValueError, match="frame must be in"):
+        receptive.input_gradient(fe, torch.randn(720), 2)
+    with pytest.raises(ValueError, match="zero everywhere"):
+        receptive.nonzero_span(torch.zeros(10))

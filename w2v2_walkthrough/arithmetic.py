@@ -154,3 +154,31 @@ def flops_per_second(sample_rate: int = SAMPLE_RATE, shapes: Optional[Sequence[S
         flops += 2 * length * out_channels * in_channels * kernel_size
         in_channels = out_channels
     return float(flops)
+
+
+@dataclass(frozen=True)
+class LengthRow:
+    """One row of :func:`length_table`: what one layer does to a given input length."""
+
+    layer: int
+    kernel_size: int
+    stride: int
+    length_in: int
+    length_out: int
+    unused: int  # trailing inputs no output of this layer sees (lost for lack of padding)
+
+
+def length_table(length: int, shapes: Optional[Sequence[Shape]] = None) -> List[LengthRow]:
+    """Per layer: input length, output length and how many trailing inputs go unused."""
+    rows = []
+    for i, (_, kernel_size, stride) in enumerate(_config(shapes)):
+        out = conv_output_length(length, kernel_size, stride)
+        used = (out - 1) * stride + kernel_size if out else 0
+        rows.append(LengthRow(i, kernel_size, stride, length, out, length - used))
+        length = out
+    return rows
+
+
+def frames_containing(sample: int, num_samples: int, shapes: Optional[Sequence[Shape]] = None) -> List[int]:
+    """The output frames whose span ``[start, end)`` contains input sample ``sample``."""
+    return [i for i in range(num_frames(num_samples, shapes)) if frame_span(i, shapes)[0] <= sample < frame_span(i, shapes)[1]]

@@ -1,0 +1,24 @@
+import pytest
+
+from w2v2_walkthrough import source
+
+
+def test_upstream_source_is_the_installed_code_without_docstrings():
+    text = source.upstream_source("ConvLayerBlock")
+    assert text.startswith("class ConvLayerBlock(Module):")
+    assert "Convolution unit of FeatureExtractor" not in text
+    assert "# When input length is 0" in text  # comments are kept for reading
+    assert '"""' not in source.upstream_source("_get_feature_extractor")
+    assert "Convolution unit" in source.upstream_source("ConvLayerBlock", docstrings=True)
+
+
+def test_the_mirror_differs_only_in_the_error_message():
+    for name in ("LayerNorm", "ConvLayerBlock", "FeatureExtractor"):
+        assert source.code_diff(name) == []
+    changed = [l for l in source.code_diff("_get_feature_extractor") if l[:1] in "+-" and l[:3] not in ("---", "+++")]
+    assert len(changed) == 4 and all("norm" in l.lower() for l in changed)
+
+
+def test_unknown_name():
+    with pytest.raises(ValueError, match="must be one of"):
+        source.upstream_source("Encoder")

@@ -1,0 +1,53 @@
+"""Read torchaudio's source next to the mirror's (notebook 02)."""
+
+import ast
+import difflib
+import inspect
+import textwrap
+from typing import List
+
+from . import components
+from .drift import MIRRORED, _strip_docstrings
+
+MIRROR_NAMES = {"_get_feature_extractor": "get_feature_extractor"}
+
+
+def upstream_source(name: str, docstrings: bool = False) -> str:
+    """Source of a mirrored object in the *installed* torchaudio."""
+    from torchaudio.models.wav2vec2 import components as upstream
+
+    if name not in MIRRORED:
+        raise ValueError(f"name must be one of {MIRRORED}, got {name!r}")
+    return _clean(inspect.getsource(getattr(upstream, name)), docstrings)
+
+
+def mirror_source(name: str, docstrings: bool = False) -> str:
+    """Source of the mirror's counterpart of ``name``."""
+    if name not in MIRRORED:
+        raise ValueError(f"name must be one of {MIRRORED}, got {name!r}")
+    return _clean(inspect.getsource(getattr(components, MIRROR_NAMES.get(name, name))), docstrings)
+
+
+def _clean(source: str, docstrings: bool) -> str:
+    """Dedent; unless ``docstrings``, drop docstring lines (comments and layout are kept)."""
+    source = textwrap.dedent(source)
+    if docstrings:
+        return source
+    drop = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
+            doc = node.body[0]
+            drop.update(range(doc.lineno, doc.end_lineno + 1))
+    lines = source.splitlines()
+    return "\n".join(line for n, line in enumerate(lines, start=1) if n not in drop)
+
+
+def code_diff(name: str) -> List[str]:
+    """Lines that differ between torchaudio's code and the mirror's, docstrings and comments aside."""
+
+    def code_lines(source: str) -> List[str]:
+        return ast.unparse(_strip_docstrings(ast.parse(source))).splitlines()
+
+    a = code_lines(mirror_source(name).replace(MIRROR_NAMES.get(name, name), name))
+    b = code_lines(upstream_source(name))
+    return list(difflib.unified_diff(b, a, "torchaudio", "mirror", lineterm="", n=0))
