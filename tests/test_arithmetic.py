@@ -158,5 +158,9 @@ def test_gradient_helpers_reject_bad_frames():
     fe = _get_feature_extractor("layer_norm", THIN_DEFAULT, False)
     with pytest.raises(ValueError, match="frame must be in"):
         receptive.input_gradient(fe, torch.randn(720), 2)
+    x = torch.randn(2000)
+    several = receptive.input_gradient(fe, x, [0, 3])
+    assert several.shape == (2, 2000)
+    assert torch.equal(several[1], receptive.input_gradient(fe, x, 3))
     with pytest.raises(ValueError, match="zero everywhere"):
         receptive.nonzero_span(torch.zeros(10))

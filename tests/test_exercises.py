@@ -23,16 +23,17 @@ RIGHT = [
 
 
 @pytest.mark.parametrize("checker,answer", RIGHT, ids=[c.__name__ for c, _ in RIGHT])
-def test_right_wrong_and_unanswered(checker, answer, capsys):
-    assert checker(answer) is True
-    assert "Right!" in capsys.readouterr().out
+def test_right_wrong_and_unanswered(checker, answer):
+    right = checker(answer)
+    assert right.correct is True and repr(right).startswith("Right!") and right
     wrong = "wrong" if isinstance(answer, str) else [answer, answer] if isinstance(answer, (list, tuple)) else answer + 1
-    assert checker(wrong) is False
-    assert "Hint:" in capsys.readouterr().out
-    assert checker(...) is None and checker(None) is None
-    assert "Not answered yet" in capsys.readouterr().out
+    verdict = checker(wrong)
+    assert verdict.correct is False and "Hint:" in repr(verdict) and not verdict
+    for unanswered in (..., None):
+        verdict = checker(unanswered)
+        assert verdict.correct is None and "Not answered yet" in repr(verdict)
 
 
-def test_layer_output_frames_checker(capsys):
-    assert ex.check_layer_output_frames(((8000 - 10) // 5 + 1 - 3) // 2 + 1, 8000, layer=1) is True
-    assert ex.check_layer_output_frames(5, 8000, layer=1) is False
+def test_layer_output_frames_checker():
+    assert ex.check_layer_output_frames(((8000 - 10) // 5 + 1 - 3) // 2 + 1, 8000, layer=1).correct is True
+    assert ex.check_layer_output_frames(5, 8000, layer=1).correct is False

@@ -16,6 +16,7 @@ Modules, one idea each:
 * :mod:`.exercises`   checkers for the notebooks' exercises
 """
 
+from . import arithmetic, audio, chunked, exercises, norms, plotting, receptive, source, style, tracing, weights
 from .arithmetic import (
     conv_output_length,
     frame_center,

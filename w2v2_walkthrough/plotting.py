@@ -94,8 +94,9 @@ def plot_activations(
         first = ar.samples_to_ms((geo.receptive_field - 1) / 2, sample_rate)
         step = ar.samples_to_ms(geo.jump, sample_rate)
         left, right = first - step / 2, first + step * (act.shape[1] - 0.5)
+        lo, hi = np.quantile(act, [0.01, 0.99])  # robust limits: a few extreme values must not wash out the rest
         ax.imshow(act, aspect="auto", origin="lower", cmap=HEATMAP_CMAP, extent=[left, right, 0, act.shape[0]],
-                  interpolation="nearest")
+                  interpolation="nearest", vmin=lo, vmax=hi)
         ax.set_ylabel(f"L{layer.index}\nch", rotation=0, ha="right", va="center")
         ax.set_yticks([])
     axes[-1].set_xlabel("time (ms)")

@@ -7,7 +7,7 @@
   more paths: the *effective* receptive field is peaked, not flat.
 """
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor, nn
@@ -16,20 +16,27 @@ from . import arithmetic as ar
 from .presets import Shape
 
 
-def input_gradient(extractor: nn.Module, waveform: Tensor, frame: int) -> Tensor:
+def input_gradient(extractor: nn.Module, waveform: Tensor, frames: Union[int, Sequence[int]]) -> Tensor:
     """``d sum(features[0, frame, :]) / d waveform`` for a ``[time]`` waveform, computed in float64.
 
-    The extractor is copied to float64 so that no gradient underflows to an exact zero.
+    ``frames`` is one frame index (returns ``[time]``) or several (returns ``[len(frames), time]``;
+    one forward pass is shared). The extractor is copied to float64 so no gradient underflows to
+    an exact zero.
     """
     import copy
 
+    single = isinstance(frames, int)
+    frames = [frames] if single else list(frames)
     model = copy.deepcopy(extractor).double()
     x = waveform.detach().double().reshape(1, -1).requires_grad_(True)
     features, _ = model(x, None)
-    if not 0 <= frame < features.shape[1]:
-        raise ValueError(f"frame must be in [0, {features.shape[1]}), got {frame}")
-    features[0, frame].sum().backward()
-    return x.grad[0]
+    grads = []
+    for i, frame in enumerate(frames):
+        if not 0 <= frame < features.shape[1]:
+            raise ValueError(f"frame must be in [0, {features.shape[1]}), got {frame}")
+        (grad,) = torch.autograd.grad(features[0, frame].sum(), x, retain_graph=i + 1 < len(frames))
+        grads.append(grad[0])
+    return grads[0] if single else torch.stack(grads)
 
 
 def nonzero_span(grad: Tensor) -> Tuple[int, int]:

@@ -1,0 +1,41 @@
+# Two commands for users (see README.md):
+#   make series   set up, execute every notebook, write executed copies + HTML pages to build/
+#   make test     set up, run the package tests and check every notebook with nbval
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
+# Notebooks are executed, committed and checked under the same matplotlib backend.
+export MPLBACKEND := module://matplotlib_inline.backend_inline
+export PYTHONHASHSEED := 0
+
+.PHONY: setup series test lab refresh-notebooks benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+series: setup
+	$(BIN)/python scripts/build_series.py
+
+test: setup
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) -p no:cacheprovider
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+# For authors: re-execute the committed notebooks in place (outputs, counts 1..N).
+refresh-notebooks: setup
+	$(BIN)/python scripts/build_series.py --in-place
+
+benchmark: setup
+	$(BIN)/python benchmarks/benchmark.py
+
+clean:
+	rm -rf build
