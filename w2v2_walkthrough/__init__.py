@@ -10,13 +10,14 @@ Modules, one idea each:
 * :mod:`.tracing`     every layer's activations via forward hooks
 * :mod:`.audio`       soundfile loading, the bundled speech clip, synthetic signals
 * :mod:`.weights`     seeded random, torchaudio bundle or local checkpoint weights
+* :mod:`.filters`     layer 0 as a filter bank: frequency responses, peak frequencies
 * :mod:`.plotting`    figures (``style`` sets their look)
 * :mod:`.chunked`     exact extraction of long audio in bounded memory
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
 * :mod:`.exercises`   checkers for the notebooks' exercises
 """
 
-from . import arithmetic, audio, chunked, exercises, norms, plotting, receptive, source, style, tracing, weights
+from . import arithmetic, audio, chunked, exercises, filters, norms, plotting, receptive, source, style, tracing, weights
 from .arithmetic import (
     conv_output_length,
     frame_center,

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from . import arithmetic as ar
+from .filters import frequency_responses
 from .presets import SAMPLE_RATE, Shape
 from .style import DIVERGING_CMAP, HEATMAP_CMAP, OKABE_ITO, new_figure, styled
 from .tracing import Trace
@@ -95,6 +96,8 @@ def plot_activations(
         step = ar.samples_to_ms(geo.jump, sample_rate)
         left, right = first - step / 2, first + step * (act.shape[1] - 0.5)
         lo, hi = np.quantile(act, [0.01, 0.99])  # robust limits: a few extreme values must not wash out the rest
+        if hi <= lo:  # mostly constant (e.g. silence around an impulse): fall back to the full range
+            lo, hi = float(act.min()), float(act.max())
         ax.imshow(act, aspect="auto", origin="lower", cmap=HEATMAP_CMAP, extent=[left, right, 0, act.shape[0]],
                   interpolation="nearest", vmin=lo, vmax=hi)
         ax.set_ylabel(f"L{layer.index}\nch", rotation=0, ha="right", va="center")
@@ -206,14 +209,13 @@ def plot_filters(weight: Tensor, sample_rate: int = SAMPLE_RATE, count: int = 8,
                  title: str = "First-layer filters") -> Figure:
     """The first ``count`` kernels of a ``[out, 1, k]`` conv weight and their magnitude responses (dB)."""
     w = weight[:count, 0].detach().cpu()
-    resp = torch.fft.rfft(w, n=n_fft).abs()
+    freqs, resp = frequency_responses(weight[:count], sample_rate, n_fft)
     db = 20 * torch.log10(resp / resp.max(dim=1, keepdim=True).values + 1e-8)
-    freqs = np.fft.rfftfreq(n_fft, 1 / sample_rate)
     fig = new_figure(3.6)
     ax1, ax2 = fig.subplots(1, 2)
     for i in range(w.shape[0]):
         ax1.plot(np.arange(w.shape[1]), w[i].numpy(), marker=".", label=f"ch {i}")
-        ax2.plot(freqs, db[i].numpy(), lw=1)
+        ax2.plot(freqs.numpy(), db[i].numpy(), lw=1)
     ax1.set_xlabel("tap (samples)")
     ax1.set_ylabel("weight")
     ax1.set_title(f"kernels ({w.shape[1]} taps = {ar.samples_to_ms(w.shape[1], sample_rate):g} ms)")
@@ -227,8 +229,8 @@ def plot_filters(weight: Tensor, sample_rate: int = SAMPLE_RATE, count: int = 8,
 
 @styled
 def plot_frame_differences(diff: Tensor, valid_frames: Optional[int] = None, hop_ms: float = 20.0,
-                           title: str = "Where the features change") -> Figure:
-    """Max abs difference per frame (log scale), e.g. of a clip alone vs inside a padded batch."""
+                           title: str = "Where the features change", ylabel: str = "max |difference|") -> Figure:
+    """A per-frame difference (log scale), e.g. of a clip alone vs inside a padded batch."""
     d = diff.detach().cpu().numpy()
     fig = new_figure(3.2)
     ax = fig.add_subplot()
@@ -237,7 +239,7 @@ def plot_frame_differences(diff: Tensor, valid_frames: Optional[int] = None, hop
         ax.axvline(valid_frames - 0.5, color=OKABE_ITO[3], ls="--", label="last valid frame")
         ax.legend()
     ax.set_xlabel(f"frame (hop {hop_ms:g} ms)")
-    ax.set_ylabel("max |difference|")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     return fig
 
