@@ -1,5 +1,6 @@
 # Two commands for users (see README.md):
-#   make series   set up, execute every notebook, write executed copies + HTML pages to build/
+#   make series   set up, execute every notebook, write executed copies, HTML pages, offline slides
+#                 and the student edition to build/
 #   make test     set up, run the package tests and check every notebook with nbval
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 export PYTHONHASHSEED := 0
 
-.PHONY: setup series test lab refresh-notebooks benchmark clean
+.PHONY: setup series test lab student refresh-notebooks benchmark clean
 
 setup: $(STAMP)
 
@@ -29,6 +30,11 @@ test: setup
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/
+
+# Only the student edition (solutions replaced by stubs), from the committed notebooks.
+student: setup
+	$(BIN)/python -c "import sys; sys.path.insert(0, 'scripts'); import build_series as b; \
+	  print(*b.write_student_edition({p.stem: b.nbformat.read(p, 4) for p in b.series()}, b.BUILD / 'student'), sep='\n')"
 
 # For authors: re-execute the committed notebooks in place (outputs, counts 1..N).
 refresh-notebooks: setup

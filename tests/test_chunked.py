@@ -1,5 +1,7 @@
 """Chunked extraction equals the full-utterance pass, for both norm modes."""
 
+import copy
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -7,7 +9,7 @@ import torch
 
 from conftest import torchaudio_pair
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough.chunked import extract_chunked, layer0_statistics, plan_chunks, TensorSource
+from w2v2_walkthrough.chunked import NpyWriter, TensorSource, extract_chunked, layer0_statistics, plan_chunks
 
 CHUNK_SECONDS = 0.2  # 10 frames = 3200 samples a chunk, so many chunks stay cheap
 CHUNK = 3200
@@ -55,24 +57,41 @@ def test_plan_is_derived_from_the_arithmetic():
 
 
 def test_group_norm_statistics_equal_the_whole_utterance():
-    _, mirror = torchaudio_pair("wav2vec2_base", seed=3)
     x = signal(50_000)
-    mean, var = layer0_statistics(mirror, TensorSource(x), chunk_frames=7)
-    with torch.no_grad():
-        y = mirror.conv_layers[0].conv(x[None, None])[0].double()
-    assert torch.allclose(mean, y.mean(dim=1), rtol=1e-9, atol=1e-12)
-    assert torch.allclose(var, y.var(dim=1, unbiased=False), rtol=1e-9, atol=1e-12)
+    for name in ("wav2vec2_base", "wav2vec2_large_lv60k"):  # without and with conv bias
+        _, mirror = torchaudio_pair(name, seed=3)
+        mean, var = layer0_statistics(mirror, TensorSource(x), chunk_frames=7)
+        with torch.no_grad():  # the reference: layer 0's conv output itself, all in float64
+            y = copy.deepcopy(mirror.conv_layers[0].conv).double()(x.double()[None, None])[0]
+        assert torch.allclose(mean, y.mean(dim=1), rtol=1e-9, atol=1e-12)
+        assert torch.allclose(var, y.var(dim=1, unbiased=False), rtol=1e-9, atol=1e-12)
 
 
-def test_file_source_and_memmap_output(tmp_path):
+def test_file_source_with_memmap_and_npy_writer_output(tmp_path):
     _, mirror = torchaudio_pair("wav2vec2_base", seed=4)
     x = signal(40_000)
     sf.write(tmp_path / "long.wav", x.numpy(), 16000, subtype="FLOAT")
-    out = np.lib.format.open_memmap(tmp_path / "f.npy", mode="w+", dtype=np.float32, shape=(ar.num_frames(40_000), 512))
-    extract_chunked(mirror, tmp_path / "long.wav", chunk_seconds=CHUNK_SECONDS, out=out, progress=False)
+    shape = (ar.num_frames(40_000), 512)
     with torch.no_grad():
-        full = mirror(x[None], None)[0][0]
-    assert np.abs(np.load(tmp_path / "f.npy") - full.numpy()).max() <= 1e-4
+        full = mirror(x[None], None)[0][0].numpy()
+    memmap = np.lib.format.open_memmap(tmp_path / "m.npy", mode="w+", dtype=np.float32, shape=shape)
+    extract_chunked(mirror, tmp_path / "long.wav", chunk_seconds=CHUNK_SECONDS, out=memmap, progress=False)
+    with NpyWriter(tmp_path / "w.npy", shape) as writer:
+        extract_chunked(mirror, tmp_path / "long.wav", chunk_seconds=CHUNK_SECONDS, out=writer, progress=False)
+    for name in ("m.npy", "w.npy"):
+        assert np.abs(np.load(tmp_path / name) - full).max() <= 1e-4
+
+
+def test_npy_writer_refuses_gaps_and_short_files(tmp_path):
+    with pytest.raises(ValueError, match="in order"):
+        with NpyWriter(tmp_path / "a.npy", (4, 2)) as w:
+            w[1:2] = np.zeros((1, 2))
+    w = NpyWriter(tmp_path / "b.npy", (4, 2))
+    w[0:2] = np.ones((2, 2))
+    with pytest.raises(ValueError, match="does not fit"):
+        w[2:4] = np.ones((3, 2))
+    with pytest.raises(ValueError, match="after 2 of 4 rows"):
+        w.close()
 
 
 def test_file_source_rejects_other_rates_and_stereo(tmp_path):

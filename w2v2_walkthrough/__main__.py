@@ -1,7 +1,6 @@
 """Command line: ``python -m w2v2_walkthrough extract IN.wav OUT.npy --preset NAME``.
 
-Writes ``OUT.npy`` (float32 ``[frames, 512]``, filled chunk by chunk through a memmap so memory
-stays bounded) and ``OUT.times.npy`` (float64 ``[frames, 2]``: each frame's start and exact
+Writes ``OUT.npy`` (float32 ``[frames, 512]``, written chunk by chunk so memory stays bounded) and ``OUT.times.npy`` (float64 ``[frames, 2]``: each frame's start and exact
 centre in seconds). Both appear under their final names only when complete.
 """
 
@@ -14,7 +13,7 @@ from typing import List, Optional
 import numpy as np
 
 from . import arithmetic as ar
-from .chunked import DEFAULT_CHUNK_SECONDS, FileSource, extract_chunked
+from .chunked import DEFAULT_CHUNK_SECONDS, FileSource, NpyWriter, extract_chunked
 from .extraction import conv_config
 from .presets import PRESETS, SAMPLE_RATE
 
@@ -51,11 +50,9 @@ def extract_command(args) -> int:
         )
     feats_tmp, times_tmp = _partial(out), _partial(times_path(out))
     try:
-        feats = np.lib.format.open_memmap(feats_tmp, mode="w+", dtype=np.float32, shape=(n, shapes[-1][0]))
-        extract_chunked(loaded.extractor, args.input, chunk_seconds=args.chunk_seconds, out=feats,
-                        progress=False if args.no_progress else None, multichannel=args.multichannel)
-        feats.flush()
-        del feats
+        with NpyWriter(feats_tmp, (n, shapes[-1][0])) as feats:
+            extract_chunked(loaded.extractor, args.input, chunk_seconds=args.chunk_seconds, out=feats,
+                            progress=False if args.no_progress else None, multichannel=args.multichannel)
         starts = np.array([ar.frame_start(i, shapes) for i in range(n)], dtype=np.float64) / SAMPLE_RATE
         centres = np.array([ar.frame_center(i, shapes) for i in range(n)], dtype=np.float64) / SAMPLE_RATE
         np.save(times_tmp, np.stack([starts, centres], axis=1))

@@ -10,12 +10,15 @@ would see in the full pass:
   the full pass) and needs ``(f1 - f0 - 1) * hop + receptive_field`` samples: consecutive chunks
   share ``receptive_field - hop`` samples (80 for wav2vec2).
 * **group_norm mode** is not local: layer 0's ``GroupNorm(C, C)`` normalizes each channel with
-  its mean and variance over the *whole* utterance. Pass 1 runs layer 0's conv chunk by chunk and
-  accumulates those statistics (float64, merged with Chan's parallel formula); pass 2 extracts
-  chunk by chunk as above, normalizing layer 0 with the global statistics.
+  its mean and variance over the *whole* utterance. Pass 1 accumulates, in float64, the mean
+  vector and second-moment matrix of layer 0's 10-sample input windows, from which every
+  channel's mean and variance follow exactly because the conv is linear (see
+  :func:`layer0_statistics`); pass 2 extracts chunk by chunk as above, normalizing layer 0 with
+  those global statistics.
 
 Sources are tensors or files read block by block with soundfile (the file never sits in memory
-whole); output goes to a tensor or any array-like (e.g. a ``numpy.memmap``) written chunk by chunk.
+whole); output goes to a tensor or any array-like written chunk by chunk in order (a numpy
+array or memmap, or :class:`NpyWriter`, which keeps memory flat however long the output).
 """
 
 import math
@@ -140,47 +143,53 @@ def _is_group_norm(extractor: nn.Module) -> bool:
 def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=None) -> Tuple[Tensor, Tensor]:
     """Per-channel mean and (biased) variance of layer 0's conv output over the whole signal, float64.
 
-    Layer 0's outputs ``[j0, j1)`` need samples ``[j0 * s, (j1 - 1) * s + k)``; chunks of outputs
-    never overlap, so each output is counted exactly once.
+    Layer 0's conv is linear: output ``j`` of channel ``c`` is ``w_c . x_j + b_c``, where ``x_j`` is
+    the window of ``k`` samples starting at ``j * s``. So its mean over all outputs is
+    ``w_c . m + b_c`` and its variance ``w_c^T Cov w_c``, where ``m`` and ``Cov`` are the mean and
+    covariance of the windows ``x_j``: a ``k``-vector and a ``k x k`` matrix. Pass 1 therefore only
+    accumulates ``sum x_j`` and ``sum x_j x_j^T`` in float64, chunk by chunk (outputs ``[j0, j1)``
+    need samples ``[j0 * s, (j1 - 1) * s + k)``; no window is counted twice), and never runs the
+    512-channel conv at all.
     """
     block = extractor.conv_layers[0]
     k, s = block.kernel_size, block.stride
     total = ar.conv_output_length(source.num_samples, k, s)
     per_chunk = chunk_frames * ar.hop_length(conv_config(extractor)) // s
-    count, mean, m2 = 0, None, None
+    first = torch.zeros(k, dtype=torch.float64)
+    second = torch.zeros(k, k, dtype=torch.float64)
     for j0 in range(0, total, per_chunk):
         j1 = min(total, j0 + per_chunk)
-        with torch.no_grad():
-            y = block.conv(source.read(j0 * s, (j1 - 1) * s + k)[None, None])[0].double()  # [C, j1 - j0]
-        n_b, mean_b = y.shape[1], y.mean(dim=1)
-        m2_b = (y - mean_b[:, None]).square().sum(dim=1)
-        if mean is None:
-            count, mean, m2 = n_b, mean_b, m2_b
-        else:  # Chan et al.'s pairwise merge of (count, mean, M2)
-            delta = mean_b - mean
-            new_count = count + n_b
-            mean = mean + delta * n_b / new_count
-            m2 = m2 + m2_b + delta.square() * count * n_b / new_count
-            count = new_count
+        windows = source.read(j0 * s, (j1 - 1) * s + k).double().unfold(0, k, s)  # [j1 - j0, k]
+        first += windows.sum(dim=0)
+        second += windows.T @ windows
         if progress is not None:
             progress.update(j1 - j0)
-    return mean, m2 / count
+    m = first / total
+    cov = second / total - torch.outer(m, m)
+    weight = block.conv.weight.detach()[:, 0].double()  # [C, k]
+    mean = weight @ m
+    if block.conv.bias is not None:
+        mean = mean + block.conv.bias.detach().double()
+    var = ((weight @ cov) * weight).sum(dim=1)
+    return mean, var
 
 
-def _normalize_layer0(block, x: Tensor, mean: Tensor, var: Tensor) -> Tensor:
+def _layer0_scale_shift(block, mean: Tensor, var: Tensor) -> Tuple[Tensor, Tensor]:
+    """GroupNorm as one affine map per channel: ``y = x * scale + shift`` (computed in float64)."""
     norm = block.layer_norm
-    y = (x.double() - mean[:, None]) / torch.sqrt(var[:, None] + norm.eps)
-    return (y * norm.weight.double()[:, None] + norm.bias.double()[:, None]).to(x.dtype)
+    scale = norm.weight.double() / torch.sqrt(var + norm.eps)
+    shift = norm.bias.double() - mean * scale
+    return scale.float()[:, None], shift.float()[:, None]
 
 
-def _run_chunk(extractor: nn.Module, x: Tensor, stats) -> Tensor:
-    """``[time]`` -> ``[frames, C]``; with ``stats``, layer 0's GroupNorm uses them instead of its own."""
+def _run_chunk(extractor: nn.Module, x: Tensor, scale_shift) -> Tensor:
+    """``[time]`` -> ``[frames, C]``; with ``scale_shift``, layer 0's GroupNorm uses the global statistics."""
     with torch.no_grad():
-        if stats is None:
+        if scale_shift is None:
             return extractor(x[None], None)[0][0]
         first, *rest = extractor.conv_layers
-        h = first.conv(x[None, None])
-        h = nn.functional.gelu(_normalize_layer0(first, h[0], *stats)[None])
+        scale, shift = scale_shift
+        h = nn.functional.gelu(torch.addcmul(shift, first.conv(x[None, None])[0], scale)[None])
         for block in rest:
             h, _ = block(h, None)
         return h[0].transpose(0, 1)
@@ -211,8 +220,8 @@ def extract_chunked(
         extractor: a mirror or torchaudio ``FeatureExtractor`` (any preset, any weights).
         signal: mono audio ``[time]`` at 16 kHz, or the path of a 16 kHz audio file.
         chunk_seconds: audio per chunk; memory grows with it (~6.5 MB per second for layer 0).
-        out: optional array-like of shape ``[frames, C]`` (e.g. ``numpy.lib.format.open_memmap``)
-            to write into; by default a tensor is allocated.
+        out: optional array-like of shape ``[frames, C]`` to write into, chunk by chunk in order
+            (a numpy array, a memmap, or an :class:`NpyWriter`); by default a tensor is allocated.
         progress: show a tqdm bar; ``None`` shows one only when stderr is a terminal.
 
     Returns:
@@ -235,14 +244,14 @@ def extract_chunked(
         if _is_group_norm(extractor):
             bar = _progress_bar(progress, ar.conv_output_length(source.num_samples, extractor.conv_layers[0].kernel_size,
                                                                  extractor.conv_layers[0].stride), "pass 1/2 (GroupNorm statistics)")
-            stats = layer0_statistics(extractor, source, chunk_frames, bar)
+            stats = _layer0_scale_shift(extractor.conv_layers[0], *layer0_statistics(extractor, source, chunk_frames, bar))
             if bar is not None:
                 bar.close()
         bar = _progress_bar(progress, total, "extracting" if stats is None else "pass 2/2 (features)")
         for chunk in plan_chunks(source.num_samples, chunk_frames, shapes):
             y = _run_chunk(extractor, source.read(chunk.start, chunk.stop), stats)
             assert y.shape[0] == chunk.end_frame - chunk.first_frame
-            out[chunk.first_frame : chunk.end_frame] = y.numpy() if isinstance(out, np.ndarray) else y
+            out[chunk.first_frame : chunk.end_frame] = y if isinstance(out, torch.Tensor) else y.numpy()
             if bar is not None:
                 bar.update(y.shape[0])
         if bar is not None:
@@ -251,6 +260,43 @@ def extract_chunked(
     finally:
         if isinstance(source, FileSource):
             source.close()
+
+
+class NpyWriter:
+    """Write a ``.npy`` file front to back, one block of rows at a time.
+
+    Unlike a memmap, written rows do not stay mapped into the process, so its memory does not
+    grow with the output. Accepts ``writer[start:stop] = rows`` for consecutive slices only.
+    """
+
+    def __init__(self, path: Union[str, Path], shape: Tuple[int, int], dtype=np.float32):
+        self.shape, self.dtype, self._next = tuple(shape), np.dtype(dtype), 0
+        self._file = open(path, "wb")
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
+        np.lib.format.write_array_header_1_0(self._file, header)
+
+    def __setitem__(self, rows: slice, values) -> None:
+        if rows.start != self._next or rows.stop > self.shape[0]:
+            raise ValueError(f"NpyWriter writes rows in order: expected a slice starting at {self._next}, got {rows}")
+        block = np.ascontiguousarray(values, dtype=self.dtype)
+        if block.shape != (rows.stop - rows.start,) + self.shape[1:]:
+            raise ValueError(f"block of shape {block.shape} does not fit rows {rows.start}:{rows.stop}")
+        self._file.write(block.tobytes())
+        self._next = rows.stop
+
+    def close(self) -> None:
+        self._file.close()
+        if self._next != self.shape[0]:
+            raise ValueError(f"NpyWriter closed after {self._next} of {self.shape[0]} rows")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.close()
+        else:
+            self._file.close()
 
 
 def peak_layer0_bytes(num_samples: int, shapes=None, bytes_per_value: int = 4) -> int:

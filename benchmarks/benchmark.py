@@ -1,0 +1,170 @@
+"""Benchmark: mirror vs torchaudio, chunked vs full pass, peak memory, GFLOP/s.
+
+    make benchmark            # or: .venv/bin/python benchmarks/benchmark.py [--quick]
+
+Writes the table to stdout and to benchmarks/results.md. Every timing is the median of
+interleaved repetitions in this process; every peak-memory figure is the peak RSS (VmHWM) of a
+fresh subprocess that extracts from a WAV file with the package's command line (or, for the full
+pass, loads the file whole and runs the extractor once).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio
+from torchaudio.models.wav2vec2 import components as ta_components
+
+import w2v2_walkthrough as w2v
+from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough.chunked import extract_chunked
+
+HERE = Path(__file__).resolve().parent
+SR = 16_000
+
+
+def signal(seconds: float, seed: int = 0) -> torch.Tensor:
+    """Speech-like test audio: the bundled clip repeated, plus a little noise."""
+    clip, _ = w2v.load_speech_clip()
+    n = int(seconds * SR)
+    x = clip.repeat(n // clip.numel() + 1)[:n].clone()
+    return x + 0.01 * torch.randn(n, generator=torch.Generator().manual_seed(seed))
+
+
+def write_wav(path: Path, seconds: float) -> None:
+    """Write a 16 kHz PCM-16 WAV block by block (never the whole signal in memory)."""
+    block = signal(60.0).numpy()
+    with sf.SoundFile(str(path), "w", SR, 1, subtype="PCM_16") as f:
+        left = int(seconds * SR)
+        while left > 0:
+            f.write(block[: min(left, block.size)])
+            left -= min(left, block.size)
+
+
+def median_times(fns: dict, repeats: int) -> dict:
+    """Interleave the functions, alternating their order (A B, B A, A B, ...), so that drifts in
+    machine speed and whatever the previous run left behind hit each alike; return the medians."""
+    times = {name: [] for name in fns}
+    for name, fn in fns.items():  # warm-up
+        fn()
+    order = list(fns)
+    for rep in range(repeats):
+        for name in order if rep % 2 == 0 else order[::-1]:
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+CHILD_FULL = textwrap.dedent("""
+    import sys, torch, w2v2_walkthrough as w2v
+    wave, _ = w2v.load_audio(sys.argv[1])
+    extractor = w2v.random_extractor(sys.argv[2])
+    with torch.no_grad():
+        extractor(wave[None], None)
+""")
+
+CHILD_CLI = textwrap.dedent("""
+    import runpy, sys
+    sys.argv = ["w2v2_walkthrough"] + sys.argv[1:]
+    try:
+        runpy.run_module("w2v2_walkthrough", run_name="__main__")
+    except SystemExit as done:
+        if done.code:
+            raise
+""")
+
+REPORT_PEAK = '\nprint("VmHWM", open("/proc/self/status").read().split("VmHWM:")[1].split()[0])\n'
+
+
+def peak_rss_mb(child_code: str, *args) -> float:
+    """Run ``child_code`` in a fresh Python and return its own peak RSS (VmHWM) in MB."""
+    proc = subprocess.run([sys.executable, "-c", child_code + REPORT_PEAK, *map(str, args)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed: {proc.stderr[-2000:]}")
+    return int(proc.stdout.split("VmHWM")[-1].split()[0]) / 1024.0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter audio and fewer repeats (a smoke run)")
+    parser.add_argument("--out", default=str(HERE / "results.md"))
+    args = parser.parse_args(argv)
+    speed_s, repeats = (10.0, 2) if args.quick else (60.0, 6)
+    rss_minutes = [1] if args.quick else [10, 60]
+    threads = torch.get_num_threads()
+    rows = []
+
+    def row(what, value, goal=""):
+        rows.append((what, value, goal))
+        print(f"{what:<62} {value:<28} {goal}", flush=True)
+
+    x = signal(speed_s)
+    flops = ar.flops_per_second() * speed_s
+
+    # 1. mirror vs torchaudio, same weights, same input
+    for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
+        p = w2v.get_preset(preset)
+        mirror = w2v.random_extractor(preset)
+        theirs = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).eval()
+        theirs.load_state_dict(mirror.state_dict(), strict=True)
+
+        def run(m):
+            with torch.no_grad():
+                return m(x[None], None)
+
+        t = median_times({"mirror": lambda: run(mirror), "torchaudio": lambda: run(theirs)}, repeats)
+        row(f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
+            f"{t['mirror']:.2f} s / {t['torchaudio']:.2f} s = {t['mirror'] / t['torchaudio']:.3f}", "goal <= 1.02")
+        row(f"{preset}: throughput of the full pass",
+            f"{flops / t['mirror'] / 1e9:.1f} GFLOP/s ({speed_s / t['mirror']:.0f}x real time)",
+            f"{ar.flops_per_second() / 1e9:.2f} GFLOP per audio second")
+
+        # 2. chunked vs full pass (30 s chunks)
+        t = median_times({"full": lambda: run(mirror),
+                          "chunked": lambda: extract_chunked(mirror, x, chunk_seconds=30.0, progress=False)}, repeats)
+        row(f"{preset}: chunked (30 s) / full-pass throughput",
+            f"{t['full']:.2f} s / {t['chunked']:.2f} s = {t['full'] / t['chunked']:.3f}", "goal >= 0.9")
+
+    # 3. peak memory from files, fresh processes
+    with tempfile.TemporaryDirectory() as tmp:
+        for minutes in rss_minutes:
+            wav = Path(tmp) / f"{minutes}min.wav"
+            write_wav(wav, minutes * 60)
+            for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
+                t0 = time.perf_counter()
+                mb = peak_rss_mb(CHILD_CLI, "extract", wav, Path(tmp) / "f.npy", "--preset", preset,
+                                 "--chunk-seconds", "30", "--no-progress")
+                seconds = time.perf_counter() - t0
+                row(f"{preset}: peak RSS, chunked CLI, {minutes} min file", f"{mb:.0f} MB ({seconds:.0f} s wall)",
+                    "goal <= 2 GB for 60 min")
+            layer0_gb = w2v.chunked.peak_layer0_bytes(minutes * 60 * SR) / 1e9
+            if 3 * layer0_gb < 20:  # conv output, norm output and the next layer's input can coexist
+                row(f"wav2vec2_base: peak RSS, full pass, {minutes} min file",
+                    f"{peak_rss_mb(CHILD_FULL, wav, 'wav2vec2_base'):.0f} MB")
+            else:
+                row(f"wav2vec2_base: full pass, {minutes} min file", "not run: does not fit in 24 GB",
+                    f"layer 0 output alone: {layer0_gb:.1f} GB")
+
+    header = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, {threads} torch threads, "
+              f"torch {torch.__version__}, torchaudio {torchaudio.__version__}, Python {platform.python_version()}"
+              f"{' (--quick)' if args.quick else ''}.")
+    table = ["| measurement | result | goal / note |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    Path(args.out).write_text(header + "\n\n" + "\n".join(table) + "\n", encoding="utf-8")
+    print("\n" + header)
+    print(f"table written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
