@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 # Notebooks are executed, committed and checked under the same matplotlib backend.
@@ -16,9 +16,9 @@ export PYTHONHASHSEED := 0
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
 	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -33,8 +33,7 @@ lab: setup
 
 # Only the student edition (solutions replaced by stubs), from the committed notebooks.
 student: setup
-	$(BIN)/python -c "import sys; sys.path.insert(0, 'scripts'); import build_series as b; \
-	  print(*b.write_student_edition({p.stem: b.nbformat.read(p, 4) for p in b.series()}, b.BUILD / 'student'), sep='\n')"
+	$(BIN)/python scripts/build_series.py --student-only
 
 # For authors: re-execute the committed notebooks in place (outputs, counts 1..N).
 refresh-notebooks: setup

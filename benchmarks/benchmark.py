@@ -2,8 +2,9 @@
 
     make benchmark            # or: .venv/bin/python benchmarks/benchmark.py [--quick]
 
-Writes the table to stdout and to benchmarks/results.md. Every timing is the median of
-interleaved repetitions in this process; every peak-memory figure is the peak RSS (VmHWM) of a
+Writes the table to stdout and to benchmarks/results.md. Timings come from back-to-back pairs
+with alternating order (see ``paired_times``): medians, and the median of per-pair ratios with
+their range; every peak-memory figure is the peak RSS (VmHWM) of a
 fresh subprocess that extracts from a WAV file with the package's command line (or, for the full
 pass, loads the file whole and runs the extractor once).
 """
@@ -19,7 +20,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 import torch
 import torchaudio
@@ -51,19 +51,23 @@ def write_wav(path: Path, seconds: float) -> None:
             left -= min(left, block.size)
 
 
-def median_times(fns: dict, repeats: int) -> dict:
-    """Interleave the functions, alternating their order (A B, B A, A B, ...), so that drifts in
-    machine speed and whatever the previous run left behind hit each alike; return the medians."""
-    times = {name: [] for name in fns}
-    for name, fn in fns.items():  # warm-up
-        fn()
-    order = list(fns)
-    for rep in range(repeats):
-        for name in order if rep % 2 == 0 else order[::-1]:
+def paired_times(a, b, pairs: int):
+    """Time ``a`` and ``b`` back to back ``pairs`` times, alternating which goes first, so that
+    drifts in machine speed and whatever the previous run left behind hit both alike.
+
+    Returns (median time of a, median time of b, median of the per-pair ratios a/b, min and max
+    of those ratios). The per-pair ratio is the robust estimate: each pair shares one moment of
+    the machine.
+    """
+    a(), b()  # warm-up
+    ta, tb = [], []
+    for i in range(pairs):
+        for fn, out in ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta)):
             t0 = time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            fn()
+            out.append(time.perf_counter() - t0)
+    ratios = sorted(x / y for x, y in zip(ta, tb))
+    return statistics.median(ta), statistics.median(tb), statistics.median(ratios), ratios[0], ratios[-1]
 
 
 CHILD_FULL = textwrap.dedent("""
@@ -100,7 +104,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter audio and fewer repeats (a smoke run)")
     parser.add_argument("--out", default=str(HERE / "results.md"))
     args = parser.parse_args(argv)
-    speed_s, repeats = (10.0, 2) if args.quick else (60.0, 6)
+    speed_s, pairs = (10.0, 3) if args.quick else (60.0, 10)
     rss_minutes = [1] if args.quick else [10, 60]
     threads = torch.get_num_threads()
     rows = []
@@ -123,18 +127,18 @@ def main(argv=None) -> int:
             with torch.no_grad():
                 return m(x[None], None)
 
-        t = median_times({"mirror": lambda: run(mirror), "torchaudio": lambda: run(theirs)}, repeats)
+        tm, tt, ratio, lo, hi = paired_times(lambda: run(mirror), lambda: run(theirs), pairs)
         row(f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
-            f"{t['mirror']:.2f} s / {t['torchaudio']:.2f} s = {t['mirror'] / t['torchaudio']:.3f}", "goal <= 1.02")
+            f"{tm:.2f} s / {tt:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})", "goal <= 1.02")
         row(f"{preset}: throughput of the full pass",
-            f"{flops / t['mirror'] / 1e9:.1f} GFLOP/s ({speed_s / t['mirror']:.0f}x real time)",
+            f"{flops / tm / 1e9:.1f} GFLOP/s ({speed_s / tm:.0f}x real time)",
             f"{ar.flops_per_second() / 1e9:.2f} GFLOP per audio second")
 
         # 2. chunked vs full pass (30 s chunks)
-        t = median_times({"full": lambda: run(mirror),
-                          "chunked": lambda: extract_chunked(mirror, x, chunk_seconds=30.0, progress=False)}, repeats)
+        tc, tf, ratio, lo, hi = paired_times(lambda: extract_chunked(mirror, x, chunk_seconds=30.0, progress=False),
+                                             lambda: run(mirror), pairs)
         row(f"{preset}: chunked (30 s) / full-pass throughput",
-            f"{t['full']:.2f} s / {t['chunked']:.2f} s = {t['full'] / t['chunked']:.3f}", "goal >= 0.9")
+            f"{tf:.2f} s / {tc:.2f} s; ratio {1 / ratio:.3f} (pairs {1 / hi:.2f}-{1 / lo:.2f})", "goal >= 0.9")
 
     # 3. peak memory from files, fresh processes
     with tempfile.TemporaryDirectory() as tmp:

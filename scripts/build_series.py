@@ -192,9 +192,14 @@ def main(argv=None) -> int:
     parser.add_argument("--in-place", action="store_true", help="overwrite notebooks/ with freshly executed copies")
     parser.add_argument("--no-execute", action="store_true", help="render the committed notebooks as they are")
     parser.add_argument("--only", nargs="*", help="notebook name prefixes (default: all)")
+    parser.add_argument("--student-only", action="store_true", help="write only the student edition")
     args = parser.parse_args(argv)
     paths = [p for p in series() if not args.only or any(p.name.startswith(o) for o in args.only)]
     notebooks = {p.stem: nbformat.read(p, as_version=4) for p in paths}
+    if args.student_only:
+        write_student_edition(notebooks, BUILD / "student")
+        print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
+        return 0
     executed = {}
     start = time.perf_counter()
     for path in paths:

@@ -42,6 +42,13 @@ def test_torchaudio_checkpoint_round_trip(tmp_path, base_model):
     assert torch.equal(features(loaded.extractor), features(base_model.feature_extractor))
 
 
+def test_an_existing_upper_case_file_is_a_checkpoint_not_a_bundle(tmp_path, base_model, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    torch.save(base_model.state_dict(), tmp_path / "MODEL")
+    loaded = load_extractor("wav2vec2_base", weights="MODEL")
+    assert loaded.source == "checkpoint MODEL"
+
+
 def test_hugging_face_style_checkpoint(tmp_path, base_model):
     """Hugging Face names the same tensors with a `wav2vec2.` prefix, next to other model keys."""
     state = {"wav2vec2." + k: v for k, v in base_model.state_dict().items()}

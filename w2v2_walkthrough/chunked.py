@@ -21,7 +21,6 @@ whole); output goes to a tensor or any array-like written chunk by chunk in orde
 array or memmap, or :class:`NpyWriter`, which keeps memory flat however long the output).
 """
 
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path

@@ -18,24 +18,26 @@ import torch
 from torch import Tensor, nn
 
 
-def instance_norm_reference(x: Tensor, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
-    """Textbook form of ``GroupNorm(C, C)`` on ``[batch, C, T]``: statistics over time, per channel."""
-    mean = x.mean(dim=2, keepdim=True)
-    var = x.var(dim=2, unbiased=False, keepdim=True)
+def normalize_over(x: Tensor, dim: int, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+                   eps: float = 1e-5) -> Tensor:
+    """``(x - mean) / sqrt(var + eps)`` with biased statistics over ``dim`` of ``[batch, C, T]``,
+    then the per-channel affine map. The two norms below differ only in ``dim``."""
+    mean = x.mean(dim=dim, keepdim=True)
+    var = x.var(dim=dim, unbiased=False, keepdim=True)
     y = (x - mean) / torch.sqrt(var + eps)
     if weight is not None:
         y = y * weight[None, :, None] + bias[None, :, None]
     return y
+
+
+def instance_norm_reference(x: Tensor, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
+    """Textbook form of ``GroupNorm(C, C)`` on ``[batch, C, T]``: statistics over time (dim 2), per channel."""
+    return normalize_over(x, 2, weight, bias, eps)
 
 
 def channel_layer_norm_reference(x: Tensor, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
-    """Textbook form of the transpose LayerNorm on ``[batch, C, T]``: statistics over channels, per frame."""
-    mean = x.mean(dim=1, keepdim=True)
-    var = x.var(dim=1, unbiased=False, keepdim=True)
-    y = (x - mean) / torch.sqrt(var + eps)
-    if weight is not None:
-        y = y * weight[None, :, None] + bias[None, :, None]
-    return y
+    """Textbook form of the transpose LayerNorm on ``[batch, C, T]``: statistics over channels (dim 1), per frame."""
+    return normalize_over(x, 1, weight, bias, eps)
 
 
 #: Candidate statistics axes of a ``[batch, C, T]`` tensor, by what they describe.

@@ -143,10 +143,11 @@ def _preset_of_bundle(bundle_name: str) -> str:
 
 
 def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed: int = 0) -> LoadedExtractor:
-    """One entry point: ``weights`` is ``"random"``, a torchaudio bundle name, or a checkpoint path."""
+    """One entry point: ``weights`` is ``"random"``, a torchaudio bundle name (an upper-case name
+    such as ``"WAV2VEC2_BASE"``), or the path of a checkpoint (an existing file always counts as one)."""
     get_preset(preset)
     if weights == "random":
         return LoadedExtractor(random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False)
-    if weights.isupper() and not os.path.sep in weights:
+    if not Path(weights).exists() and weights.isidentifier() and weights.isupper():
         return LoadedExtractor(bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True)
     return LoadedExtractor(checkpoint_extractor(weights, preset), preset, f"checkpoint {weights}", True)
