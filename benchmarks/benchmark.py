@@ -102,9 +102,13 @@ def peak_rss_mb(child_code: str, *args) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter audio and fewer repeats (a smoke run)")
+    parser.add_argument("--part", choices=["all", "speed", "memory"], default="all",
+                        help="speed: timings only (needs a quiet machine); memory: peak RSS only")
+    parser.add_argument("--pairs", type=int, default=None, help="timing pairs per comparison (default 10; 3 with --quick)")
     parser.add_argument("--out", default=str(HERE / "results.md"))
     args = parser.parse_args(argv)
     speed_s, pairs = (10.0, 3) if args.quick else (60.0, 10)
+    pairs = args.pairs or pairs
     rss_minutes = [1] if args.quick else [10, 60]
     threads = torch.get_num_threads()
     rows = []
@@ -116,8 +120,9 @@ def main(argv=None) -> int:
     x = signal(speed_s)
     flops = ar.flops_per_second() * speed_s
 
-    # 1. mirror vs torchaudio, same weights, same input
-    for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
+    # 1. mirror vs torchaudio, same weights, same input; plus an A/A control (torchaudio against
+    #    itself) that shows how much two runs of identical code differ on this machine
+    for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"] if args.part in ("all", "speed") else []:
         p = w2v.get_preset(preset)
         mirror = w2v.random_extractor(preset)
         theirs = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).eval()
@@ -130,6 +135,9 @@ def main(argv=None) -> int:
         tm, tt, ratio, lo, hi = paired_times(lambda: run(mirror), lambda: run(theirs), pairs)
         row(f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
             f"{tm:.2f} s / {tt:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})", "goal <= 1.02")
+        _, _, ratio, lo, hi = paired_times(lambda: run(theirs), lambda: run(theirs), pairs)
+        row(f"{preset}: A/A control, torchaudio / torchaudio", f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
+            "the noise floor of this machine")
         row(f"{preset}: throughput of the full pass",
             f"{flops / tm / 1e9:.1f} GFLOP/s ({speed_s / tm:.0f}x real time)",
             f"{ar.flops_per_second() / 1e9:.2f} GFLOP per audio second")
@@ -142,7 +150,7 @@ def main(argv=None) -> int:
 
     # 3. peak memory from files, fresh processes
     with tempfile.TemporaryDirectory() as tmp:
-        for minutes in rss_minutes:
+        for minutes in rss_minutes if args.part in ("all", "memory") else []:
             wav = Path(tmp) / f"{minutes}min.wav"
             write_wav(wav, minutes * 60)
             for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
@@ -162,7 +170,7 @@ def main(argv=None) -> int:
 
     header = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, {threads} torch threads, "
               f"torch {torch.__version__}, torchaudio {torchaudio.__version__}, Python {platform.python_version()}"
-              f"{' (--quick)' if args.quick else ''}.")
+              f"{' (--quick)' if args.quick else ''}{'' if args.part == 'all' else f' (--part {args.part})'}.")
     table = ["| measurement | result | goal / note |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     Path(args.out).write_text(header + "\n\n" + "\n".join(table) + "\n", encoding="utf-8")
     print("\n" + header)
