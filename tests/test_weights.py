@@ -85,9 +85,9 @@ def test_bundle_offline_error_says_where_to_put_the_file(monkeypatch):
 
     monkeypatch.setattr(torchaudio.pipelines.WAV2VEC2_BASE.__class__, "get_model", offline)
     with pytest.raises(RuntimeError, match=r"WAV2VEC2_BASE(.|\n)*checkpoints.*wav2vec2_fairseq_base_ls960.pth(.|\n)*weights='random'"):
-        bundle_extractor("WAV2VEC2_BASE")
+        bundle_extractor("WAV2VEC2_BASE", "wav2vec2_base")
     with pytest.raises(ValueError, match="Unknown torchaudio bundle 'WAV2VEC9'.*WAV2VEC2_BASE"):
-        bundle_extractor("WAV2VEC9")
+        bundle_extractor("WAV2VEC9", "wav2vec2_base")
 
 
 def test_bundle_loads_offline_from_a_pre_placed_file(tmp_path, monkeypatch, base_model):

@@ -16,10 +16,12 @@ from . import arithmetic as ar
 from .chunked import DEFAULT_CHUNK_SECONDS, FileSource, NpyWriter, extract_chunked
 from .extraction import conv_config
 from .presets import PRESETS, SAMPLE_RATE
+from .validation import check_length
 
 
 def times_path(out: Path) -> Path:
-    return out.with_name(out.name[: -len(".npy")] + ".times.npy" if out.name.endswith(".npy") else out.name + ".times.npy")
+    """``feats.npy`` -> ``feats.times.npy`` (the output name always ends in .npy)."""
+    return out.with_name(out.name[: -len(".npy")] + ".times.npy")
 
 
 def _partial(path: Path) -> Path:
@@ -42,12 +44,8 @@ def extract_command(args) -> int:
     source = FileSource(args.input, args.multichannel)
     num_samples = source.num_samples
     source.close()
+    check_length(num_samples, SAMPLE_RATE, shapes)
     n = ar.num_frames(num_samples, shapes)
-    if n == 0:
-        raise ValueError(
-            f"{args.input} has {num_samples} samples, fewer than the receptive field of {ar.receptive_field(shapes)}: "
-            f"it gives zero frames. Use a longer file."
-        )
     feats_tmp, times_tmp = _partial(out), _partial(times_path(out))
     try:
         with NpyWriter(feats_tmp, (n, shapes[-1][0])) as feats:

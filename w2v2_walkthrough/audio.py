@@ -38,22 +38,27 @@ def open_audio(path: Union[str, Path]) -> sf.SoundFile:
         ) from None
 
 
+def check_channels(channels: int, multichannel: str, source: str = "audio") -> None:
+    """Validate the multichannel policy, and refuse several channels under ``"error"``."""
+    if multichannel not in MULTICHANNEL_POLICIES:
+        raise ValueError(f"multichannel must be one of {MULTICHANNEL_POLICIES}, got {multichannel!r}")
+    if channels > 1 and multichannel == "error":
+        raise ValueError(
+            f"{source} has {channels} channels but the extractor needs mono. "
+            f"Pass multichannel='mean' to average the channels or multichannel='first' to keep the first."
+        )
+
+
 def to_mono(samples: np.ndarray, multichannel: str, source: str = "audio") -> np.ndarray:
     """Reduce soundfile's ``(frames, channels)`` array to mono with the chosen policy.
 
     ``"error"`` refuses several channels, ``"mean"`` averages them, ``"first"`` keeps channel 0.
     """
-    if multichannel not in MULTICHANNEL_POLICIES:
-        raise ValueError(f"multichannel must be one of {MULTICHANNEL_POLICIES}, got {multichannel!r}")
+    check_channels(1 if samples.ndim == 1 else samples.shape[1], multichannel, source)
     if samples.ndim == 1:
         return samples
     if samples.shape[1] == 1:
         return samples[:, 0]
-    if multichannel == "error":
-        raise ValueError(
-            f"{source} has {samples.shape[1]} channels but the extractor needs mono. "
-            f"Pass multichannel='mean' to average the channels or multichannel='first' to keep the first."
-        )
     if multichannel == "mean":
         return samples.mean(axis=1)
     return samples[:, 0]

@@ -31,10 +31,10 @@ import torch
 from torch import Tensor, nn
 
 from . import arithmetic as ar
-from .audio import open_audio, to_mono
+from .audio import check_channels, open_audio, to_mono
 from .extraction import conv_config
 from .presets import SAMPLE_RATE
-from .validation import check_sample_rate, check_waveform
+from .validation import check_length, check_sample_rate, check_waveform
 
 DEFAULT_CHUNK_SECONDS = 30.0
 
@@ -68,8 +68,11 @@ class FileSource:
                 f"{SAMPLE_RATE} Hz. Resample it once first, e.g. `sox {self.path.name} -r {SAMPLE_RATE} out.wav`, "
                 f"or for a file that fits in memory: w2v2_walkthrough.load_audio(path) (resamples) and pass the tensor."
             )
-        if self._file.channels > 1 and multichannel == "error":
-            to_mono(np.zeros((1, self._file.channels), np.float32), multichannel, str(self.path))  # raises
+        try:
+            check_channels(self._file.channels, multichannel, str(self.path))
+        except ValueError:
+            self._file.close()
+            raise
         self.num_samples = self._file.frames
 
     def read(self, start: int, stop: int) -> Tensor:
@@ -230,9 +233,7 @@ def extract_chunked(
     shapes = conv_config(extractor)
     source = as_source(signal, multichannel)
     try:
-        rf = ar.receptive_field(shapes)
-        if source.num_samples < rf:
-            check_waveform(torch.zeros(source.num_samples), sample_rate, shapes)  # raises the clear error
+        check_length(source.num_samples, sample_rate, shapes)
         chunk_frames = chunk_frames_for(chunk_seconds, sample_rate, shapes)
         total = ar.num_frames(source.num_samples, shapes)
         if out is None:

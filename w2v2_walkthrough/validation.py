@@ -23,6 +23,18 @@ def check_sample_rate(sample_rate: int, expected: int = SAMPLE_RATE) -> None:
         )
 
 
+def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Optional[Sequence[Shape]] = None) -> None:
+    """Refuse a signal shorter than the receptive field: it gives zero frames."""
+    rf = receptive_field(shapes)
+    if num_samples < rf:
+        raise ValueError(
+            f"The waveform has {num_samples} samples, fewer than the receptive field of {rf} samples "
+            f"({1000 * rf / sample_rate:g} ms): it gives zero frames, and the first conv would fail. "
+            f"Pad it to at least {min_samples_for_frames(1, shapes)} samples "
+            f"(torch.nn.functional.pad(waveform, (0, {rf} - waveform.shape[-1]))) or use a longer clip."
+        )
+
+
 def check_waveform(
     waveform,
     sample_rate: int = SAMPLE_RATE,
@@ -47,7 +59,6 @@ def check_waveform(
             f"For 16-bit PCM use waveform.float() / 32768, or load the file with w2v2_walkthrough.load_audio(path)."
         )
     check_sample_rate(sample_rate)
-    rf = receptive_field(shapes)
     if waveform.ndim == 1:
         waveform = waveform.unsqueeze(0)
     elif waveform.ndim == 2:
@@ -66,13 +77,7 @@ def check_waveform(
         )
     if waveform.shape[-1] == 0 or waveform.shape[0] == 0:
         raise ValueError(f"The waveform is empty (shape {list(waveform.shape)}): there is no audio to extract from.")
-    if waveform.shape[-1] < rf:
-        raise ValueError(
-            f"The waveform has {waveform.shape[-1]} samples, fewer than the receptive field of {rf} samples "
-            f"({1000 * rf / sample_rate:g} ms): it gives zero frames, and the first conv would fail. "
-            f"Pad it to at least {min_samples_for_frames(1, shapes)} samples "
-            f"(torch.nn.functional.pad(waveform, (0, {rf} - waveform.shape[-1]))) or use a longer clip."
-        )
+    check_length(waveform.shape[-1], sample_rate, shapes)
     bad = ~torch.isfinite(waveform)
     if bad.any():
         n_nan = int(torch.isnan(waveform).sum())

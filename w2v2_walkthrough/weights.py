@@ -103,7 +103,7 @@ def checkpoint_extractor(path: Union[str, Path], preset: str) -> FeatureExtracto
     return extractor.eval()
 
 
-def bundle_extractor(bundle_name: str, preset: str = None) -> FeatureExtractor:
+def bundle_extractor(bundle_name: str, preset: str) -> FeatureExtractor:
     """The extractor of a ``torchaudio.pipelines`` bundle (downloads on first use).
 
     Offline, a file pre-placed in ``torch.hub.get_dir()/checkpoints/`` is used; otherwise the
@@ -124,22 +124,9 @@ def bundle_extractor(bundle_name: str, preset: str = None) -> FeatureExtractor:
             f"file at {where}, or pass a local checkpoint path, or use weights='random'."
         ) from None
     state = extractor_state_dict(model.state_dict())
-    extractor = random_extractor(preset or _preset_of_bundle(bundle_name))
+    extractor = random_extractor(preset)
     load_extractor_weights(extractor, state, source=f"Bundle {bundle_name}")
     return extractor.eval()
-
-
-def _preset_of_bundle(bundle_name: str) -> str:
-    from .presets import PRESETS
-
-    for p in PRESETS.values():
-        if bundle_name == p.bundle or bundle_name.startswith(p.bundle + "_"):
-            return p.name
-    asr = bundle_name.replace("_ASR", "")
-    for p in sorted(PRESETS.values(), key=lambda p: -len(p.bundle)):
-        if asr.startswith(p.bundle):
-            return p.name
-    raise ValueError(f"No preset known for bundle {bundle_name!r}; pass preset=... explicitly.")
 
 
 def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed: int = 0) -> LoadedExtractor:
