@@ -26,6 +26,8 @@ series: setup
 	$(BIN)/python scripts/build_series.py
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) -p no:cacheprovider
 
 lab: setup

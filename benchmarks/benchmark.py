@@ -66,7 +66,7 @@ def paired_times(a, b, pairs: int):
             t0 = time.perf_counter()
             fn()
             out.append(time.perf_counter() - t0)
-    ratios = sorted(x / y for x, y in zip(ta, tb))
+    ratios = sorted(x / y for x, y in zip(ta, tb, strict=True))
     return statistics.median(ta), statistics.median(tb), statistics.median(ratios), ratios[0], ratios[-1]
 
 
@@ -93,7 +93,9 @@ REPORT_PEAK = '\nprint("VmHWM", open("/proc/self/status").read().split("VmHWM:")
 
 def peak_rss_mb(child_code: str, *args) -> float:
     """Run ``child_code`` in a fresh Python and return its own peak RSS (VmHWM) in MB."""
-    proc = subprocess.run([sys.executable, "-c", child_code + REPORT_PEAK, *map(str, args)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", child_code + REPORT_PEAK, *map(str, args)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"child failed: {proc.stderr[-2000:]}")
     return int(proc.stdout.split("VmHWM")[-1].split()[0]) / 1024.0
@@ -102,9 +104,15 @@ def peak_rss_mb(child_code: str, *args) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter audio and fewer repeats (a smoke run)")
-    parser.add_argument("--part", choices=["all", "speed", "memory"], default="all",
-                        help="speed: timings only (needs a quiet machine); memory: peak RSS only")
-    parser.add_argument("--pairs", type=int, default=None, help="timing pairs per comparison (default 10; 3 with --quick)")
+    parser.add_argument(
+        "--part",
+        choices=["all", "speed", "memory"],
+        default="all",
+        help="speed: timings only (needs a quiet machine); memory: peak RSS only",
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=None, help="timing pairs per comparison (default 10; 3 with --quick)"
+    )
     parser.add_argument("--out", default=str(HERE / "results.md"))
     args = parser.parse_args(argv)
     speed_s, pairs = (10.0, 3) if args.quick else (60.0, 10)
@@ -132,21 +140,33 @@ def main(argv=None) -> int:
             with torch.no_grad():
                 return m(x[None], None)
 
-        tm, tt, ratio, lo, hi = paired_times(lambda: run(mirror), lambda: run(theirs), pairs)
-        row(f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
-            f"{tm:.2f} s / {tt:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})", "goal <= 1.02")
-        _, _, ratio, lo, hi = paired_times(lambda: run(theirs), lambda: run(theirs), pairs)
-        row(f"{preset}: A/A control, torchaudio / torchaudio", f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
-            "the noise floor of this machine")
-        row(f"{preset}: throughput of the full pass",
+        tm, tt, ratio, lo, hi = paired_times(lambda m=mirror: run(m), lambda t=theirs: run(t), pairs)
+        row(
+            f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
+            f"{tm:.2f} s / {tt:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
+            "goal <= 1.02",
+        )
+        _, _, ratio, lo, hi = paired_times(lambda t=theirs: run(t), lambda t=theirs: run(t), pairs)
+        row(
+            f"{preset}: A/A control, torchaudio / torchaudio",
+            f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
+            "the noise floor of this machine",
+        )
+        row(
+            f"{preset}: throughput of the full pass",
             f"{flops / tm / 1e9:.1f} GFLOP/s ({speed_s / tm:.0f}x real time)",
-            f"{ar.flops_per_second() / 1e9:.2f} GFLOP per audio second")
+            f"{ar.flops_per_second() / 1e9:.2f} GFLOP per audio second",
+        )
 
         # 2. chunked vs full pass (30 s chunks)
-        tc, tf, ratio, lo, hi = paired_times(lambda: extract_chunked(mirror, x, chunk_seconds=30.0, progress=False),
-                                             lambda: run(mirror), pairs)
-        row(f"{preset}: chunked (30 s) / full-pass throughput",
-            f"{tf:.2f} s / {tc:.2f} s; ratio {1 / ratio:.3f} (pairs {1 / hi:.2f}-{1 / lo:.2f})", "goal >= 0.9")
+        tc, tf, ratio, lo, hi = paired_times(
+            lambda m=mirror: extract_chunked(m, x, chunk_seconds=30.0, progress=False), lambda m=mirror: run(m), pairs
+        )
+        row(
+            f"{preset}: chunked (30 s) / full-pass throughput",
+            f"{tf:.2f} s / {tc:.2f} s; ratio {1 / ratio:.3f} (pairs {1 / hi:.2f}-{1 / lo:.2f})",
+            "goal >= 0.9",
+        )
 
     # 3. peak memory from files, fresh processes
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,22 +175,42 @@ def main(argv=None) -> int:
             write_wav(wav, minutes * 60)
             for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
                 t0 = time.perf_counter()
-                mb = peak_rss_mb(CHILD_CLI, "extract", wav, Path(tmp) / "f.npy", "--preset", preset,
-                                 "--chunk-seconds", "30", "--no-progress")
+                mb = peak_rss_mb(
+                    CHILD_CLI,
+                    "extract",
+                    wav,
+                    Path(tmp) / "f.npy",
+                    "--preset",
+                    preset,
+                    "--chunk-seconds",
+                    "30",
+                    "--no-progress",
+                )
                 seconds = time.perf_counter() - t0
-                row(f"{preset}: peak RSS, chunked CLI, {minutes} min file", f"{mb:.0f} MB ({seconds:.0f} s wall)",
-                    "goal <= 2 GB for 60 min")
+                row(
+                    f"{preset}: peak RSS, chunked CLI, {minutes} min file",
+                    f"{mb:.0f} MB ({seconds:.0f} s wall)",
+                    "goal <= 2 GB for 60 min",
+                )
             layer0_gb = w2v.chunked.peak_layer0_bytes(minutes * 60 * SR) / 1e9
             if 3 * layer0_gb < 20:  # conv output, norm output and the next layer's input can coexist
-                row(f"wav2vec2_base: peak RSS, full pass, {minutes} min file",
-                    f"{peak_rss_mb(CHILD_FULL, wav, 'wav2vec2_base'):.0f} MB")
+                row(
+                    f"wav2vec2_base: peak RSS, full pass, {minutes} min file",
+                    f"{peak_rss_mb(CHILD_FULL, wav, 'wav2vec2_base'):.0f} MB",
+                )
             else:
-                row(f"wav2vec2_base: full pass, {minutes} min file", "not run: does not fit in 24 GB",
-                    f"layer 0 output alone: {layer0_gb:.1f} GB")
+                row(
+                    f"wav2vec2_base: full pass, {minutes} min file",
+                    "not run: does not fit in 24 GB",
+                    f"layer 0 output alone: {layer0_gb:.1f} GB",
+                )
 
-    header = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, {threads} torch threads, "
-              f"torch {torch.__version__}, torchaudio {torchaudio.__version__}, Python {platform.python_version()}"
-              f"{' (--quick)' if args.quick else ''}{'' if args.part == 'all' else f' (--part {args.part})'}.")
+    header = (
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"{threads} torch threads, "
+        f"torch {torch.__version__}, torchaudio {torchaudio.__version__}, Python {platform.python_version()}"
+        f"{' (--quick)' if args.quick else ''}{'' if args.part == 'all' else f' (--part {args.part})'}."
+    )
     table = ["| measurement | result | goal / note |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     Path(args.out).write_text(header + "\n\n" + "\n".join(table) + "\n", encoding="utf-8")
     print("\n" + header)

@@ -18,7 +18,10 @@ VOICE, SPEED_WPM, PITCH = "en-us", 150, 50
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "espeak.wav"
-        subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(SPEED_WPM), "-p", str(PITCH), "-w", str(raw), SPEECH_CLIP_TEXT], check=True)
+        subprocess.run(
+            ["espeak-ng", "-v", VOICE, "-s", str(SPEED_WPM), "-p", str(PITCH), "-w", str(raw), SPEECH_CLIP_TEXT],
+            check=True,
+        )
         waveform, rate = load_audio(raw)  # resamples 22050 -> 16000
     waveform = 0.9 * waveform / waveform.abs().max()
     save_audio(speech_clip_path(), waveform, rate)

@@ -29,14 +29,14 @@ def torchaudio_lengths_per_layer(shapes, max_len):
     return torch.stack(per_layer, dim=1)  # [L, layer]
 
 
-@pytest.mark.parametrize("shapes,max_len", [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
+@pytest.mark.parametrize(("shapes", "max_len"), [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
 def test_lengths_equal_torchaudio_length_for_every_input_length(shapes, max_len):
     want = torchaudio_lengths_per_layer(shapes, max_len)
     got = torch.tensor([ar.layer_output_lengths(n, shapes) for n in range(max_len + 1)])
     assert torch.equal(got, want)
 
 
-@pytest.mark.parametrize("shapes,max_len", [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
+@pytest.mark.parametrize(("shapes", "max_len"), [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
 def test_lengths_equal_real_output_shapes(shapes, max_len):
     """A real forward at every length: frames out == num_frames, and it fails exactly when that is 0."""
     fe = _get_feature_extractor("group_norm", shapes, False).eval()
@@ -70,14 +70,14 @@ def test_whole_stack_equals_one_conv_of_kernel_rf_and_stride_hop():
         assert ar.num_frames(n) == max(0, (n - 400) // 320 + 1)
 
 
-@pytest.mark.parametrize("shapes", [None] + OTHER_CONFIGS)
+@pytest.mark.parametrize("shapes", [None, *OTHER_CONFIGS])
 def test_inverse_is_the_fewest_samples(shapes):
     assert ar.min_samples_for_frames(0, shapes) == 0
     for n in range(1, 300):
         need = ar.min_samples_for_frames(n, shapes)
         assert ar.num_frames(need, shapes) == n
         assert ar.num_frames(need - 1, shapes) == n - 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n_frames must be >= 0"):
         ar.min_samples_for_frames(-1)
 
 
@@ -92,7 +92,7 @@ def test_frame_times():
         assert ar.frame_center(i) == 320 * i + 199.5
     assert ar.frame_times_ms(3, where="start") == [0.0, 20.0, 40.0]
     assert ar.frame_times_ms(2, where="center") == [199.5 / 16, (320 + 199.5) / 16]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'start' or 'center'"):
         ar.frame_times_ms(3, where="middle")
 
 
@@ -103,7 +103,9 @@ def nonzero_gradient_span(extractor, num_samples, frame):
     return start, end, int(torch.count_nonzero(grad))
 
 
-@pytest.mark.parametrize("shapes", [[(8, k, s) for _, k, s in DEFAULT_SHAPES]] + [[(8, k, s) for _, k, s in c] for c in OTHER_CONFIGS])
+@pytest.mark.parametrize(
+    "shapes", [[(8, k, s) for _, k, s in DEFAULT_SHAPES]] + [[(8, k, s) for _, k, s in c] for c in OTHER_CONFIGS]
+)
 def test_receptive_field_is_exactly_the_samples_with_nonzero_gradient(shapes):
     torch.manual_seed(0)
     fe = _get_feature_extractor("layer_norm", shapes, True)
@@ -123,7 +125,10 @@ def test_group_norm_makes_every_frame_depend_on_every_sample():
 
 
 def test_flops_per_second():
-    macs = sum(n * o * i * k for n, (o, k, _), i in zip(ar.layer_output_lengths(16_000), DEFAULT_SHAPES, [1] + [512] * 6))
+    macs = sum(
+        n * o * i * k
+        for n, (o, k, _), i in zip(ar.layer_output_lengths(16_000), DEFAULT_SHAPES, [1] + [512] * 6, strict=True)
+    )
     assert ar.flops_per_second() == 2 * macs
     assert 4.8e9 < ar.flops_per_second() < 5.0e9
 

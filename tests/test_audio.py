@@ -22,7 +22,7 @@ def test_resamples_to_16k(tmp_path):
 def test_multichannel_policies(tmp_path):
     left, right = np.full(1600, 0.2), np.full(1600, 0.6)
     path = write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), 16000)
-    with pytest.raises(ValueError, match="2 channels.*multichannel='mean'"):
+    with pytest.raises(ValueError, match=r"2 channels.*multichannel='mean'"):
         audio.load_audio(path)
     mean, _ = audio.load_audio(path, multichannel="mean")
     first, _ = audio.load_audio(path, multichannel="first")
@@ -37,7 +37,7 @@ def test_missing_non_audio_and_empty_files(tmp_path):
         audio.load_audio(tmp_path / "nope.wav")
     text = tmp_path / "notes.wav"
     text.write_text("this is not audio")
-    with pytest.raises(ValueError, match="not an audio file.*ffmpeg"):
+    with pytest.raises(ValueError, match=r"not an audio file.*ffmpeg"):
         audio.load_audio(text)
     with pytest.raises(IsADirectoryError):
         audio.load_audio(tmp_path)

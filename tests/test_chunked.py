@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-
 from conftest import torchaudio_pair
+
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough.chunked import NpyWriter, TensorSource, extract_chunked, layer0_statistics, plan_chunks
 
@@ -15,9 +15,11 @@ CHUNK_SECONDS = 0.2  # 10 frames = 3200 samples a chunk, so many chunks stay che
 CHUNK = 3200
 TOL = {"wav2vec2_base": 1e-4, "wav2vec2_large_lv60k": 1e-5, "hubert_large": 1e-5}
 BOUNDARY_OFFSETS = [-320, -80, -79, -1, 0, 1, 79, 80, 320]
-LENGTHS = sorted({400, 401, 719, 720, 3000}  # tiny, and one chunk
-                 | {k * CHUNK + 80 + d for k in (1, 3) for d in BOUNDARY_OFFSETS}  # around chunk boundaries
-                 | {10 * CHUNK + 137})  # many chunks
+LENGTHS = sorted(
+    {400, 401, 719, 720, 3000}  # tiny, and one chunk
+    | {k * CHUNK + 80 + d for k in (1, 3) for d in BOUNDARY_OFFSETS}  # around chunk boundaries
+    | {10 * CHUNK + 137}
+)  # many chunks
 MEASURED = {}
 
 
@@ -52,7 +54,7 @@ def test_plan_is_derived_from_the_arithmetic():
     assert all(c.stop - c.start == 9 * 320 + 400 for c in plan)
     assert plan[0].stop - plan[1].start == ar.receptive_field() - ar.hop_length() == 80
     assert list(plan_chunks(399, 10)) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="chunk_frames must be >= 1"):
         list(plan_chunks(1000, 0))
 
 
@@ -83,9 +85,8 @@ def test_file_source_with_memmap_and_npy_writer_output(tmp_path):
 
 
 def test_npy_writer_refuses_gaps_and_short_files(tmp_path):
-    with pytest.raises(ValueError, match="in order"):
-        with NpyWriter(tmp_path / "a.npy", (4, 2)) as w:
-            w[1:2] = np.zeros((1, 2))
+    with pytest.raises(ValueError, match="in order"), NpyWriter(tmp_path / "a.npy", (4, 2)) as w:
+        w[1:2] = np.zeros((1, 2))
     w = NpyWriter(tmp_path / "b.npy", (4, 2))
     w[0:2] = np.ones((2, 2))
     with pytest.raises(ValueError, match="does not fit"):
@@ -97,10 +98,10 @@ def test_npy_writer_refuses_gaps_and_short_files(tmp_path):
 def test_file_source_rejects_other_rates_and_stereo(tmp_path):
     _, mirror = torchaudio_pair("wav2vec2_base")
     sf.write(tmp_path / "44k.wav", np.zeros(44100, np.float32), 44100)
-    with pytest.raises(ValueError, match="44100 Hz.*sox.*-r 16000"):
+    with pytest.raises(ValueError, match=r"44100 Hz.*sox.*-r 16000"):
         extract_chunked(mirror, tmp_path / "44k.wav")
     sf.write(tmp_path / "st.wav", np.zeros((16000, 2), np.float32), 16000)
-    with pytest.raises(ValueError, match="2 channels.*multichannel='mean'"):
+    with pytest.raises(ValueError, match=r"2 channels.*multichannel='mean'"):
         extract_chunked(mirror, tmp_path / "st.wav")
     assert extract_chunked(mirror, tmp_path / "st.wav", multichannel="mean", progress=False).shape == (49, 512)
 

@@ -21,7 +21,21 @@ def wav(tmp_path):
 def test_extract_writes_features_and_times(tmp_path, wav):
     path, x = wav
     out = tmp_path / "feats.npy"
-    assert main(["extract", str(path), str(out), "--preset", "wav2vec2_large_lv60k", "--chunk-seconds", "0.3", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "extract",
+                str(path),
+                str(out),
+                "--preset",
+                "wav2vec2_large_lv60k",
+                "--chunk-seconds",
+                "0.3",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     feats, times = np.load(out), np.load(tmp_path / "feats.times.npy")
     n = ar.num_frames(30_000)
     assert feats.shape == (n, 512) and feats.dtype == np.float32
@@ -34,14 +48,26 @@ def test_extract_writes_features_and_times(tmp_path, wav):
 
 
 @pytest.mark.parametrize(
-    "setup,args,message",
+    ("setup", "args", "message"),
     [
         (lambda d: None, ["missing.wav", "o.npy", "--preset", "wav2vec2_base"], "not found"),
-        (lambda d: (d / "t.wav").write_text("text"), ["t.wav", "o.npy", "--preset", "wav2vec2_base"], "not an audio file"),
+        (
+            lambda d: (d / "t.wav").write_text("text"),
+            ["t.wav", "o.npy", "--preset", "wav2vec2_base"],
+            "not an audio file",
+        ),
         (lambda d: None, ["in.wav", "nodir/o.npy", "--preset", "wav2vec2_base"], "does not exist"),
         (lambda d: None, ["in.wav", "o.txt", "--preset", "wav2vec2_base"], ".npy"),
-        (lambda d: None, ["in.wav", "o.npy", "--preset", "wav2vec2_base", "--weights", "nope.pt"], "Checkpoint not found"),
-        (lambda d: sf.write(d / "s.wav", np.zeros(100, np.float32), 16000), ["s.wav", "o.npy", "--preset", "wav2vec2_base"], "zero frames"),
+        (
+            lambda d: None,
+            ["in.wav", "o.npy", "--preset", "wav2vec2_base", "--weights", "nope.pt"],
+            "Checkpoint not found",
+        ),
+        (
+            lambda d: sf.write(d / "s.wav", np.zeros(100, np.float32), 16000),
+            ["s.wav", "o.npy", "--preset", "wav2vec2_base"],
+            "zero frames",
+        ),
     ],
 )
 def test_bad_input_exits_non_zero_without_output(tmp_path, wav, monkeypatch, capsys, setup, args, message):
@@ -65,8 +91,20 @@ def test_failure_midway_leaves_no_output(tmp_path, wav, monkeypatch):
 
 
 def test_unknown_preset_and_unwritable_folder(tmp_path, wav):
-    r = subprocess.run([sys.executable, "-m", "w2v2_walkthrough", "extract", str(wav[0]), str(tmp_path / "o.npy"),
-                        "--preset", "wav2vec3"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "w2v2_walkthrough",
+            "extract",
+            str(wav[0]),
+            str(tmp_path / "o.npy"),
+            "--preset",
+            "wav2vec3",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "wav2vec2_base" in r.stderr
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
@@ -77,6 +115,9 @@ def test_unknown_preset_and_unwritable_folder(tmp_path, wav):
         message = "does not exist"
     else:
         target, message = locked / "o.npy", "Cannot write"
-    r = subprocess.run([sys.executable, "-m", "w2v2_walkthrough", "extract", str(wav[0]), str(target),
-                        "--preset", "wav2vec2_base"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "w2v2_walkthrough", "extract", str(wav[0]), str(target), "--preset", "wav2vec2_base"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and message in r.stderr

@@ -2,9 +2,9 @@
 
 import pytest
 import torch
+from conftest import randomize_, torchaudio_pair
 from torchaudio.models.wav2vec2 import components as ta_components
 
-from conftest import randomize_, torchaudio_pair
 from w2v2_walkthrough import get_feature_extractor
 from w2v2_walkthrough.presets import PRESETS
 
@@ -26,7 +26,7 @@ def test_weights_load_both_ways_strict(preset_name):
     ta.load_state_dict(mirror.state_dict(), strict=True)
     back = get_feature_extractor(p.norm_mode, list(p.shapes), p.bias)
     back.load_state_dict(ta.state_dict(), strict=True)
-    for (k, a), (_, b) in zip(mirror.state_dict().items(), back.state_dict().items()):
+    for (k, a), (_, b) in zip(mirror.state_dict().items(), back.state_dict().items(), strict=True):
         assert torch.equal(a, b), k
 
 
@@ -72,9 +72,9 @@ def test_rank_and_norm_mode_checks_match_torchaudio():
             ta(bad, None)
         with pytest.raises(ValueError, match="2D"):
             mirror(bad, None)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid norm mode"):
         ta_components._get_feature_extractor("batch_norm", [(512, 10, 5)], False)
-    with pytest.raises(ValueError, match="group_norm.*layer_norm"):
+    with pytest.raises(ValueError, match=r"group_norm.*layer_norm"):
         get_feature_extractor("batch_norm", [(512, 10, 5)], False)
 
 

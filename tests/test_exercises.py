@@ -22,11 +22,13 @@ RIGHT = [
 ]
 
 
-@pytest.mark.parametrize("checker,answer", RIGHT, ids=[c.__name__ for c, _ in RIGHT])
+@pytest.mark.parametrize(("checker", "answer"), RIGHT, ids=[c.__name__ for c, _ in RIGHT])
 def test_right_wrong_and_unanswered(checker, answer):
     right = checker(answer)
     assert right.correct is True and repr(right).startswith("Right!") and right
-    wrong = "wrong" if isinstance(answer, str) else [answer, answer] if isinstance(answer, (list, tuple)) else answer + 1
+    wrong = (
+        "wrong" if isinstance(answer, str) else [answer, answer] if isinstance(answer, (list, tuple)) else answer + 1
+    )
     verdict = checker(wrong)
     assert verdict.correct is False and "Hint:" in repr(verdict) and not verdict
     for unanswered in (..., None):

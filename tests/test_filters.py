@@ -8,8 +8,12 @@ from w2v2_walkthrough.audio import tone
 
 def test_peak_frequency_of_known_kernels():
     n = torch.arange(10, dtype=torch.float64)
-    kernels = torch.stack([torch.cos(2 * math.pi * f * n / 16000) * torch.hann_window(10, periodic=False, dtype=torch.float64)
-                           for f in (0.0, 4000.0, 8000.0)])[:, None]
+    kernels = torch.stack(
+        [
+            torch.cos(2 * math.pi * f * n / 16000) * torch.hann_window(10, periodic=False, dtype=torch.float64)
+            for f in (0.0, 4000.0, 8000.0)
+        ]
+    )[:, None]
     peaks = filters.peak_frequencies(kernels)
     assert peaks[0] == 0.0 and abs(peaks[1] - 4000) <= 250 and peaks[2] == 8000.0
     freqs, mag = filters.frequency_responses(kernels)

@@ -8,16 +8,31 @@ from w2v2_walkthrough import get_feature_extractor, get_preset
 from w2v2_walkthrough.presets import PRESETS
 
 EXPECTED_BUILDERS = {
-    "wav2vec2_base", "wav2vec2_large", "wav2vec2_large_lv60k", "wav2vec2_xlsr_300m", "wav2vec2_xlsr_1b",
-    "wav2vec2_xlsr_2b", "hubert_base", "hubert_large", "hubert_xlarge", "wavlm_base", "wavlm_large",
+    "wav2vec2_base",
+    "wav2vec2_large",
+    "wav2vec2_large_lv60k",
+    "wav2vec2_xlsr_300m",
+    "wav2vec2_xlsr_1b",
+    "wav2vec2_xlsr_2b",
+    "hubert_base",
+    "hubert_large",
+    "hubert_xlarge",
+    "wavlm_base",
+    "wavlm_large",
 }
 
 
 def describe(extractor):
     return [
-        (b.conv.in_channels, b.conv.out_channels, b.kernel_size, b.stride, b.conv.bias is not None,
-         type(b.layer_norm).__name__ if b.layer_norm is not None else None,
-         getattr(b.layer_norm, "num_groups", None))
+        (
+            b.conv.in_channels,
+            b.conv.out_channels,
+            b.kernel_size,
+            b.stride,
+            b.conv.bias is not None,
+            type(b.layer_norm).__name__ if b.layer_norm is not None else None,
+            getattr(b.layer_norm, "num_groups", None),
+        )
         for b in extractor.conv_layers
     ]
 
@@ -39,5 +54,5 @@ def test_preset_bundle_names_exist():
 
 
 def test_unknown_preset_lists_the_valid_names():
-    with pytest.raises(ValueError, match="Unknown preset 'wav2vec3'.*wav2vec2_base"):
+    with pytest.raises(ValueError, match=r"Unknown preset 'wav2vec3'.*wav2vec2_base"):
         get_preset("wav2vec3")

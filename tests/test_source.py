@@ -15,8 +15,9 @@ def test_upstream_source_is_the_installed_code_without_docstrings():
 def test_the_mirror_differs_only_in_the_error_message():
     for name in ("LayerNorm", "ConvLayerBlock", "FeatureExtractor"):
         assert source.code_diff(name) == []
-    changed = [l for l in source.code_diff("_get_feature_extractor") if l[:1] in "+-" and l[:3] not in ("---", "+++")]
-    assert len(changed) == 4 and all("norm" in l.lower() for l in changed)
+    diff = source.code_diff("_get_feature_extractor")
+    changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+    assert len(changed) == 4 and all("norm" in line.lower() for line in changed)
 
 
 def test_unknown_name():

@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from conftest import torchaudio_pair
+
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import trace_activations
 
@@ -16,17 +16,21 @@ def test_trace_shapes_follow_the_arithmetic_and_match_torchaudio(name):
     x = torch.randn(2, 5000, generator=torch.Generator().manual_seed(0)) * 0.1
     t_ta, t_mine = trace_activations(ta, x), trace_activations(mirror, x)
     lengths = ar.layer_output_lengths(5000)
-    for layer, n in zip(t_mine.layers, lengths):
+    for layer, n in zip(t_mine.layers, lengths, strict=True):
         assert layer.conv.shape == layer.gelu.shape == (2, 512, n)
-    for a, b in zip(t_ta.layers, t_mine.layers):
+    for a, b in zip(t_ta.layers, t_mine.layers, strict=True):
         assert torch.equal(a.conv, b.conv) and torch.equal(a.gelu, b.gelu)
         assert (a.norm is None) == (b.norm is None) and (a.norm is None or torch.equal(a.norm, b.norm))
     assert torch.equal(t_mine.features, t_mine.layers[-1].gelu.transpose(1, 2))
     assert torch.equal(t_mine.layers[0].gelu, torch.nn.functional.gelu(t_mine.layers[0].norm))
     norms = [layer.norm is not None for layer in t_mine.layers]
     assert norms == ([True] + [False] * 6 if name == "wav2vec2_base" else [True] * 7)
-    assert t_mine.shapes()[0] == {"layer": 0, "conv": (2, 512, lengths[0]), "norm": (2, 512, lengths[0]),
-                                  "gelu": (2, 512, lengths[0])}
+    assert t_mine.shapes()[0] == {
+        "layer": 0,
+        "conv": (2, 512, lengths[0]),
+        "norm": (2, 512, lengths[0]),
+        "gelu": (2, 512, lengths[0]),
+    }
     assert "999" in t_mine.table() and all_hooks(mirror) == 0 and all_hooks(ta) == 0
 
 

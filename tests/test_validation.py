@@ -20,7 +20,7 @@ def test_accepts_1d_and_2d_and_numpy(fe):
 
 
 @pytest.mark.parametrize(
-    "waveform,kwargs,message",
+    ("waveform", "kwargs", "message"),
     [
         (torch.zeros(1, 1, 16000), {}, r"3-D shape \[1, 1, 16000\].*mean\(dim=1\)"),
         (torch.zeros(16000, 2), {}, r"\(time, channels\).*2 channels.*multichannel='mean'"),
@@ -39,7 +39,7 @@ def test_bad_waveforms(fe, waveform, kwargs, message):
 
 
 def test_not_a_waveform():
-    with pytest.raises(TypeError, match="torch.Tensor or numpy"):
+    with pytest.raises(TypeError, match=r"torch.Tensor or numpy"):
         check_waveform(object())
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import torch
 import torchaudio
-
 from conftest import randomize_
+
 from w2v2_walkthrough import load_extractor, random_extractor
 from w2v2_walkthrough.weights import bundle_extractor
 
@@ -60,12 +60,19 @@ def test_hugging_face_style_checkpoint(tmp_path, base_model):
 
 def test_mismatched_checkpoint_lists_keys(tmp_path):
     large = torchaudio.models.wav2vec2.components._get_feature_extractor(
-        "layer_norm", [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2, True)
+        "layer_norm", [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2, True
+    )
     torch.save({"feature_extractor." + k: v for k, v in large.state_dict().items()}, tmp_path / "large.pt")
-    with pytest.raises(ValueError, match=r"does not fit(.|\n)*unexpected keys \(19\)(.|\n)*conv_layers.1.layer_norm.weight(.|\n)*layer_norm preset"):
+    with pytest.raises(
+        ValueError,
+        match=r"does not fit(.|\n)*unexpected keys \(19\)(.|\n)*conv_layers.1.layer_norm.weight"
+        r"(.|\n)*layer_norm preset",
+    ):
         load_extractor("wav2vec2_base", weights=str(tmp_path / "large.pt"))
     torch.save({"feature_extractor.conv_layers.0.conv.weight": torch.zeros(256, 1, 10)}, tmp_path / "odd.pt")
-    with pytest.raises(ValueError, match=r"missing keys \(8\)(.|\n)*checkpoint \[256, 1, 10\] vs extractor \[512, 1, 10\]"):
+    with pytest.raises(
+        ValueError, match=r"missing keys \(8\)(.|\n)*checkpoint \[256, 1, 10\] vs extractor \[512, 1, 10\]"
+    ):
         load_extractor("wav2vec2_base", weights=str(tmp_path / "odd.pt"))
 
 
@@ -84,9 +91,11 @@ def test_bundle_offline_error_says_where_to_put_the_file(monkeypatch):
         raise urllib.error.URLError("no network")
 
     monkeypatch.setattr(torchaudio.pipelines.WAV2VEC2_BASE.__class__, "get_model", offline)
-    with pytest.raises(RuntimeError, match=r"WAV2VEC2_BASE(.|\n)*checkpoints.*wav2vec2_fairseq_base_ls960.pth(.|\n)*weights='random'"):
+    with pytest.raises(
+        RuntimeError, match=r"WAV2VEC2_BASE(.|\n)*checkpoints.*wav2vec2_fairseq_base_ls960.pth(.|\n)*weights='random'"
+    ):
         bundle_extractor("WAV2VEC2_BASE", "wav2vec2_base")
-    with pytest.raises(ValueError, match="Unknown torchaudio bundle 'WAV2VEC9'.*WAV2VEC2_BASE"):
+    with pytest.raises(ValueError, match=r"Unknown torchaudio bundle 'WAV2VEC9'.*WAV2VEC2_BASE"):
         bundle_extractor("WAV2VEC9", "wav2vec2_base")
 
 

@@ -17,7 +17,8 @@ Modules, one idea each:
 * :mod:`.exercises`   checkers for the notebooks' exercises
 """
 
-from . import arithmetic, audio, chunked, exercises, filters, norms, plotting, receptive, source, style, tracing, weights
+import importlib
+
 from .arithmetic import (
     conv_output_length,
     frame_center,
@@ -40,3 +41,47 @@ from .tracing import trace_activations
 from .weights import load_extractor, random_extractor
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_SHAPES",
+    "PRESETS",
+    "SAMPLE_RATE",
+    "ConvLayerBlock",
+    "FeatureExtractor",
+    "LayerNorm",
+    "conv_config",
+    "conv_output_length",
+    "extract_features",
+    "frame_center",
+    "frame_span",
+    "frame_start",
+    "frame_times_ms",
+    "get_feature_extractor",
+    "get_preset",
+    "hop_length",
+    "layer_output_lengths",
+    "load_audio",
+    "load_extractor",
+    "load_speech_clip",
+    "min_samples_for_frames",
+    "num_frames",
+    "random_extractor",
+    "receptive_field",
+    "receptive_field_table",
+    "samples_to_ms",
+    "speech_clip_path",
+    "trace_activations",
+]
+
+
+def __getattr__(name):
+    """Submodules load on first use (``w2v.plotting``, ``w2v.chunked`` ...), so the command line
+    never imports matplotlib."""
+    try:
+        module = importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as err:
+        if err.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = module
+    return module

@@ -1,14 +1,14 @@
 """Command line: ``python -m w2v2_walkthrough extract IN.wav OUT.npy --preset NAME``.
 
-Writes ``OUT.npy`` (float32 ``[frames, 512]``, written chunk by chunk so memory stays bounded) and ``OUT.times.npy`` (float64 ``[frames, 2]``: each frame's start and exact
-centre in seconds). Both appear under their final names only when complete.
+Writes ``OUT.npy`` (float32 ``[frames, 512]``, written chunk by chunk so memory stays bounded)
+and ``OUT.times.npy`` (float64 ``[frames, 2]``: each frame's start and exact centre in seconds).
+Both appear under their final names only when complete.
 """
 
 import argparse
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import numpy as np
 
@@ -49,8 +49,14 @@ def extract_command(args) -> int:
     feats_tmp, times_tmp = _partial(out), _partial(times_path(out))
     try:
         with NpyWriter(feats_tmp, (n, shapes[-1][0])) as feats:
-            extract_chunked(loaded.extractor, args.input, chunk_seconds=args.chunk_seconds, out=feats,
-                            progress=False if args.no_progress else None, multichannel=args.multichannel)
+            extract_chunked(
+                loaded.extractor,
+                args.input,
+                chunk_seconds=args.chunk_seconds,
+                out=feats,
+                progress=False if args.no_progress else None,
+                multichannel=args.multichannel,
+            )
         starts = np.array([ar.frame_start(i, shapes) for i in range(n)], dtype=np.float64) / SAMPLE_RATE
         centres = np.array([ar.frame_center(i, shapes) for i in range(n)], dtype=np.float64) / SAMPLE_RATE
         np.save(times_tmp, np.stack([starts, centres], axis=1))
@@ -70,19 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("extract", help="features of a 16 kHz audio file of any length, exactly, in bounded memory")
     ex.add_argument("input", help="a 16 kHz WAV/FLAC/OGG file")
     ex.add_argument("output", help="where to write the features (.npy); frame times go to OUT.times.npy")
-    ex.add_argument("--preset", required=True, choices=sorted(PRESETS), metavar="NAME",
-                    help=f"one of: {', '.join(PRESETS)}")
-    ex.add_argument("--weights", default="random",
-                    help="'random' (seeded, NOT pretrained; the default), a torchaudio bundle name such as "
-                         "WAV2VEC2_BASE, or a checkpoint path")
-    ex.add_argument("--chunk-seconds", type=float, default=DEFAULT_CHUNK_SECONDS, help="audio per chunk (memory grows with it)")
+    ex.add_argument(
+        "--preset", required=True, choices=sorted(PRESETS), metavar="NAME", help=f"one of: {', '.join(PRESETS)}"
+    )
+    ex.add_argument(
+        "--weights",
+        default="random",
+        help="'random' (seeded, NOT pretrained; the default), a torchaudio bundle name such as "
+        "WAV2VEC2_BASE, or a checkpoint path",
+    )
+    ex.add_argument(
+        "--chunk-seconds", type=float, default=DEFAULT_CHUNK_SECONDS, help="audio per chunk (memory grows with it)"
+    )
     ex.add_argument("--multichannel", choices=["error", "mean", "first"], default="error")
     ex.add_argument("--no-progress", action="store_true", help="no progress bar")
     ex.set_defaults(run=extract_command)
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -8,13 +8,13 @@ For that config: receptive field 400 samples (25 ms at 16 kHz), hop 320 samples 
 frame ``i`` sees samples ``[320 i, 320 i + 400)`` and its centre is ``320 i + 199.5``.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
 
 from .presets import DEFAULT_SHAPES, SAMPLE_RATE, Shape
 
 
-def _config(shapes: Optional[Sequence[Shape]]) -> List[Shape]:
+def _config(shapes: Sequence[Shape] | None) -> list[Shape]:
     return list(DEFAULT_SHAPES if shapes is None else shapes)
 
 
@@ -23,7 +23,7 @@ def conv_output_length(length: int, kernel_size: int, stride: int) -> int:
     return max(0, (length - kernel_size) // stride + 1)
 
 
-def layer_output_lengths(length: int, shapes: Optional[Sequence[Shape]] = None) -> List[int]:
+def layer_output_lengths(length: int, shapes: Sequence[Shape] | None = None) -> list[int]:
     """The output length after every layer, ``[after layer 0, after layer 1, ...]``."""
     lengths = []
     for _, kernel_size, stride in _config(shapes):
@@ -32,13 +32,13 @@ def layer_output_lengths(length: int, shapes: Optional[Sequence[Shape]] = None) 
     return lengths
 
 
-def num_frames(length: int, shapes: Optional[Sequence[Shape]] = None) -> int:
+def num_frames(length: int, shapes: Sequence[Shape] | None = None) -> int:
     """Frames the whole stack produces from ``length`` samples."""
     lengths = layer_output_lengths(length, shapes)
     return lengths[-1] if lengths else length
 
 
-def min_samples_for_frames(n_frames: int, shapes: Optional[Sequence[Shape]] = None) -> int:
+def min_samples_for_frames(n_frames: int, shapes: Sequence[Shape] | None = None) -> int:
     """The fewest input samples that give ``n_frames`` frames (the inverse of :func:`num_frames`).
 
     Walks the stack backwards: a conv needs ``(n - 1) * stride + kernel_size`` inputs for ``n``
@@ -70,7 +70,7 @@ class LayerGeometry:
     receptive_field: int
 
 
-def receptive_field_table(shapes: Optional[Sequence[Shape]] = None) -> List[LayerGeometry]:
+def receptive_field_table(shapes: Sequence[Shape] | None = None) -> list[LayerGeometry]:
     """Per-layer kernel, stride, jump and receptive field.
 
     Recurrence: ``rf_l = rf_{l-1} + (k_l - 1) * jump_{l-1}``; ``jump_l = jump_{l-1} * s_l``,
@@ -85,30 +85,30 @@ def receptive_field_table(shapes: Optional[Sequence[Shape]] = None) -> List[Laye
     return rows
 
 
-def receptive_field(shapes: Optional[Sequence[Shape]] = None) -> int:
+def receptive_field(shapes: Sequence[Shape] | None = None) -> int:
     """Input samples one output frame sees (400 for wav2vec2)."""
     table = receptive_field_table(shapes)
     return table[-1].receptive_field if table else 1
 
 
-def hop_length(shapes: Optional[Sequence[Shape]] = None) -> int:
+def hop_length(shapes: Sequence[Shape] | None = None) -> int:
     """Input samples between consecutive output frames (320 for wav2vec2)."""
     table = receptive_field_table(shapes)
     return table[-1].jump if table else 1
 
 
-def frame_span(i: int, shapes: Optional[Sequence[Shape]] = None) -> Tuple[int, int]:
+def frame_span(i: int, shapes: Sequence[Shape] | None = None) -> tuple[int, int]:
     """The half-open sample span ``[start, end)`` that output frame ``i`` sees."""
     start = i * hop_length(shapes)
     return start, start + receptive_field(shapes)
 
 
-def frame_start(i: int, shapes: Optional[Sequence[Shape]] = None) -> int:
+def frame_start(i: int, shapes: Sequence[Shape] | None = None) -> int:
     """First sample frame ``i`` sees (``hop * i``)."""
     return frame_span(i, shapes)[0]
 
 
-def frame_center(i: int, shapes: Optional[Sequence[Shape]] = None) -> float:
+def frame_center(i: int, shapes: Sequence[Shape] | None = None) -> float:
     """Exact centre of frame ``i`` in samples: ``hop * i + (receptive_field - 1) / 2``.
 
     ``(k - 1) / 2`` is true division: the centre of 400 samples ``0..399`` is 199.5.
@@ -121,7 +121,7 @@ def samples_to_ms(samples: float, sample_rate: int = SAMPLE_RATE) -> float:
     return 1000.0 * samples / sample_rate
 
 
-def frame_rate(sample_rate: int = SAMPLE_RATE, shapes: Optional[Sequence[Shape]] = None) -> float:
+def frame_rate(sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = None) -> float:
     """Frames per second of a *long* signal: ``sample_rate / hop`` (50.0 for wav2vec2).
 
     A clip of exactly one second gives fewer: ``num_frames(16000) == 49``.
@@ -132,9 +132,9 @@ def frame_rate(sample_rate: int = SAMPLE_RATE, shapes: Optional[Sequence[Shape]]
 def frame_times_ms(
     n_frames: int,
     sample_rate: int = SAMPLE_RATE,
-    shapes: Optional[Sequence[Shape]] = None,
+    shapes: Sequence[Shape] | None = None,
     where: str = "center",
-) -> List[float]:
+) -> list[float]:
     """Time of each frame in ms, at the window's ``"start"`` or its exact ``"center"``."""
     if where not in ("start", "center"):
         raise ValueError(f"where must be 'start' or 'center', got {where!r}")
@@ -142,7 +142,7 @@ def frame_times_ms(
     return [samples_to_ms(locate(i, shapes), sample_rate) for i in range(n_frames)]
 
 
-def flops_per_second(sample_rate: int = SAMPLE_RATE, shapes: Optional[Sequence[Shape]] = None) -> float:
+def flops_per_second(sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = None) -> float:
     """Multiply-add FLOPs (2 per MAC) of the convolutions for one second of audio.
 
     Counts conv MACs only (norms and GELU are a few percent more). About 4.9e9 for wav2vec2.
@@ -168,7 +168,7 @@ class LengthRow:
     unused: int  # trailing inputs no output of this layer sees (lost for lack of padding)
 
 
-def length_table(length: int, shapes: Optional[Sequence[Shape]] = None) -> List[LengthRow]:
+def length_table(length: int, shapes: Sequence[Shape] | None = None) -> list[LengthRow]:
     """Per layer: input length, output length and how many trailing inputs go unused."""
     rows = []
     for i, (_, kernel_size, stride) in enumerate(_config(shapes)):
@@ -179,6 +179,10 @@ def length_table(length: int, shapes: Optional[Sequence[Shape]] = None) -> List[
     return rows
 
 
-def frames_containing(sample: int, num_samples: int, shapes: Optional[Sequence[Shape]] = None) -> List[int]:
+def frames_containing(sample: int, num_samples: int, shapes: Sequence[Shape] | None = None) -> list[int]:
     """The output frames whose span ``[start, end)`` contains input sample ``sample``."""
-    return [i for i in range(num_frames(num_samples, shapes)) if frame_span(i, shapes)[0] <= sample < frame_span(i, shapes)[1]]
+    return [
+        i
+        for i in range(num_frames(num_samples, shapes))
+        if frame_span(i, shapes)[0] <= sample < frame_span(i, shapes)[1]
+    ]

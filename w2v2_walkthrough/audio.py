@@ -4,9 +4,9 @@ Every function returns mono float32 tensors; files are resampled to 16 kHz on lo
 """
 
 import math
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Sequence, Tuple, Union
 
 import numpy as np
 import soundfile as sf
@@ -22,7 +22,7 @@ MULTICHANNEL_POLICIES = ("error", "mean", "first")
 SPEECH_CLIP_TEXT = "The quick brown fox jumps over the lazy dog."
 
 
-def open_audio(path: Union[str, Path]) -> sf.SoundFile:
+def open_audio(path: str | Path) -> sf.SoundFile:
     """Open an audio file with soundfile, with clear errors for missing and non-audio files."""
     path = Path(path)
     if not path.exists():
@@ -71,9 +71,7 @@ def resample(waveform: Tensor, orig_rate: int, new_rate: int = SAMPLE_RATE) -> T
     return torchaudio.functional.resample(waveform, orig_rate, new_rate)
 
 
-def load_audio(
-    path: Union[str, Path], sample_rate: int = SAMPLE_RATE, multichannel: str = "error"
-) -> Tuple[Tensor, int]:
+def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, multichannel: str = "error") -> tuple[Tensor, int]:
     """Load a file as a mono float32 tensor of shape ``[time]`` at ``sample_rate``.
 
     Args:
@@ -94,7 +92,7 @@ def load_audio(
     return resample(waveform, file_rate, sample_rate), sample_rate
 
 
-def save_audio(path: Union[str, Path], waveform: Tensor, sample_rate: int = SAMPLE_RATE) -> None:
+def save_audio(path: str | Path, waveform: Tensor, sample_rate: int = SAMPLE_RATE) -> None:
     """Write a mono ``[time]`` tensor as 16-bit PCM WAV."""
     sf.write(str(path), waveform.detach().cpu().numpy().astype(np.float32), sample_rate, subtype="PCM_16")
 
@@ -104,7 +102,7 @@ def speech_clip_path() -> Path:
     return Path(str(resources.files("w2v2_walkthrough") / "data" / "speech.wav"))
 
 
-def load_speech_clip() -> Tuple[Tensor, int]:
+def load_speech_clip() -> tuple[Tensor, int]:
     """The bundled clip, ``(waveform [time], 16000)``."""
     return load_audio(speech_clip_path())
 
@@ -113,10 +111,10 @@ def load_speech_clip() -> Tuple[Tensor, int]:
 
 
 def _n(duration_s: float, sample_rate: int) -> int:
-    return int(round(duration_s * sample_rate))
+    return round(duration_s * sample_rate)
 
 
-def impulse(num_samples: int, position: int = None) -> Tensor:
+def impulse(num_samples: int, position: int | None = None) -> Tensor:
     """A single unit sample at ``position`` (default: the middle), zeros elsewhere."""
     x = torch.zeros(num_samples)
     x[num_samples // 2 if position is None else position] = 1.0

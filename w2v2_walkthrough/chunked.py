@@ -22,9 +22,9 @@ array or memmap, or :class:`NpyWriter`, which keeps memory flat however long the
 """
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -56,7 +56,7 @@ class TensorSource:
 class FileSource:
     """A mono 16 kHz audio file read block by block with soundfile."""
 
-    def __init__(self, path: Union[str, Path], multichannel: str = "error"):
+    def __init__(self, path: str | Path, multichannel: str = "error"):
         self.path = Path(path)
         self.multichannel = multichannel
         self._file = open_audio(self.path)
@@ -93,7 +93,9 @@ def as_source(signal, multichannel: str = "error"):
         return FileSource(signal, multichannel)
     waveform = check_waveform(signal)
     if waveform.shape[0] != 1:
-        raise ValueError(f"Chunked extraction takes one signal, got a batch of {waveform.shape[0]}: loop over the batch.")
+        raise ValueError(
+            f"Chunked extraction takes one signal, got a batch of {waveform.shape[0]}: loop over the batch."
+        )
     return TensorSource(waveform[0])
 
 
@@ -126,9 +128,8 @@ def plan_chunks(num_samples: int, chunk_frames: int, shapes=None) -> Iterator[Ch
 def chunk_frames_for(chunk_seconds: float, sample_rate: int = SAMPLE_RATE, shapes=None) -> int:
     frames = int(chunk_seconds * sample_rate // ar.hop_length(shapes))
     if frames < 1:
-        raise ValueError(
-            f"chunk_seconds={chunk_seconds} is shorter than one hop ({ar.samples_to_ms(ar.hop_length(shapes), sample_rate):g} ms)."
-        )
+        hop_ms = ar.samples_to_ms(ar.hop_length(shapes), sample_rate)
+        raise ValueError(f"chunk_seconds={chunk_seconds} is shorter than one hop ({hop_ms:g} ms).")
     return frames
 
 
@@ -142,7 +143,7 @@ def _is_group_norm(extractor: nn.Module) -> bool:
     return isinstance(norms[0], nn.GroupNorm)
 
 
-def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=None) -> Tuple[Tensor, Tensor]:
+def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=None) -> tuple[Tensor, Tensor]:
     """Per-channel mean and (biased) variance of layer 0's conv output over the whole signal, float64.
 
     Layer 0's conv is linear: output ``j`` of channel ``c`` is ``w_c . x_j + b_c``, where ``x_j`` is
@@ -176,7 +177,7 @@ def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=
     return mean, var
 
 
-def _layer0_scale_shift(block, mean: Tensor, var: Tensor) -> Tuple[Tensor, Tensor]:
+def _layer0_scale_shift(block, mean: Tensor, var: Tensor) -> tuple[Tensor, Tensor]:
     """GroupNorm as one affine map per channel: ``y = x * scale + shift`` (computed in float64)."""
     norm = block.layer_norm
     scale = norm.weight.double() / torch.sqrt(var + norm.eps)
@@ -197,7 +198,7 @@ def _run_chunk(extractor: nn.Module, x: Tensor, scale_shift) -> Tensor:
         return h[0].transpose(0, 1)
 
 
-def _progress_bar(progress: Optional[bool], total: int, desc: str):
+def _progress_bar(progress: bool | None, total: int, desc: str):
     if progress is None:
         progress = sys.stderr.isatty()
     if not progress:
@@ -213,9 +214,9 @@ def extract_chunked(
     chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
     out=None,
     sample_rate: int = SAMPLE_RATE,
-    progress: Optional[bool] = None,
+    progress: bool | None = None,
     multichannel: str = "error",
-) -> Union[Tensor, np.ndarray]:
+) -> Tensor | np.ndarray:
     """The features of one long signal, equal to a full-utterance pass, in bounded memory.
 
     Args:
@@ -242,9 +243,16 @@ def extract_chunked(
             raise ValueError(f"out has shape {tuple(out.shape)}, expected {(total, shapes[-1][0])}.")
         stats = None
         if _is_group_norm(extractor):
-            bar = _progress_bar(progress, ar.conv_output_length(source.num_samples, extractor.conv_layers[0].kernel_size,
-                                                                 extractor.conv_layers[0].stride), "pass 1/2 (GroupNorm statistics)")
-            stats = _layer0_scale_shift(extractor.conv_layers[0], *layer0_statistics(extractor, source, chunk_frames, bar))
+            bar = _progress_bar(
+                progress,
+                ar.conv_output_length(
+                    source.num_samples, extractor.conv_layers[0].kernel_size, extractor.conv_layers[0].stride
+                ),
+                "pass 1/2 (GroupNorm statistics)",
+            )
+            stats = _layer0_scale_shift(
+                extractor.conv_layers[0], *layer0_statistics(extractor, source, chunk_frames, bar)
+            )
             if bar is not None:
                 bar.close()
         bar = _progress_bar(progress, total, "extracting" if stats is None else "pass 2/2 (features)")
@@ -269,9 +277,9 @@ class NpyWriter:
     grow with the output. Accepts ``writer[start:stop] = rows`` for consecutive slices only.
     """
 
-    def __init__(self, path: Union[str, Path], shape: Tuple[int, int], dtype=np.float32):
+    def __init__(self, path: str | Path, shape: tuple[int, int], dtype=np.float32):
         self.shape, self.dtype, self._next = tuple(shape), np.dtype(dtype), 0
-        self._file = open(path, "wb")
+        self._file = open(path, "wb")  # noqa: SIM115 (kept open across writes; closed by close() or __exit__)
         header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
         np.lib.format.write_array_header_1_0(self._file, header)
 
@@ -279,7 +287,7 @@ class NpyWriter:
         if rows.start != self._next or rows.stop > self.shape[0]:
             raise ValueError(f"NpyWriter writes rows in order: expected a slice starting at {self._next}, got {rows}")
         block = np.ascontiguousarray(values, dtype=self.dtype)
-        if block.shape != (rows.stop - rows.start,) + self.shape[1:]:
+        if block.shape != (rows.stop - rows.start, *self.shape[1:]):
             raise ValueError(f"block of shape {block.shape} does not fit rows {rows.start}:{rows.stop}")
         self._file.write(block.tobytes())
         self._next = rows.stop
@@ -301,5 +309,5 @@ class NpyWriter:
 
 def peak_layer0_bytes(num_samples: int, shapes=None, bytes_per_value: int = 4) -> int:
     """Bytes of layer 0's output for a full pass over ``num_samples`` (the largest activation)."""
-    out_channels, k, s = list(ar.DEFAULT_SHAPES if shapes is None else shapes)[0]
+    out_channels, k, s = next(iter(ar.DEFAULT_SHAPES if shapes is None else shapes))
     return ar.conv_output_length(num_samples, k, s) * out_channels * bytes_per_value

@@ -9,7 +9,6 @@ import ast
 import hashlib
 import inspect
 import textwrap
-from typing import Dict, List
 
 WRITTEN_AGAINST = "2.11.0"
 
@@ -17,7 +16,7 @@ MIRRORED = ("LayerNorm", "ConvLayerBlock", "FeatureExtractor", "_get_feature_ext
 
 #: Fingerprints of torchaudio 2.11.0's source; regenerate with ``python -m w2v2_walkthrough.drift``
 #: only after re-reading the upstream change and updating the mirror to match.
-FINGERPRINTS: Dict[str, str] = {
+FINGERPRINTS: dict[str, str] = {
     "LayerNorm": "affb63cb8471e84032c66022be7921015cd2a24fcdcd893953b03eb1409b3dae",
     "ConvLayerBlock": "5ca62097110d9e4a4de1cdbe38543169609b23742a7a9a6ca41b8aaa6e974471",
     "FeatureExtractor": "666ab9925b10c4e4af303d3067fd1b9bf42c69f019bab3a9938d7e0b8125c256",
@@ -33,9 +32,13 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-                if isinstance(body[0].value.value, str):
-                    node.body = body[1:] or [ast.Pass()]
+            first = body[0] if body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
     return tree
 
 
@@ -45,14 +48,14 @@ def fingerprint_source(source: str) -> str:
     return hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
 
 
-def torchaudio_fingerprints() -> Dict[str, str]:
+def torchaudio_fingerprints() -> dict[str, str]:
     """Fingerprints of the installed torchaudio's mirrored objects."""
     from torchaudio.models.wav2vec2 import components
 
     return {name: fingerprint_source(inspect.getsource(getattr(components, name))) for name in MIRRORED}
 
 
-def drifted() -> List[str]:
+def drifted() -> list[str]:
     """Names of the mirrored objects whose installed source differs from what the mirror follows."""
     now = torchaudio_fingerprints()
     return [name for name in MIRRORED if now[name] != FINGERPRINTS[name]]

@@ -5,8 +5,9 @@ with a hint, or "Not answered yet" (for ``None`` or ``...``). The expected answe
 with the package, never typed in.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from . import arithmetic as ar
 from .presets import DEFAULT_SHAPES, PRESETS, SAMPLE_RATE
@@ -18,7 +19,7 @@ UNANSWERED = (None, Ellipsis)
 class Verdict:
     """What a checker says. Shown in Jupyter as its message; ``correct`` is True, False or None."""
 
-    correct: Optional[bool]
+    correct: bool | None
     message: str
 
     def __repr__(self) -> str:
@@ -28,7 +29,7 @@ class Verdict:
         return bool(self.correct)
 
 
-def _check(answer: Any, expected: Any, hint: str, same: Callable[[Any, Any], bool] = None) -> Verdict:
+def _check(answer: Any, expected: Any, hint: str, same: Callable[[Any, Any], bool] | None = None) -> Verdict:
     if any(answer is u for u in UNANSWERED):
         return Verdict(None, "Not answered yet: replace the ... with your answer and run the cell again.")
     try:
@@ -53,8 +54,12 @@ def check_frames_for_two_seconds(answer) -> Verdict:
 def check_batch_feature_shape(answer) -> Verdict:
     """Shape of the features of a batch of 3 one-second clips?"""
     expected = (3, ar.num_frames(SAMPLE_RATE), DEFAULT_SHAPES[-1][0])
-    return _check(answer, expected, "(batch, frame, feature): 1 s gives the frame count from the table above.",
-                  lambda a, e: tuple(a) == e)
+    return _check(
+        answer,
+        expected,
+        "(batch, frame, feature): 1 s gives the frame count from the table above.",
+        lambda a, e: tuple(a) == e,
+    )
 
 
 # 02 Reading the source
@@ -72,8 +77,9 @@ def check_normalized_blocks(answer) -> Verdict:
 
     fe = get_feature_extractor("group_norm", DEFAULT_SHAPES, False)
     expected = [i for i, b in enumerate(fe.conv_layers) if b.layer_norm is not None]
-    return _check(answer, expected, "look at the `if norm_mode == \"group_norm\" and i == 0` line.",
-                  lambda a, e: sorted(a) == e)
+    return _check(
+        answer, expected, 'look at the `if norm_mode == "group_norm" and i == 0` line.', lambda a, e: sorted(a) == e
+    )
 
 
 # 03 Stride arithmetic
@@ -89,18 +95,23 @@ def check_centre_of_frame_ten_ms(answer) -> Verdict:
 
 
 # 04 Receptive field
-WIDER_FIRST_LAYER = [(512, 20, 10)] + DEFAULT_SHAPES[1:]
+WIDER_FIRST_LAYER = [(512, 20, 10), *DEFAULT_SHAPES[1:]]
 
 
 def check_receptive_field_wider_first_layer(answer) -> Verdict:
     """Receptive field (samples) if layer 0 were (512, 20, 10)?"""
-    return _check(answer, ar.receptive_field(WIDER_FIRST_LAYER),
-                  "rf grows by (k - 1) * jump per layer, and every later jump doubles too.")
+    return _check(
+        answer,
+        ar.receptive_field(WIDER_FIRST_LAYER),
+        "rf grows by (k - 1) * jump per layer, and every later jump doubles too.",
+    )
 
 
 def check_hop_ms_at_8khz(answer) -> Verdict:
     """The hop in ms if 8 kHz audio were fed to the same stack?"""
-    return _check(answer, ar.samples_to_ms(ar.hop_length(), 8000), "the hop is 320 samples whatever the rate.", _close(1e-6))
+    return _check(
+        answer, ar.samples_to_ms(ar.hop_length(), 8000), "the hop is 320 samples whatever the rate.", _close(1e-6)
+    )
 
 
 # 05 Group norm vs layer norm
@@ -132,7 +143,11 @@ def check_layer_two_receptive_field_ms(answer) -> Verdict:
 # 07 An hour of audio, exactly
 def check_chunk_overlap(answer) -> Verdict:
     """Samples two consecutive layer_norm chunks must share?"""
-    return _check(answer, ar.receptive_field() - ar.hop_length(), "a chunk's last frame needs 400 samples, but the next chunk starts one hop later.")
+    return _check(
+        answer,
+        ar.receptive_field() - ar.hop_length(),
+        "a chunk's last frame needs 400 samples, but the next chunk starts one hop later.",
+    )
 
 
 def check_layer0_gigabytes_ten_minutes(answer) -> Verdict:

@@ -1,7 +1,5 @@
 """The checked front door: validate the input, then run an extractor without gradients."""
 
-from typing import Optional, Tuple
-
 import torch
 from torch import Tensor, nn
 
@@ -18,8 +16,8 @@ def extract_features(
     extractor: nn.Module,
     waveform: Tensor,
     sample_rate: int = SAMPLE_RATE,
-    lengths: Optional[Tensor] = None,
-) -> Tuple[Tensor, Optional[Tensor]]:
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor | None]:
     """Features of mono audio ``[time]`` or ``[batch, time]`` at 16 kHz.
 
     Returns:

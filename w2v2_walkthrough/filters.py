@@ -3,15 +3,13 @@
 Layer 0 is ``Conv1d(1, 512, kernel_size=10, stride=5)``: 512 FIR filters of 10 taps (0.625 ms).
 """
 
-from typing import Tuple
-
 import torch
 from torch import Tensor
 
 from .presets import SAMPLE_RATE
 
 
-def frequency_responses(weight: Tensor, sample_rate: int = SAMPLE_RATE, n_fft: int = 512) -> Tuple[Tensor, Tensor]:
+def frequency_responses(weight: Tensor, sample_rate: int = SAMPLE_RATE, n_fft: int = 512) -> tuple[Tensor, Tensor]:
     """Magnitude responses of ``[out, 1, k]`` conv kernels: ``(freqs [n_fft//2+1] in Hz, |H| [out, n_fft//2+1])``."""
     kernels = weight.detach()[:, 0].double()
     return torch.fft.rfftfreq(n_fft, 1 / sample_rate), torch.fft.rfft(kernels, n=n_fft).abs()

@@ -12,14 +12,13 @@ The image-style formulas ("GroupNorm averages over (C/G)*H*W, LayerNorm over C*H
 neither correctly for these modules: :func:`measure_normalized_axes` shows what they really do.
 """
 
-from typing import Dict, Optional
-
 import torch
 from torch import Tensor, nn
 
 
-def normalize_over(x: Tensor, dim: int, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
-                   eps: float = 1e-5) -> Tensor:
+def normalize_over(
+    x: Tensor, dim: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
     """``(x - mean) / sqrt(var + eps)`` with biased statistics over ``dim`` of ``[batch, C, T]``,
     then the per-channel affine map. The two norms below differ only in ``dim``."""
     mean = x.mean(dim=dim, keepdim=True)
@@ -30,12 +29,16 @@ def normalize_over(x: Tensor, dim: int, weight: Optional[Tensor] = None, bias: O
     return y
 
 
-def instance_norm_reference(x: Tensor, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
+def instance_norm_reference(
+    x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
     """Textbook form of ``GroupNorm(C, C)`` on ``[batch, C, T]``: statistics over time (dim 2), per channel."""
     return normalize_over(x, 2, weight, bias, eps)
 
 
-def channel_layer_norm_reference(x: Tensor, weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
+def channel_layer_norm_reference(
+    x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
     """Textbook form of the transpose LayerNorm on ``[batch, C, T]``: statistics over channels (dim 1), per frame."""
     return normalize_over(x, 1, weight, bias, eps)
 
@@ -48,7 +51,7 @@ CANDIDATE_AXES = {
 }
 
 
-def measure_normalized_axes(norm: nn.Module, channels: int = 512, frames: int = 200, seed: int = 0) -> Dict[str, float]:
+def measure_normalized_axes(norm: nn.Module, channels: int = 512, frames: int = 200, seed: int = 0) -> dict[str, float]:
     """Feed a norm module a ``[2, channels, frames]`` input whose every channel and frame has its own
     offset and scale, and report, for each candidate axis set, the worst deviation of the output
     from mean 0 / standard deviation 1 along those axes.

@@ -5,7 +5,7 @@ at their exact centres in time (see :mod:`w2v2_walkthrough.arithmetic`) so that 
 up with the waveform above it.
 """
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -34,7 +34,7 @@ def _draw_waveform(ax, waveform: Tensor, sample_rate: int) -> None:
 def plot_waveform(
     waveform: Tensor,
     sample_rate: int = SAMPLE_RATE,
-    shapes: Optional[Sequence[Shape]] = None,
+    shapes: Sequence[Shape] | None = None,
     show_frames: bool = True,
     title: str = "Waveform and its frame grid",
 ) -> Figure:
@@ -67,7 +67,7 @@ def plot_activations(
     sample_rate: int = SAMPLE_RATE,
     item: int = 0,
     channels: int = 64,
-    title: Optional[str] = None,
+    title: str | None = None,
 ) -> Figure:
     """Waveform, spectrogram, then one heatmap per layer (first ``channels`` channels), aligned in time.
 
@@ -82,13 +82,21 @@ def plot_activations(
     axes[0].set_xlabel("")
     spec = _spectrogram_db(waveform)
     duration_ms = 1000.0 * waveform.numel() / sample_rate
-    axes[1].imshow(spec.numpy(), origin="lower", aspect="auto", cmap="magma",
-                   extent=[0, duration_ms, 0, sample_rate / 2], vmin=float(spec.max()) - 80)
+    axes[1].imshow(
+        spec.numpy(),
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        extent=[0, duration_ms, 0, sample_rate / 2],
+        vmin=float(spec.max()) - 80,
+    )
     axes[1].set_ylabel("Hz")
-    for ax, layer, geo in zip(axes[2:], trace.layers, table):
+    for ax, layer, geo in zip(axes[2:], trace.layers, table, strict=True):
         act = layer.stage(stage)
         if act is None:
-            ax.text(0.5, 0.5, f"layer {layer.index}: no {stage} stage", transform=ax.transAxes, ha="center", va="center")
+            ax.text(
+                0.5, 0.5, f"layer {layer.index}: no {stage} stage", transform=ax.transAxes, ha="center", va="center"
+            )
             ax.set_yticks([])
             continue
         act = act[item, :channels].numpy()
@@ -98,13 +106,23 @@ def plot_activations(
         lo, hi = np.quantile(act, [0.01, 0.99])  # robust limits: a few extreme values must not wash out the rest
         if hi <= lo:  # mostly constant (e.g. silence around an impulse): fall back to the full range
             lo, hi = float(act.min()), float(act.max())
-        ax.imshow(act, aspect="auto", origin="lower", cmap=HEATMAP_CMAP, extent=[left, right, 0, act.shape[0]],
-                  interpolation="nearest", vmin=lo, vmax=hi)
+        ax.imshow(
+            act,
+            aspect="auto",
+            origin="lower",
+            cmap=HEATMAP_CMAP,
+            extent=[left, right, 0, act.shape[0]],
+            interpolation="nearest",
+            vmin=lo,
+            vmax=hi,
+        )
         ax.set_ylabel(f"L{layer.index}\nch", rotation=0, ha="right", va="center")
         ax.set_yticks([])
     axes[-1].set_xlabel("time (ms)")
     axes[0].set_xlim(0, duration_ms)
-    fig.suptitle(title or f"Activations after {stage}, layer by layer ({channels} channels each), aligned with the audio")
+    fig.suptitle(
+        title or f"Activations after {stage}, layer by layer ({channels} channels each), aligned with the audio"
+    )
     return fig
 
 
@@ -113,7 +131,7 @@ def plot_frame_spans(
     waveform: Tensor,
     frames: Sequence[int],
     sample_rate: int = SAMPLE_RATE,
-    shapes: Optional[Sequence[Shape]] = None,
+    shapes: Sequence[Shape] | None = None,
     title: str = "The samples each frame sees",
 ) -> Figure:
     """The waveform with the span ``[start, end)`` of each chosen frame shaded and its centre marked."""
@@ -123,8 +141,13 @@ def plot_frame_spans(
     for n, i in enumerate(frames):
         start, end = ar.frame_span(i, shapes)
         colour = OKABE_ITO[(n + 1) % len(OKABE_ITO)]
-        ax.axvspan(ar.samples_to_ms(start, sample_rate), ar.samples_to_ms(end, sample_rate), color=colour, alpha=0.25,
-                   label=f"frame {i}: samples [{start}, {end})")
+        ax.axvspan(
+            ar.samples_to_ms(start, sample_rate),
+            ar.samples_to_ms(end, sample_rate),
+            color=colour,
+            alpha=0.25,
+            label=f"frame {i}: samples [{start}, {end})",
+        )
         ax.axvline(ar.samples_to_ms(ar.frame_center(i, shapes), sample_rate), color=colour, ls="--", lw=1)
     ax.legend(loc="upper right")
     ax.set_title(title)
@@ -205,8 +228,9 @@ def plot_layer_statistics(trace: Trace, item: int = 0, title: str = "Per-layer s
 
 
 @styled
-def plot_filters(weight: Tensor, sample_rate: int = SAMPLE_RATE, count: int = 8, n_fft: int = 512,
-                 title: str = "First-layer filters") -> Figure:
+def plot_filters(
+    weight: Tensor, sample_rate: int = SAMPLE_RATE, count: int = 8, n_fft: int = 512, title: str = "First-layer filters"
+) -> Figure:
     """The first ``count`` kernels of a ``[out, 1, k]`` conv weight and their magnitude responses (dB)."""
     w = weight[:count, 0].detach().cpu()
     freqs, resp = frequency_responses(weight[:count], sample_rate, n_fft)
@@ -228,8 +252,13 @@ def plot_filters(weight: Tensor, sample_rate: int = SAMPLE_RATE, count: int = 8,
 
 
 @styled
-def plot_frame_differences(diff: Tensor, valid_frames: Optional[int] = None, hop_ms: float = 20.0,
-                           title: str = "Where the features change", ylabel: str = "max |difference|") -> Figure:
+def plot_frame_differences(
+    diff: Tensor,
+    valid_frames: int | None = None,
+    hop_ms: float = 20.0,
+    title: str = "Where the features change",
+    ylabel: str = "max |difference|",
+) -> Figure:
     """A per-frame difference (log scale), e.g. of a clip alone vs inside a padded batch."""
     d = diff.detach().cpu().numpy()
     fig = new_figure(3.2)
@@ -245,12 +274,15 @@ def plot_frame_differences(diff: Tensor, valid_frames: Optional[int] = None, hop
 
 
 @styled
-def plot_heatmap(values: Tensor, xlabel: str, ylabel: str, title: str, extent=None, cmap: str = DIVERGING_CMAP) -> Figure:
+def plot_heatmap(
+    values: Tensor, xlabel: str, ylabel: str, title: str, extent=None, cmap: str = DIVERGING_CMAP
+) -> Figure:
     """A labelled heatmap of a 2-D tensor (e.g. features ``[frame, feature]`` transposed)."""
     fig = new_figure(3.6)
     ax = fig.add_subplot()
-    im = ax.imshow(values.detach().cpu().numpy(), aspect="auto", origin="lower", cmap=cmap, extent=extent,
-                   interpolation="nearest")
+    im = ax.imshow(
+        values.detach().cpu().numpy(), aspect="auto", origin="lower", cmap=cmap, extent=extent, interpolation="nearest"
+    )
     fig.colorbar(im, ax=ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

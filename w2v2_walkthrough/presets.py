@@ -5,12 +5,11 @@ are checked against the builders themselves in tests/test_presets.py.
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
 
-Shape = Tuple[int, int, int]  # (out_channels, kernel_size, stride)
+Shape = tuple[int, int, int]  # (out_channels, kernel_size, stride)
 
 #: The conv stack of every published wav2vec2 / HuBERT / WavLM model.
-DEFAULT_SHAPES: List[Shape] = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+DEFAULT_SHAPES: list[Shape] = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
 
 #: The sample rate all these models were trained at.
 SAMPLE_RATE = 16_000
@@ -22,7 +21,7 @@ class Preset:
 
     name: str
     norm_mode: str
-    shapes: Tuple[Shape, ...]
+    shapes: tuple[Shape, ...]
     bias: bool
     bundle: str  # a torchaudio.pipelines bundle with pretrained weights of this architecture
 
@@ -31,7 +30,7 @@ def _preset(name: str, norm_mode: str, bias: bool, bundle: str) -> Preset:
     return Preset(name, norm_mode, tuple(DEFAULT_SHAPES), bias, bundle)
 
 
-PRESETS: Dict[str, Preset] = {
+PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
         _preset("wav2vec2_base", "group_norm", False, "WAV2VEC2_BASE"),

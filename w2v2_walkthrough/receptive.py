@@ -7,7 +7,7 @@
   more paths: the *effective* receptive field is peaked, not flat.
 """
 
-from typing import Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -16,7 +16,7 @@ from . import arithmetic as ar
 from .presets import Shape
 
 
-def input_gradient(extractor: nn.Module, waveform: Tensor, frames: Union[int, Sequence[int]]) -> Tensor:
+def input_gradient(extractor: nn.Module, waveform: Tensor, frames: int | Sequence[int]) -> Tensor:
     """``d sum(features[0, frame, :]) / d waveform`` for a ``[time]`` waveform, computed in float64.
 
     ``frames`` is one frame index (returns ``[time]``) or several (returns ``[len(frames), time]``;
@@ -39,7 +39,7 @@ def input_gradient(extractor: nn.Module, waveform: Tensor, frames: Union[int, Se
     return grads[0] if single else torch.stack(grads)
 
 
-def nonzero_span(grad: Tensor) -> Tuple[int, int]:
+def nonzero_span(grad: Tensor) -> tuple[int, int]:
     """``[first, last + 1)`` of the non-zero entries of a 1-D gradient."""
     hits = torch.nonzero(grad).flatten()
     if hits.numel() == 0:
@@ -47,7 +47,7 @@ def nonzero_span(grad: Tensor) -> Tuple[int, int]:
     return int(hits.min()), int(hits.max()) + 1
 
 
-def path_counts(shapes: Optional[Sequence[Shape]] = None) -> Tensor:
+def path_counts(shapes: Sequence[Shape] | None = None) -> Tensor:
     """Number of conv paths from each of the ``receptive_field`` input samples to one output frame.
 
     Equals the gradient of a stack of single-channel convs with all-ones kernels (no norm, no

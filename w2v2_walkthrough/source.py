@@ -4,7 +4,6 @@ import ast
 import difflib
 import inspect
 import textwrap
-from typing import List
 
 from . import components
 from .drift import MIRRORED, _strip_docstrings
@@ -35,17 +34,20 @@ def _clean(source: str, docstrings: bool) -> str:
         return source
     drop = set()
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and ast.get_docstring(node) is not None:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and ast.get_docstring(node) is not None
+        ):
             doc = node.body[0]
             drop.update(range(doc.lineno, doc.end_lineno + 1))
     lines = source.splitlines()
     return "\n".join(line for n, line in enumerate(lines, start=1) if n not in drop)
 
 
-def code_diff(name: str) -> List[str]:
+def code_diff(name: str) -> list[str]:
     """Lines that differ between torchaudio's code and the mirror's, docstrings and comments aside."""
 
-    def code_lines(source: str) -> List[str]:
+    def code_lines(source: str) -> list[str]:
         return ast.unparse(_strip_docstrings(ast.parse(source))).splitlines()
 
     a = code_lines(mirror_source(name).replace(MIRROR_NAMES.get(name, name), name))

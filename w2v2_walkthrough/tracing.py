@@ -5,7 +5,6 @@ Works on the mirror and on torchaudio's extractor alike: both have ``conv_layers
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -25,10 +24,10 @@ class LayerActivations:
 
     index: int
     conv: Tensor
-    norm: Optional[Tensor]
+    norm: Tensor | None
     gelu: Tensor
 
-    def stage(self, name: str) -> Optional[Tensor]:
+    def stage(self, name: str) -> Tensor | None:
         if name not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, got {name!r}")
         return getattr(self, name)
@@ -47,17 +46,20 @@ class Trace:
     """
 
     waveform: Tensor
-    conv_config: List[Tuple[int, int, int]] = field(default_factory=list)
-    layers: List[LayerActivations] = field(default_factory=list)
-    features: Optional[Tensor] = None
-    lengths: Optional[Tensor] = None
+    conv_config: list[tuple[int, int, int]] = field(default_factory=list)
+    layers: list[LayerActivations] = field(default_factory=list)
+    features: Tensor | None = None
+    lengths: Tensor | None = None
 
-    def shapes(self) -> List[Dict[str, object]]:
+    def shapes(self) -> list[dict[str, object]]:
         """One row per layer: index and the shape of each captured stage."""
         return [
             {
                 "layer": layer.index,
-                **{name: None if t is None else tuple(t.shape) for name, t in zip(STAGES, (layer.conv, layer.norm, layer.gelu))},
+                **{
+                    name: None if t is None else tuple(t.shape)
+                    for name, t in zip(STAGES, (layer.conv, layer.norm, layer.gelu), strict=True)
+                },
             }
             for layer in self.layers
         ]
@@ -74,7 +76,7 @@ class Trace:
 def trace_activations(
     extractor: nn.Module,
     waveform: Tensor,
-    lengths: Optional[Tensor] = None,
+    lengths: Tensor | None = None,
     sample_rate: int = SAMPLE_RATE,
 ) -> Trace:
     """Run ``extractor`` on ``waveform`` and record conv, norm and GELU outputs of every block.
@@ -89,7 +91,7 @@ def trace_activations(
     """
     shapes = [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
     waveform = check_waveform(waveform, sample_rate, shapes)
-    captured: Dict[str, Dict[int, Tensor]] = {name: {} for name in STAGES}
+    captured: dict[str, dict[int, Tensor]] = {name: {} for name in STAGES}
 
     def recorder(stage: str, index: int):
         def hook(module, inputs, output):

@@ -4,7 +4,7 @@ The mirrored modules stay identical to torchaudio's, so they do not call these; 
 front doors (:func:`~w2v2_walkthrough.extract_features`, tracing, chunked extraction, the CLI) do.
 """
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -23,7 +23,7 @@ def check_sample_rate(sample_rate: int, expected: int = SAMPLE_RATE) -> None:
         )
 
 
-def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Optional[Sequence[Shape]] = None) -> None:
+def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = None) -> None:
     """Refuse a signal shorter than the receptive field: it gives zero frames."""
     rf = receptive_field(shapes)
     if num_samples < rf:
@@ -38,7 +38,7 @@ def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Optio
 def check_waveform(
     waveform,
     sample_rate: int = SAMPLE_RATE,
-    shapes: Optional[Sequence[Shape]] = None,
+    shapes: Sequence[Shape] | None = None,
 ) -> Tensor:
     """Validate mono audio for the extractor and return it as a float32 ``[batch, time]`` tensor.
 

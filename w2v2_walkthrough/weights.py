@@ -7,7 +7,7 @@ pretends random weights are pretrained: :class:`LoadedExtractor` says which you 
 import os
 import urllib.error
 from pathlib import Path
-from typing import Dict, NamedTuple, Union
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -37,7 +37,7 @@ def random_extractor(preset: str = "wav2vec2_base", seed: int = 0) -> FeatureExt
     return extractor.eval()
 
 
-def extractor_state_dict(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
+def extractor_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
     """Take the feature-extractor weights out of a whole-model state dict.
 
     Accepts a torchaudio model (``feature_extractor.conv_layers...``), a Hugging Face model
@@ -58,7 +58,7 @@ def extractor_state_dict(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
     return picked
 
 
-def load_extractor_weights(extractor: FeatureExtractor, state: Dict[str, Tensor], source: str = "checkpoint") -> None:
+def load_extractor_weights(extractor: FeatureExtractor, state: dict[str, Tensor], source: str = "checkpoint") -> None:
     """``load_state_dict(strict=True)`` with an error that lists missing, unexpected and mis-shaped keys."""
     own = extractor.state_dict()
     missing = sorted(set(own) - set(state))
@@ -86,7 +86,7 @@ def load_extractor_weights(extractor: FeatureExtractor, state: Dict[str, Tensor]
     extractor.load_state_dict(state, strict=True)
 
 
-def checkpoint_extractor(path: Union[str, Path], preset: str) -> FeatureExtractor:
+def checkpoint_extractor(path: str | Path, preset: str) -> FeatureExtractor:
     """The preset's extractor with weights from a local checkpoint (``torch.load(weights_only=True)``)."""
     path = Path(path)
     if not path.is_file():
@@ -134,7 +134,11 @@ def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed:
     such as ``"WAV2VEC2_BASE"``), or the path of a checkpoint (an existing file always counts as one)."""
     get_preset(preset)
     if weights == "random":
-        return LoadedExtractor(random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False)
+        return LoadedExtractor(
+            random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False
+        )
     if not Path(weights).exists() and weights.isidentifier() and weights.isupper():
-        return LoadedExtractor(bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True)
+        return LoadedExtractor(
+            bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True
+        )
     return LoadedExtractor(checkpoint_extractor(weights, preset), preset, f"checkpoint {weights}", True)
