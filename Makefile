@@ -37,9 +37,10 @@ lab: setup
 student: setup
 	$(BIN)/python scripts/build_series.py --student-only
 
-# For authors: re-execute the committed notebooks in place (outputs, counts 1..N).
+# For authors: rebuild every notebooks/NN_*.ipynb from its py:percent source and execute it
+# (counts 1..N, content-derived cell ids, no timing metadata). ONLY="03 04" limits it.
 refresh-notebooks: setup
-	$(BIN)/python scripts/build_series.py --in-place
+	$(BIN)/python scripts/build_series.py --in-place $(if $(ONLY),--only $(ONLY))
 
 benchmark: setup
 	$(BIN)/python benchmarks/benchmark.py

@@ -1,6 +1,11 @@
+import sys
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg", force=True)
+# The build tooling (scripts/series) is tested too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import pytest
 import torch

@@ -12,17 +12,17 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from series import sources
+from series.pages import render_pages
+from series.slides import render_slides
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import build_series  # noqa: E402
 
 BUILD = ROOT / "build"
 SHOTS = BUILD / "screenshots"
@@ -50,11 +50,20 @@ document.getElementById('page').addEventListener('load', () => setTimeout(() => 
 
 
 def chromium_flags(profile: Path):
-    return [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-quic",
-            # nothing can leave: every host name except the local server's address fails to resolve
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            f"--user-data-dir={profile}"]
+    return [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        # nothing can leave: every host name except the local server's address fails to resolve
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={profile}",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +72,15 @@ def site(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks = {p.stem: build_series.nbformat.read(p, as_version=4) for p in build_series.series()}
-    build_series.render_pages(notebooks, BUILD / "html")
-    build_series.render_slides(notebooks, BUILD / "slides")
+    notebooks = {p.stem: sources.read_executed(p) for p in sources.sources()}
+    render_pages(notebooks, BUILD / "html")
+    render_slides(notebooks, BUILD / "slides")
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def do_GET(self):
             if self.path.startswith("/__harness/"):
-                body = (HARNESS % self.path[len("/__harness"):]).encode()
+                body = (HARNESS % self.path[len("/__harness") :]).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.send_header("Content-Length", str(len(body)))
@@ -93,8 +102,14 @@ def inspect_page(site, path: str) -> dict:
     base, tmp = site
     netlog = tmp / (re.sub(r"\W", "_", path) + ".netlog.json")
     profile = tmp / ("profile" + re.sub(r"\W", "_", path))
-    cmd = chromium_flags(profile) + [f"--log-net-log={netlog}", "--virtual-time-budget=8000", "--window-size=1400,1000",
-                                     "--dump-dom", f"{base}/__harness/{path}"]
+    cmd = [
+        *chromium_flags(profile),
+        f"--log-net-log={netlog}",
+        "--virtual-time-budget=8000",
+        "--window-size=1400,1000",
+        "--dump-dom",
+        f"{base}/__harness/{path}",
+    ]
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     match = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
     assert match, f"the harness did not report for {path}: {dom[-500:]}"
@@ -106,8 +121,13 @@ def inspect_page(site, path: str) -> dict:
 def screenshot(site, path: str, name: str) -> Path:
     base, tmp = site
     out = SHOTS / name
-    cmd = chromium_flags(tmp / f"shot_{name}") + ["--window-size=1280,800", "--virtual-time-budget=5000",
-                                                  f"--screenshot={out}", f"{base}/{path}"]
+    cmd = [
+        *chromium_flags(tmp / f"shot_{name}"),
+        "--window-size=1280,800",
+        "--virtual-time-budget=5000",
+        f"--screenshot={out}",
+        f"{base}/{path}",
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120)
     assert out.exists(), f"no screenshot of {path}"
     return out
@@ -118,8 +138,13 @@ def page_requests(netlog: Path) -> list:
     page's origin as initiator; Chromium's own background requests carry "not an origin"."""
     log = json.loads(netlog.read_text(errors="replace"))
     start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
-    return sorted({(e["params"]["url"], e["params"].get("initiator", "")) for e in log["events"]
-                   if e["type"] == start_job and "url" in e.get("params", {})})
+    return sorted(
+        {
+            (e["params"]["url"], e["params"].get("initiator", ""))
+            for e in log["events"]
+            if e["type"] == start_job and "url" in e.get("params", {})
+        }
+    )
 
 
 def assert_offline(report, site):
@@ -139,8 +164,8 @@ def assert_not_blank(png: Path):
 def test_index_page(site):
     report = inspect_page(site, "html/index.html")
     assert "How wav2vec2 turns a waveform into frames" in report["text"]
-    for path in build_series.series():
-        assert build_series.title_of(build_series.nbformat.read(path, as_version=4)) in report["text"]
+    for path in sources.sources():
+        assert sources.title_of(sources.read_executed(path)) in report["text"]
     assert_offline(report, site)
     assert_not_blank(screenshot(site, "html/index.html", "index.png"))
 

@@ -1,11 +1,14 @@
 """The series' quality bar, checked on the committed notebooks (nbval checks their outputs)."""
 
+import itertools
 import json
-from pathlib import Path
 
 import pytest
+from series import sources
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sources.sources()
+NOTEBOOKS = [sources.ipynb_of(p) for p in SOURCES]
+SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 
 
 def cells(path):
@@ -16,8 +19,28 @@ def source(cell):
     return "".join(cell["source"])
 
 
+def slide_type(cell):
+    return cell["metadata"].get("slideshow", {}).get("slide_type", "-")
+
+
 def test_the_series_is_complete():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [p.name[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert all(p.exists() for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_source_and_notebook_are_in_sync(path):
+    """The .py source is the truth; its .ipynb must be the same cells, freshly executed."""
+    assert sources.out_of_sync(path) == [], f"{path.name}: run `make refresh-notebooks`"
+
+
+def test_sync_check_notices_an_edit(tmp_path, monkeypatch):
+    """The sync check is not vacuous: editing one line of a source makes it fail."""
+    original = SOURCES[0]
+    copy = tmp_path / original.name
+    copy.write_text(original.read_text(encoding="utf-8").replace("# ## ", "# ## Edited: ", 1), encoding="utf-8")
+    (tmp_path / sources.ipynb_of(original).name).write_bytes(sources.ipynb_of(original).read_bytes())
+    assert sources.out_of_sync(copy) and "differs" in sources.out_of_sync(copy)[0]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -28,14 +51,15 @@ def test_structure(path):
     assert "## Summary" in text
     code = [c for c in nb if c["cell_type"] == "code"]
     assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1))  # executed top to bottom
+    assert all("execution" not in c["metadata"] for c in code)  # no timing metadata
     assert sum("solution" in c["metadata"].get("tags", []) for c in code) >= 2
     assert all(len(source(c).splitlines()) <= 15 for c in code)
     assert any("# NBVAL_CHECK_OUTPUT" in source(c).splitlines() for c in code)
-    for before, cell in zip(nb, nb[1:]):
+    for before, cell in itertools.pairwise(nb):
         if cell["cell_type"] == "code" and "setup" not in cell["metadata"].get("tags", []):
             is_checker = "w2v.exercises.check_" in source(cell)
             assert before["cell_type"] == "markdown" or is_checker, f"no explanation above: {source(cell)[:60]}"
     for c in nb:
-        assert c["metadata"]["slideshow"]["slide_type"] in ("slide", "subslide", "fragment", "-", "skip", "notes")
+        assert slide_type(c) in SLIDE_TYPES
         if "setup" in c["metadata"].get("tags", []):
-            assert c["metadata"]["slideshow"]["slide_type"] == "skip"
+            assert slide_type(c) == "skip"
