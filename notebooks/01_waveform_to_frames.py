@@ -44,6 +44,15 @@ import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import plotting
 
+# %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
+WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
+SEED = 0  # the seed of random weights
+
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+weights = w2v.WeightChoice(WEIGHTS, SEED)
+print(weights.banner())
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A clip of speech
 #
@@ -74,10 +83,8 @@ plotting.plot_waveform(wave, title="The bundled clip and its frame grid")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-WEIGHTS = "random"  # or "WAV2VEC2_BASE" (downloads), or the path of a local checkpoint
-loaded = w2v.load_extractor("wav2vec2_base", weights=WEIGHTS)
-extractor = loaded.extractor
-print(f"{loaded.preset}: {loaded.source}")
+extractor = weights.extractor("wav2vec2_base")
+print(weights.describe("wav2vec2_base"))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The conv layer config

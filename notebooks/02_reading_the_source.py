@@ -38,6 +38,15 @@ from torchaudio.models.wav2vec2 import components as ta_components
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import source
 
+# %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
+WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
+SEED = 0  # the seed of random weights
+
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+weights = w2v.WeightChoice(WEIGHTS, SEED)
+print(weights.banner())
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The builder: `_get_feature_extractor`
 #

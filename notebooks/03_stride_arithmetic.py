@@ -36,6 +36,15 @@ import torch
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
 
+# %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
+WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
+SEED = 0  # the seed of random weights
+
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+weights = w2v.WeightChoice(WEIGHTS, SEED)
+print(weights.banner())
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One layer
 #

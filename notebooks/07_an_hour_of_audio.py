@@ -42,6 +42,15 @@ import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import audio, chunked
 
+# %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
+WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
+SEED = 0  # the seed of random weights
+
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+weights = w2v.WeightChoice(WEIGHTS, SEED)
+print(weights.banner())
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The memory arithmetic
 #

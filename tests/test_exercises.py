@@ -39,3 +39,19 @@ def test_right_wrong_and_unanswered(checker, answer):
 def test_layer_output_frames_checker():
     assert ex.check_layer_output_frames(((8000 - 10) // 5 + 1 - 3) // 2 + 1, 8000, layer=1).correct is True
     assert ex.check_layer_output_frames(5, 8000, layer=1).correct is False
+
+
+def test_function_checker_runs_the_student_function_on_every_case():
+    reference = lambda n: n * n
+    cases = [(n,) for n in range(-3, 10)]
+    assert ex.check_function(lambda n: n**2, cases, reference, "square it").correct is True
+    wrong = ex.check_function(lambda n: 2 * n, cases, reference, "square it")
+    assert wrong.correct is False and "your function(-3) returned -6" in repr(wrong)  # first differing input
+    crash = ex.check_function(lambda n: n * n if n else 1 // n, cases, reference, "square it")
+    assert crash.correct is False and "ZeroDivisionError" in repr(crash)
+
+    def stub(n): ...
+
+    assert ex.check_function(stub, cases, reference, "square it").correct is None
+    assert ex.check_function(..., cases, reference, "square it").correct is None
+    assert ex.check_function(42, cases, reference, "square it").correct is False

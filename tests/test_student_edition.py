@@ -2,7 +2,8 @@
 
 import pytest
 from series import sources
-from series.student import SOLUTION_TAG, STUDENT_STUB, student_copy, write_student_edition
+from series.pages import NBVAL_MARKER
+from series.student import SOLUTION_TAG, stub_for, student_copy, write_student_edition
 
 NOTEBOOKS = {p.stem: sources.read_executed(p) for p in sources.sources()}
 
@@ -16,6 +17,21 @@ def test_every_notebook_has_at_least_two_exercises():
         assert len(code_cells(nb, SOLUTION_TAG)) >= 2, name
 
 
+def test_stubs_keep_signatures_and_answer_names_but_no_solution():
+    solution = 'def span(i, hop=320):\n    """Frame i."""\n    start = i * hop\n    return start\n\nanswer = span(3)\n'
+    stub = stub_for(solution)
+    assert (
+        stub
+        == 'def span(i, hop=320):\n    """Frame i."""\n    ...  # your code here\n\nanswer = ...  # your answer here\n'
+    )
+    namespace = {}
+    exec(stub, namespace)  # the stub runs, and its function returns ... (the checkers' "not answered")
+    assert namespace["span"](3) is None and namespace["answer"] is Ellipsis
+    assert stub_for("prediction = 49\n") == "prediction = ...  # your prediction here\n"
+    with pytest.raises(ValueError, match="must assign one of"):
+        stub_for("x = 1\n")
+
+
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_student_copy_has_no_solution_and_keeps_the_checkers(name, tmp_path):
     original = NOTEBOOKS[name]
@@ -25,14 +41,16 @@ def test_student_copy_has_no_solution_and_keeps_the_checkers(name, tmp_path):
     cell_sources = [c.source for c in code_cells(student)]
     assert not code_cells(student, SOLUTION_TAG)
     for solution in solutions:
-        assert solution not in cell_sources
+        kept = set(stub_for(solution).splitlines())
         for line in solution.splitlines():
-            if line.strip() and "answer = ..." not in line:
+            if line.strip() and line not in kept:
                 assert not any(line in src for src in cell_sources), f"solution line left in {name}: {line!r}"
-    assert cell_sources.count(STUDENT_STUB) == len(solutions)
+        assert stub_for(solution) in cell_sources
     checkers = [c.source for c in code_cells(original) if "w2v.exercises.check_" in c.source]
-    assert len(checkers) == len(solutions) and all(chk in cell_sources for chk in checkers)
+    assert len(checkers) >= len(solutions)
+    assert all(chk.replace(NBVAL_MARKER + "\n", "") in cell_sources for chk in checkers)
     assert all(not c.outputs and c.execution_count is None for c in code_cells(student))
+    assert not any(NBVAL_MARKER in src for src in cell_sources)
     assert [c.cell_type for c in student.cells] == [c.cell_type for c in original.cells]
 
 

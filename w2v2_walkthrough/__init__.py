@@ -38,7 +38,7 @@ from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, get_feature
 from .extraction import conv_config, extract_features
 from .presets import DEFAULT_SHAPES, PRESETS, SAMPLE_RATE, get_preset
 from .tracing import trace_activations
-from .weights import load_extractor, random_extractor
+from .weights import WeightChoice, load_extractor, random_extractor
 
 __version__ = "0.1.0"
 
@@ -49,6 +49,7 @@ __all__ = [
     "ConvLayerBlock",
     "FeatureExtractor",
     "LayerNorm",
+    "WeightChoice",
     "conv_config",
     "conv_output_length",
     "extract_features",

@@ -1,9 +1,11 @@
-"""Read torchaudio's source next to the mirror's (notebook 02)."""
+"""Show source code in the notebooks: torchaudio's beside the mirror's (notebook 2), and the
+package's own functions wherever a few lines are the lesson, so lesson and code cannot diverge."""
 
 import ast
 import difflib
 import inspect
 import textwrap
+from pathlib import Path
 
 from . import components
 from .drift import MIRRORED, _strip_docstrings
@@ -53,3 +55,23 @@ def code_diff(name: str) -> list[str]:
     a = code_lines(mirror_source(name).replace(MIRROR_NAMES.get(name, name), name))
     b = code_lines(upstream_source(name))
     return list(difflib.unified_diff(b, a, "torchaudio", "mirror", lineterm="", n=0))
+
+
+class SourceCode(str):
+    """Source text that Jupyter displays as itself (not as a quoted string)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def package_source(obj, docstrings: bool = False) -> SourceCode:
+    """The source of a package function or class, headed by where it lives; docstring lines
+    dropped unless ``docstrings`` (comments and layout are kept)."""
+    module = inspect.getmodule(obj)
+    header = f"# {module.__name__}.{obj.__qualname__}  ({Path(inspect.getsourcefile(obj)).name})"
+    return SourceCode(header + "\n" + _clean(inspect.getsource(obj), docstrings))
+
+
+def show(obj, docstrings: bool = False) -> SourceCode:
+    """Display a package function's own source in a notebook (the cell's value)."""
+    return package_source(obj, docstrings)

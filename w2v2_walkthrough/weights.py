@@ -97,18 +97,8 @@ def load_extractor_weights(extractor: FeatureExtractor, state: dict[str, Tensor]
 
 def checkpoint_extractor(path: str | Path, preset: str) -> FeatureExtractor:
     """The preset's extractor with weights from a local checkpoint (``torch.load(weights_only=True)``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Checkpoint not found: {path}. Pass the path of a .pt/.pth/.bin state dict.")
-    try:
-        state = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise ValueError(
-            f"{path} could not be read as a PyTorch checkpoint with weights_only=True ({type(err).__name__}). "
-            f"Save a plain state dict: torch.save(model.state_dict(), path)."
-        ) from None
     extractor = random_extractor(preset)
-    load_extractor_weights(extractor, extractor_state_dict(state), source=f"Checkpoint {path}")
+    load_extractor_weights(extractor, _checkpoint_state(path), source=f"Checkpoint {path}")
     return extractor.eval()
 
 
@@ -118,6 +108,118 @@ def bundle_extractor(bundle_name: str, preset: str) -> FeatureExtractor:
     Offline, a file pre-placed in ``torch.hub.get_dir()/checkpoints/`` is used; otherwise the
     error says where to put it.
     """
+    extractor = random_extractor(preset)
+    load_extractor_weights(extractor, _bundle_state(bundle_name), source=f"Bundle {bundle_name}")
+    return extractor.eval()
+
+
+def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed: int = 0) -> LoadedExtractor:
+    """One entry point: ``weights`` is ``"random"``, a torchaudio bundle name (an upper-case name
+    such as ``"WAV2VEC2_BASE"``), or the path of a checkpoint (an existing file always counts as one)."""
+    get_preset(preset)
+    if weights == "random":
+        return LoadedExtractor(
+            random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False
+        )
+    if _looks_like_bundle(weights):
+        return LoadedExtractor(
+            bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True
+        )
+    return LoadedExtractor(checkpoint_extractor(weights, preset), preset, f"checkpoint {weights}", True)
+
+
+Architecture = tuple[str, bool]  # (norm_mode, conv bias): what decides whether weights fit a preset
+
+
+def preset_architecture(preset: str) -> Architecture:
+    p = get_preset(preset)
+    return p.norm_mode, p.bias
+
+
+def state_architecture(state: dict[str, Tensor]) -> Architecture:
+    """The architecture an extractor state dict was saved from: a norm after layer 1 means
+    layer_norm mode, a conv bias key means conv bias."""
+    norm_mode = "layer_norm" if "conv_layers.1.layer_norm.weight" in state else "group_norm"
+    return norm_mode, "conv_layers.0.conv.bias" in state
+
+
+def describe_architecture(arch: Architecture) -> str:
+    return f"{arch[0]}, {'with' if arch[1] else 'no'} conv bias"
+
+
+class WeightChoice:
+    """The weights a notebook runs with: its ``WEIGHTS`` and ``SEED`` parameters.
+
+    ``weights`` is ``"random"``, a torchaudio bundle name (``"WAV2VEC2_BASE"``) or the path of a
+    checkpoint (torchaudio or Hugging Face layout). A notebook asks for the extractor of a preset;
+    it gets the given weights when they fit that preset's architecture (norm mode and conv bias),
+    and random weights drawn from ``seed`` (:func:`random_extractor`) otherwise. :meth:`describe`
+    says which, so nothing random is ever presented as pretrained.
+    """
+
+    def __init__(self, weights: str = "random", seed: int = 0):
+        self.weights, self.seed = str(weights), int(seed)
+        self._state: dict[str, Tensor] | None = None
+        self.kind = "random"
+        if self.weights != "random":
+            self.kind = "bundle" if _looks_like_bundle(self.weights) else "checkpoint"
+            self._state = _bundle_state(self.weights) if self.kind == "bundle" else _checkpoint_state(self.weights)
+
+    @property
+    def is_random(self) -> bool:
+        return self._state is None
+
+    @property
+    def architecture(self) -> Architecture | None:
+        """``(norm_mode, bias)`` of the given weights; ``None`` for random weights."""
+        return None if self._state is None else state_architecture(self._state)
+
+    def fits(self, preset: str) -> bool:
+        return self._state is not None and self.architecture == preset_architecture(preset)
+
+    def extractor(self, preset: str = "wav2vec2_base") -> FeatureExtractor:
+        """The preset's extractor: the given weights if they fit it, else random weights (``seed``)."""
+        extractor = random_extractor(preset, self.seed)
+        if self.fits(preset):
+            load_extractor_weights(extractor, self._state, source=self.label())
+        return extractor.eval()
+
+    def label(self) -> str:
+        if self.kind == "bundle":
+            return f"torchaudio bundle {self.weights} (pretrained)"
+        if self.kind == "checkpoint":
+            return f"checkpoint {Path(self.weights).name}"
+        return f"random weights (seed {self.seed}), NOT pretrained"
+
+    def describe(self, preset: str) -> str:
+        """One line: which weights :meth:`extractor` gives this preset, and why."""
+        if self.is_random or self.fits(preset):
+            return f"{preset}: {self.label()}"
+        return (
+            f"{preset}: random weights (seed {self.seed}), NOT pretrained; {self.weights} is a "
+            f"{describe_architecture(self.architecture)} model and does not fit {preset} "
+            f"({describe_architecture(preset_architecture(preset))})"
+        )
+
+    def banner(self) -> str:
+        """What a notebook prints first: the weights it runs with."""
+        if self.is_random:
+            return (
+                f"Weights: {self.label()}: conv weights drawn with kaiming_normal_, as for pre-training.\n"
+                "Every statement that depends on the weights is printed from them; "
+                "run with WEIGHTS set to a bundle or checkpoint to see trained ones."
+            )
+        return (
+            f"Weights: {self.label()}, a {describe_architecture(self.architecture)} model.\n"
+            f"Extractors of other architectures in this notebook get random weights (seed {self.seed})."
+        )
+
+
+def _looks_like_bundle(weights: str) -> bool:
+    return not Path(weights).exists() and weights.isidentifier() and weights.isupper()
+
+
+def _bundle_state(bundle_name: str) -> dict[str, Tensor]:
     import torchaudio.pipelines as pipelines
 
     bundle = getattr(pipelines, bundle_name, None)
@@ -132,22 +234,21 @@ def bundle_extractor(bundle_name: str, preset: str) -> FeatureExtractor:
             f"Could not download the weights of {bundle_name} ({err}). Without a network, place the "
             f"file at {where}, or pass a local checkpoint path, or use weights='random'."
         ) from None
-    state = extractor_state_dict(model.state_dict())
-    extractor = random_extractor(preset)
-    load_extractor_weights(extractor, state, source=f"Bundle {bundle_name}")
-    return extractor.eval()
+    return extractor_state_dict(model.state_dict())
 
 
-def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed: int = 0) -> LoadedExtractor:
-    """One entry point: ``weights`` is ``"random"``, a torchaudio bundle name (an upper-case name
-    such as ``"WAV2VEC2_BASE"``), or the path of a checkpoint (an existing file always counts as one)."""
-    get_preset(preset)
-    if weights == "random":
-        return LoadedExtractor(
-            random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False
-        )
-    if not Path(weights).exists() and weights.isidentifier() and weights.isupper():
-        return LoadedExtractor(
-            bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True
-        )
-    return LoadedExtractor(checkpoint_extractor(weights, preset), preset, f"checkpoint {weights}", True)
+def _checkpoint_state(path: str | Path) -> dict[str, Tensor]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Checkpoint not found: {path}. Pass the path of a .pt/.pth/.bin state dict.")
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise ValueError(
+            f"{path} could not be read as a PyTorch checkpoint with weights_only=True ({type(err).__name__}). "
+            f"Save a plain state dict: torch.save(model.state_dict(), path)."
+        ) from None
+    picked = extractor_state_dict(state)
+    if not picked:
+        raise ValueError(f"{path} holds no feature-extractor weights (no key contains 'conv_layers.').")
+    return picked

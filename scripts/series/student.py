@@ -1,23 +1,58 @@
-"""The student edition: every solution cell becomes a stub, outputs are cleared, checkers stay."""
+"""The student edition: every solution cell becomes a stub, outputs are cleared, checkers stay.
 
+A solution cell (tagged ``solution``) holds value answers (``answer = ...``, ``prediction = ...``)
+and/or functions the student writes. Its stub keeps every function's signature and docstring
+with a ``...`` body, and every answer name assigned ``...``; everything else in the cell (the
+worked solution) goes. The ``# NBVAL_CHECK_OUTPUT`` markers go too: they mean nothing to a
+student.
+"""
+
+import ast
 import copy
 from pathlib import Path
 
 import nbformat
 
+from .pages import for_readers
+
 SOLUTION_TAG = "solution"
-STUDENT_STUB = "answer = ...  # your answer here"
+EXERCISE_TAG = "exercise"
+ANSWER_NAMES = ("answer", "prediction")
+
+
+def stub_for(solution: str) -> str:
+    """The student's starting point for a solution cell (see the module docstring)."""
+    tree = ast.parse(solution)
+    lines = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            signature = ast.get_source_segment(solution, node).splitlines()
+            head = signature[: node.body[0].lineno - node.lineno]  # the def line(s), up to the body
+            lines += head
+            doc = ast.get_docstring(node, clean=False)
+            if doc is not None:
+                lines += solution.splitlines()[node.body[0].lineno - 1 : node.body[0].end_lineno]
+            indent = " " * (node.col_offset + 4)
+            lines += [f"{indent}...  # your code here", ""]
+    assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    for name in ANSWER_NAMES:
+        if name in assigned:
+            lines.append(f"{name} = ...  # your {name} here")
+    if not lines:
+        raise ValueError(f"a solution cell must assign one of {ANSWER_NAMES} or define a function:\n{solution}")
+    return "\n".join(lines).strip() + "\n"
 
 
 def student_copy(nb):
-    """The notebook with every solution cell replaced by a stub and all outputs cleared."""
-    nb = copy.deepcopy(nb)
+    """The notebook with every solution cell replaced by its stub, markers and outputs removed."""
+    nb = copy.deepcopy(for_readers(nb))
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if SOLUTION_TAG in cell.metadata.get("tags", []):
-            cell.source = STUDENT_STUB
-            cell.metadata["tags"] = [t for t in cell.metadata["tags"] if t != SOLUTION_TAG] + ["exercise"]
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_TAG in tags:
+            cell.source = stub_for(cell.source)
+            cell.metadata["tags"] = [t for t in tags if t != SOLUTION_TAG] + [EXERCISE_TAG]
         cell.outputs, cell.execution_count = [], None
     return nb
 
