@@ -1,15 +1,19 @@
-"""Benchmark: mirror vs torchaudio, chunked vs full pass, peak memory, GFLOP/s.
+"""Benchmark: mirror vs torchaudio, chunked vs torchaudio's full pass, per-layer profile, chunk
+sizes, peak memory, GFLOP/s against the machine's matmul rate.
 
-    make benchmark            # or: .venv/bin/python benchmarks/benchmark.py [--quick]
+    make benchmark            # or: .venv/bin/python benchmarks/benchmark.py [--quick] [--part ...]
 
 Writes the table to stdout and to benchmarks/results.md. Timings come from back-to-back pairs
 with alternating order (see ``paired_times``): medians, and the median of per-pair ratios with
-their range; every peak-memory figure is the peak RSS (VmHWM) of a
-fresh subprocess that extracts from a WAV file with the package's command line (or, for the full
-pass, loads the file whole and runs the extractor once).
+their range; every comparison has an A/A control (torchaudio against itself) that shows how far
+two runs of identical code differ on the machine. FLOPs are counted by PyTorch's
+``FlopCounterMode`` (convolutions). Every peak-memory figure is the peak RSS (VmHWM) of a fresh
+subprocess that extracts from a WAV file with the package's command line (or, for the full pass,
+loads the file whole and runs the extractor once).
 """
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -23,11 +27,11 @@ from pathlib import Path
 import soundfile as sf
 import torch
 import torchaudio
+from torch.utils.flop_counter import FlopCounterMode
 from torchaudio.models.wav2vec2 import components as ta_components
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough.chunked import extract_chunked
+from w2v2_walkthrough.chunked import DEFAULT_CHUNK_SECONDS, extract_chunked
 
 HERE = Path(__file__).resolve().parent
 SR = 16_000
@@ -101,14 +105,65 @@ def peak_rss_mb(child_code: str, *args) -> float:
     return int(proc.stdout.split("VmHWM")[-1].split()[0]) / 1024.0
 
 
+def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
+    """The machine's float32 matmul rate: the median time of ``n x n @ n x n`` (``2 n^3`` FLOPs)."""
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
+    a @ b  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t0)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def full_pass(extractor, x: torch.Tensor) -> torch.Tensor:
+    """One pass over the whole signal, ``[time]`` -> ``[frames, C]``, as a user runs it."""
+    with torch.no_grad():
+        return extractor(x[None], None)[0][0]
+
+
+def count_flops(extractor, x: torch.Tensor) -> int:
+    """FLOPs of one full pass over ``x``, counted by PyTorch (convolutions; norms and GELU not counted)."""
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        extractor(x[None], None)
+    return counter.get_total_flops()
+
+
+def profile_layers(extractor, x: torch.Tensor, chunk_seconds: float | None) -> list[tuple[float, float, float]]:
+    """Seconds spent in each block's conv, norm and GELU: a full pass (``chunk_seconds=None``) or
+    the layer_norm-style chunks of :func:`extract_chunked` (the same work as pass 2)."""
+    spans = [(0, x.numel())]
+    if chunk_seconds is not None:
+        frames = w2v.chunked.chunk_frames_for(chunk_seconds)
+        spans = [(c.start, c.stop) for c in w2v.chunked.plan_chunks(x.numel(), frames)]
+    times = [[0.0, 0.0, 0.0] for _ in extractor.conv_layers]
+    with torch.inference_mode():
+        for start, stop in spans:
+            h = x[None, None, start:stop]  # (1, 1, T)
+            for block, t in zip(extractor.conv_layers, times, strict=True):
+                t0 = time.perf_counter()
+                h = block.conv(h)  # (1, C, T_layer)
+                t1 = time.perf_counter()
+                if block.layer_norm is not None:
+                    h = block.layer_norm(h)  # (1, C, T_layer)
+                t2 = time.perf_counter()
+                h = torch.nn.functional.gelu(h)  # (1, C, T_layer)
+                t3 = time.perf_counter()
+                t[0], t[1], t[2] = t[0] + t1 - t0, t[1] + t2 - t1, t[2] + t3 - t2
+    return [tuple(t) for t in times]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter audio and fewer repeats (a smoke run)")
     parser.add_argument(
         "--part",
-        choices=["all", "speed", "memory"],
+        choices=["all", "speed", "chunks", "profile", "memory"],
         default="all",
-        help="speed: timings only (needs a quiet machine); memory: peak RSS only",
+        help="speed: timings (needs a quiet machine); chunks: chunked/full-pass ratio per chunk size; "
+        "profile: time per layer; memory: peak RSS. all = speed, profile and memory",
     )
     parser.add_argument(
         "--pairs", type=int, default=None, help="timing pairs per comparison (default 10; 3 with --quick)"
@@ -118,6 +173,8 @@ def main(argv=None) -> int:
     speed_s, pairs = (10.0, 3) if args.quick else (60.0, 10)
     pairs = args.pairs or pairs
     rss_minutes = [1] if args.quick else [10, 60]
+    chunk_sizes = [2.0, 8.0] if args.quick else [1.0, 2.0, 4.0, 8.0, 30.0]
+    parts = {"speed", "profile", "memory"} if args.part == "all" else {args.part}
     threads = torch.get_num_threads()
     rows = []
 
@@ -126,77 +183,98 @@ def main(argv=None) -> int:
         print(f"{what:<62} {value:<28} {goal}", flush=True)
 
     x = signal(speed_s)
-    flops = ar.flops_per_second() * speed_s
+    matmul = matmul_gflops() if parts & {"speed", "chunks"} else None
+    if matmul is not None:
+        row("machine: float32 matmul rate (2048 x 2048)", f"{matmul:.1f} GFLOP/s", "the ceiling for the convs")
 
-    # 1. mirror vs torchaudio, same weights, same input; plus an A/A control (torchaudio against
-    #    itself) that shows how much two runs of identical code differ on this machine
-    for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"] if args.part in ("all", "speed") else []:
+    for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"] if parts & {"speed", "chunks", "profile"} else []:
         p = w2v.get_preset(preset)
         mirror = w2v.random_extractor(preset)
         theirs = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).eval()
         theirs.load_state_dict(mirror.state_dict(), strict=True)
+        flops = count_flops(theirs, x)
 
-        def run(m):
-            with torch.no_grad():
-                return m(x[None], None)
+        full_mirror, full_theirs = functools.partial(full_pass, mirror, x), functools.partial(full_pass, theirs, x)
+        chunked = functools.partial(extract_chunked, mirror, x, chunk_seconds=DEFAULT_CHUNK_SECONDS, progress=False)
 
-        tm, tt, ratio, lo, hi = paired_times(lambda m=mirror: run(m), lambda t=theirs: run(t), pairs)
-        row(
-            f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
-            f"{tm:.2f} s / {tt:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
-            "goal <= 1.02",
-        )
-        _, _, ratio, lo, hi = paired_times(lambda t=theirs: run(t), lambda t=theirs: run(t), pairs)
-        row(
-            f"{preset}: A/A control, torchaudio / torchaudio",
-            f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
-            "the noise floor of this machine",
-        )
-        row(
-            f"{preset}: throughput of the full pass",
-            f"{flops / tm / 1e9:.1f} GFLOP/s ({speed_s / tm:.0f}x real time)",
-            f"{ar.flops_per_second() / 1e9:.2f} GFLOP per audio second",
-        )
+        if "speed" in parts:
+            # 1. mirror vs torchaudio, same weights, same input, and the A/A control
+            tm, tt, ratio, lo, hi = paired_times(full_mirror, full_theirs, pairs)
+            row(
+                f"{preset}: mirror / torchaudio time, {speed_s:g} s audio",
+                f"{tm:.2f} s / {tt:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
+                "goal <= 1.02",
+            )
+            _, _, ratio, lo, hi = paired_times(full_theirs, full_theirs, pairs)
+            row(
+                f"{preset}: A/A control, torchaudio / torchaudio",
+                f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})",
+                "the noise floor of this machine",
+            )
+            row(
+                f"{preset}: torchaudio full pass, throughput",
+                f"{flops / tt / 1e9:.1f} GFLOP/s = {flops / tt / 1e9 / matmul:.0%} of matmul ({speed_s / tt:.0f}x RT)",
+                f"{flops / speed_s / 1e9:.2f} GFLOP per audio second",
+            )
+            # 2. chunked (default chunk size) vs torchaudio's full pass, outputs compared
+            reference, got = full_theirs(), chunked()
+            diff = got - reference
+            error = f"max abs diff {diff.abs().max():.1e}, relative {diff.norm() / reference.norm():.1e}"
+            tf, tc, ratio, lo, hi = paired_times(full_theirs, chunked, pairs)
+            row(
+                f"{preset}: torchaudio full pass / chunked ({DEFAULT_CHUNK_SECONDS:g} s) time",
+                f"{tf:.2f} s / {tc:.2f} s; ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f}); {error}",
+                "goal >= 1.5",
+            )
+            row(
+                f"{preset}: chunked ({DEFAULT_CHUNK_SECONDS:g} s), throughput",
+                f"{flops / tc / 1e9:.1f} GFLOP/s = {flops / tc / 1e9 / matmul:.0%} of matmul ({speed_s / tc:.0f}x RT)",
+            )
 
-        # 2. chunked vs full pass (30 s chunks)
-        tc, tf, ratio, lo, hi = paired_times(
-            lambda m=mirror: extract_chunked(m, x, chunk_seconds=30.0, progress=False), lambda m=mirror: run(m), pairs
-        )
-        row(
-            f"{preset}: chunked (30 s) / full-pass throughput",
-            f"{tf:.2f} s / {tc:.2f} s; ratio {1 / ratio:.3f} (pairs {1 / hi:.2f}-{1 / lo:.2f})",
-            "goal >= 0.9",
-        )
+        if "chunks" in parts:
+            # 3. the chunk size: full-pass / chunked time for each, paired
+            _, _, ratio, lo, hi = paired_times(full_theirs, full_theirs, pairs)
+            row(f"{preset}: A/A control (chunk sizes)", f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f})")
+            for seconds in chunk_sizes:
+                _, tc, ratio, lo, hi = paired_times(
+                    full_theirs, functools.partial(chunked, chunk_seconds=seconds), pairs
+                )
+                row(
+                    f"{preset}: torchaudio full pass / chunked, {seconds:g} s chunks",
+                    f"ratio {ratio:.3f} (pairs {lo:.2f}-{hi:.2f}); chunked {tc:.2f} s",
+                    "default" if seconds == DEFAULT_CHUNK_SECONDS else "",
+                )
 
-    # 3. peak memory from files, fresh processes
+        if "profile" in parts:
+            # 4. where the time goes: conv, norm and GELU of each layer, full pass and chunks
+            for label, seconds in (("full pass", None), (f"{DEFAULT_CHUNK_SECONDS:g} s chunks", DEFAULT_CHUNK_SECONDS)):
+                profile_layers(mirror, x, seconds)  # warm-up
+                layers = profile_layers(mirror, x, seconds)
+                cells = "; ".join(f"L{i} {c:.2f}/{n:.2f}/{g:.2f}" for i, (c, n, g) in enumerate(layers))
+                total = sum(map(sum, layers))
+                row(f"{preset}: profile, {label}, s conv/norm/GELU", f"{cells}; total {total:.2f} s")
+
+    # 5. peak memory from files, fresh processes
     with tempfile.TemporaryDirectory() as tmp:
-        for minutes in rss_minutes if args.part in ("all", "memory") else []:
+        for minutes in rss_minutes if "memory" in parts else []:
             wav = Path(tmp) / f"{minutes}min.wav"
             write_wav(wav, minutes * 60)
             for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
                 t0 = time.perf_counter()
-                mb = peak_rss_mb(
-                    CHILD_CLI,
-                    "extract",
-                    wav,
-                    Path(tmp) / "f.npy",
-                    "--preset",
-                    preset,
-                    "--chunk-seconds",
-                    "30",
-                    "--no-progress",
-                )
+                cli = ["extract", wav, Path(tmp) / "f.npy", "--preset", preset, "--weights", "random", "--no-progress"]
+                mb = peak_rss_mb(CHILD_CLI, *cli)
                 seconds = time.perf_counter() - t0
                 row(
-                    f"{preset}: peak RSS, chunked CLI, {minutes} min file",
+                    f"{preset}: peak RSS, chunked CLI ({DEFAULT_CHUNK_SECONDS:g} s chunks), {minutes} min file",
                     f"{mb:.0f} MB ({seconds:.0f} s wall)",
                     "goal <= 2 GB for 60 min",
                 )
             layer0_gb = w2v.chunked.peak_layer0_bytes(minutes * 60 * SR) / 1e9
-            if 3 * layer0_gb < 20:  # conv output, norm output and the next layer's input can coexist
+            if 3 * layer0_gb < 20:  # a full pass peaks at about 2.5x the layer-0 activation
                 row(
                     f"wav2vec2_base: peak RSS, full pass, {minutes} min file",
                     f"{peak_rss_mb(CHILD_FULL, wav, 'wav2vec2_base'):.0f} MB",
+                    f"layer 0 output alone: {layer0_gb:.2f} GB",
                 )
             else:
                 row(

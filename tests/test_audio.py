@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 import torch
 
 from w2v2_walkthrough import audio
@@ -82,3 +83,35 @@ def test_synthetic_signals():
     spectrum = torch.fft.rfft(v).abs()
     assert spectrum[700] > 5 * spectrum[450] and spectrum[1200] > 5 * spectrum[950]  # peaks at formants
     assert float(v.abs().max()) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 32000, 44100, 48000])
+def test_resampled_length_is_what_soxr_makes(rate):
+    for n in [1, 2, 3, 7, 399, 1000, 4411, 44101]:
+        assert audio.resampled_length(n, rate) == len(soxr.resample(np.zeros(n, np.float32), rate, 16000)), n
+
+
+@pytest.mark.parametrize(("rate", "channels", "policy"), [(44100, 2, "mean"), (48000, 1, "error"), (16000, 2, "first")])
+def test_file_source_streams_exactly_what_load_audio_loads(tmp_path, monkeypatch, rate, channels, policy):
+    monkeypatch.setattr(audio, "READ_BLOCK", 1000)  # many blocks, so block edges fall inside reads
+    g = np.random.default_rng(rate)
+    path = write(tmp_path / "x.wav", 0.3 * g.standard_normal((rate + 123, channels)), rate)
+    whole, _ = audio.load_audio(path, multichannel=policy)
+    with audio.FileSource(path, multichannel=policy) as source:
+        assert source.num_samples == whole.numel()
+        spans = [(0, 3000), (2900, 7000), (6920, whole.numel())]  # front to back, overlapping
+        spans += [(0, 400), (395, 1000)]  # a second pass rewinds the file
+        for start, stop in spans:
+            assert torch.equal(source.read(start, stop), whole[start:stop]), (start, stop)
+        with pytest.raises(ValueError, match="outside"):
+            source.read(0, whole.numel() + 1)
+
+
+def test_file_source_reports_non_finite_samples(tmp_path):
+    x = np.zeros(4000, np.float32)
+    x[2500] = np.nan
+    sf.write(tmp_path / "nan.wav", x, 16000, subtype="FLOAT")
+    with audio.FileSource(tmp_path / "nan.wav") as source:
+        assert torch.equal(source.read(0, 2000), torch.zeros(2000))
+        with pytest.raises(ValueError, match=r"NaN or infinite samples between samples 2000 and 4000"):
+            source.read(2000, 4000)

@@ -1,82 +1,119 @@
+"""The command line: exact features and frame times from files at any rate, the weights stated,
+errors in its own syntax, and never a partial file."""
+
+import os
 import subprocess
 import sys
+import urllib.error
 
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 import torch
 
-from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import random_extractor
-from w2v2_walkthrough.__main__ import main
+from w2v2_walkthrough.__main__ import in_cli_terms, main
 
 
 @pytest.fixture
 def wav(tmp_path):
-    x = (torch.randn(30_000, generator=torch.Generator().manual_seed(0)) * 0.1).numpy()
+    x = (torch.randn(8_000, generator=torch.Generator().manual_seed(0)) * 0.1).numpy()
     sf.write(tmp_path / "in.wav", x, 16000, subtype="FLOAT")
     return tmp_path / "in.wav", x
 
 
-def test_extract_writes_features_and_times(tmp_path, wav):
+def full_pass(preset, x):
+    with torch.no_grad():
+        return random_extractor(preset)(torch.from_numpy(x)[None], None)[0][0].numpy()
+
+
+def test_extract_writes_features_and_times(tmp_path, wav, capsys):
     path, x = wav
     out = tmp_path / "feats.npy"
-    assert (
-        main(
-            [
-                "extract",
-                str(path),
-                str(out),
-                "--preset",
-                "wav2vec2_large_lv60k",
-                "--chunk-seconds",
-                "0.3",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    args = ["extract", str(path), str(out), "--preset", "wav2vec2_large_lv60k", "--weights", "random"]
+    assert main([*args, "--chunk-seconds", "0.1", "--no-progress"]) == 0
     feats, times = np.load(out), np.load(tmp_path / "feats.times.npy")
-    n = ar.num_frames(30_000)
+    n = (8_000 - 400) // 320 + 1
     assert feats.shape == (n, 512) and feats.dtype == np.float32
-    with torch.no_grad():
-        full = random_extractor("wav2vec2_large_lv60k")(torch.from_numpy(x)[None], None)[0][0].numpy()
-    assert np.abs(feats - full).max() <= 1e-5
-    assert times.shape == (n, 2)
-    assert times[1].tolist() == [0.02, (320 + 199.5) / 16000]
+    assert np.abs(feats - full_pass("wav2vec2_large_lv60k", x)).max() <= 1e-5
+    expected = [[320 * i / 16000, (320 * i + 199.5) / 16000] for i in range(n)]  # frame i sees [320 i, 320 i + 400)
+    assert times.dtype == np.float64 and times.tolist() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feats.npy", "feats.times.npy", "in.wav"]
+    err = capsys.readouterr().err
+    assert "WARNING: --weights random: random weights (seed 0), NOT pretrained" in err and "UNTRAINED" in err
+
+
+def test_weights_must_be_chosen(tmp_path, wav, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["extract", str(wav[0]), str(tmp_path / "o.npy"), "--preset", "wav2vec2_base"])
+    assert exit_.value.code == 2 and "--weights" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
+
+
+def test_a_44k_stereo_file_needs_no_sox_and_no_matplotlib(tmp_path):
+    g = np.random.default_rng(0)
+    stereo = (0.1 * g.standard_normal((44100 // 2 + 5, 2)) + [0.02, -0.01]).astype(np.float32)
+    sf.write(tmp_path / "st44.wav", stereo, 44100, subtype="FLOAT")
+    cli = [sys.executable, "-X", "importtime", "-m", "w2v2_walkthrough", "extract", "st44.wav", "f.npy"]
+    args = ["--preset", "wav2vec2_base", "--weights", "random", "--multichannel", "mean", "--chunk-seconds", "0.1"]
+    r = subprocess.run([*cli, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    imported = [line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
+    assert "torch" in imported and "soxr" in imported  # the import log is complete...
+    assert not [m for m in imported if m.split(".")[0] == "matplotlib"]  # ...and has no matplotlib
+    assert "st44.wav: 44100 Hz, 2 channels (--multichannel mean)" in r.stderr
+    whole = soxr.resample(stereo.mean(axis=1), 44100, 16000, quality="HQ")  # resample all, then one full pass
+    assert np.abs(np.load(tmp_path / "f.npy") - full_pass("wav2vec2_base", whole)).max() <= 1e-4
+
+
+def no_network(*args, **kwargs):
+    raise urllib.error.URLError("no network")
 
 
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
-        (lambda d: None, ["missing.wav", "o.npy", "--preset", "wav2vec2_base"], "not found"),
+        (lambda d, mp: None, ["missing.wav", "o.npy"], "not found"),
+        (lambda d, mp: (d / "t.wav").write_text("text"), ["t.wav", "o.npy"], "not an audio file"),
+        (lambda d, mp: None, ["in.wav", "nodir/o.npy"], "does not exist"),
+        (lambda d, mp: None, ["in.wav", "o.txt"], ".npy"),
+        (lambda d, mp: None, ["in.wav", "o.npy", "--weights", "nope.pt"], "Checkpoint not found"),
+        (lambda d, mp: None, ["in.wav", "o.npy", "--chunk-seconds", "0.01"], "--chunk-seconds 0.01 is shorter"),
         (
-            lambda d: (d / "t.wav").write_text("text"),
-            ["t.wav", "o.npy", "--preset", "wav2vec2_base"],
-            "not an audio file",
-        ),
-        (lambda d: None, ["in.wav", "nodir/o.npy", "--preset", "wav2vec2_base"], "does not exist"),
-        (lambda d: None, ["in.wav", "o.txt", "--preset", "wav2vec2_base"], ".npy"),
-        (
-            lambda d: None,
-            ["in.wav", "o.npy", "--preset", "wav2vec2_base", "--weights", "nope.pt"],
-            "Checkpoint not found",
+            lambda d, mp: sf.write(d / "s.wav", np.zeros(100, np.float32), 16000),
+            ["s.wav", "o.npy"],
+            "100 samples at 16000 Hz (6.25 ms), fewer than the receptive field of 400 samples (25 ms)",
         ),
         (
-            lambda d: sf.write(d / "s.wav", np.zeros(100, np.float32), 16000),
-            ["s.wav", "o.npy", "--preset", "wav2vec2_base"],
-            "zero frames",
+            lambda d, mp: sf.write(d / "st.wav", np.zeros((16000, 2), np.float32), 16000),
+            ["st.wav", "o.npy"],
+            "2 channels but the extractor needs mono. Pass --multichannel mean to average",
+        ),
+        (
+            lambda d, mp: mp.setattr(type(__import__("torchaudio").pipelines.WAV2VEC2_BASE), "get_model", no_network),
+            ["in.wav", "o.npy", "--weights", "WAV2VEC2_BASE"],
+            "or use --weights random",
         ),
     ],
 )
 def test_bad_input_exits_non_zero_without_output(tmp_path, wav, monkeypatch, capsys, setup, args, message):
     monkeypatch.chdir(tmp_path)
-    setup(tmp_path)
+    setup(tmp_path, monkeypatch)
     before = set(tmp_path.iterdir())
-    assert main(["extract", *args, "--no-progress"]) == 2
-    assert message in capsys.readouterr().err
+    weights = [] if "--weights" in args else ["--weights", "random"]
+    assert main(["extract", *args, "--preset", "wav2vec2_base", *weights, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert not any(keyword in err for keyword in ("multichannel=", "weights=", "chunk_seconds="))  # CLI syntax only
     assert set(tmp_path.iterdir()) == before  # nothing written, not even a partial file
+
+
+def test_python_keywords_become_flags():
+    message = "Pass multichannel='mean' or multichannel='first'; use weights='random'; chunk_seconds=0.5 is"
+    assert in_cli_terms(message) == (
+        "Pass --multichannel mean or --multichannel first; use --weights random; --chunk-seconds 0.5 is"
+    )
 
 
 def test_failure_midway_leaves_no_output(tmp_path, wav, monkeypatch):
@@ -86,38 +123,20 @@ def test_failure_midway_leaves_no_output(tmp_path, wav, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(cli, "extract_chunked", fail)
-    assert main(["extract", str(wav[0]), str(tmp_path / "o.npy"), "--preset", "wav2vec2_base", "--no-progress"]) == 2
+    args = ["extract", str(wav[0]), str(tmp_path / "o.npy"), "--preset", "wav2vec2_base", "--weights", "random"]
+    assert main([*args, "--no-progress"]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
 
 
-def test_unknown_preset_and_unwritable_folder(tmp_path, wav):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "w2v2_walkthrough",
-            "extract",
-            str(wav[0]),
-            str(tmp_path / "o.npy"),
-            "--preset",
-            "wav2vec3",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 2 and "wav2vec2_base" in r.stderr
+def test_unknown_preset_and_unwritable_folder(tmp_path, wav, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["extract", str(wav[0]), str(tmp_path / "o.npy"), "--preset", "wav2vec3", "--weights", "random"])
+    assert exit_.value.code == 2 and "wav2vec2_base" in capsys.readouterr().err
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    import os
-
     if os.access(locked, os.W_OK):  # root ignores permission bits: use a path that can never be a folder
-        target = tmp_path / "in.wav" / "o.npy"
-        message = "does not exist"
+        target, message = tmp_path / "in.wav" / "o.npy", "does not exist"
     else:
         target, message = locked / "o.npy", "Cannot write"
-    r = subprocess.run(
-        [sys.executable, "-m", "w2v2_walkthrough", "extract", str(wav[0]), str(target), "--preset", "wav2vec2_base"],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 2 and message in r.stderr
+    assert main(["extract", str(wav[0]), str(target), "--preset", "wav2vec2_base", "--weights", "random"]) == 2
+    assert message in capsys.readouterr().err

@@ -23,8 +23,11 @@ def test_accepts_1d_and_2d_and_numpy(fe):
     ("waveform", "kwargs", "message"),
     [
         (torch.zeros(1, 1, 16000), {}, r"3-D shape \[1, 1, 16000\].*mean\(dim=1\)"),
-        (torch.zeros(16000, 2), {}, r"\(time, channels\).*2 channels.*multichannel='mean'"),
+        (torch.zeros(16000, 2), {}, r"\(time, channels\).*16000 samples of 2 channels.*mean\(dim=1\)"),
+        (torch.zeros(16000, 1), {}, r"\(time, channels\).*16000 samples of 1 channel\b.*waveform\[:, 0\]"),
+        (np.zeros((16000, 2), np.float32), {}, r"16000 waveforms of 2 samples each.*multichannel='mean'"),
         (torch.zeros(16000), {"sample_rate": 44100}, r"44100 Hz.*16000 Hz.*resample"),
+        (torch.zeros(3, 300), {}, r"300 samples.*receptive field"),  # a batch of short clips, not (time, channels)
         (torch.zeros(0), {}, "empty"),
         (torch.zeros(3, 0), {}, "empty"),
         (torch.zeros(399), {}, r"399 samples.*receptive field of 400.*zero frames.*at least 400"),

@@ -11,11 +11,7 @@ frame ``i`` sees samples ``[320 i, 320 i + 400)`` and its centre is ``320 i + 19
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .presets import DEFAULT_SHAPES, SAMPLE_RATE, Shape
-
-
-def _config(shapes: Sequence[Shape] | None) -> list[Shape]:
-    return list(DEFAULT_SHAPES if shapes is None else shapes)
+from .presets import SAMPLE_RATE, Shape, resolve_shapes
 
 
 def conv_output_length(length: int, kernel_size: int, stride: int) -> int:
@@ -26,7 +22,7 @@ def conv_output_length(length: int, kernel_size: int, stride: int) -> int:
 def layer_output_lengths(length: int, shapes: Sequence[Shape] | None = None) -> list[int]:
     """The output length after every layer, ``[after layer 0, after layer 1, ...]``."""
     lengths = []
-    for _, kernel_size, stride in _config(shapes):
+    for _, kernel_size, stride in resolve_shapes(shapes):
         length = conv_output_length(length, kernel_size, stride)
         lengths.append(length)
     return lengths
@@ -49,7 +45,7 @@ def min_samples_for_frames(n_frames: int, shapes: Sequence[Shape] | None = None)
     if n_frames == 0:
         return 0
     needed = n_frames
-    for _, kernel_size, stride in reversed(_config(shapes)):
+    for _, kernel_size, stride in reversed(resolve_shapes(shapes)):
         needed = (needed - 1) * stride + kernel_size
     return needed
 
@@ -78,7 +74,7 @@ def receptive_field_table(shapes: Sequence[Shape] | None = None) -> list[LayerGe
     """
     rows = []
     rf, jump = 1, 1
-    for i, (_, kernel_size, stride) in enumerate(_config(shapes)):
+    for i, (_, kernel_size, stride) in enumerate(resolve_shapes(shapes)):
         rf = rf + (kernel_size - 1) * jump
         jump = jump * stride
         rows.append(LayerGeometry(i, kernel_size, stride, jump, rf))
@@ -149,7 +145,7 @@ def flops_per_second(sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | N
     """
     flops = 0
     length, in_channels = sample_rate, 1
-    for out_channels, kernel_size, stride in _config(shapes):
+    for out_channels, kernel_size, stride in resolve_shapes(shapes):
         length = conv_output_length(length, kernel_size, stride)
         flops += 2 * length * out_channels * in_channels * kernel_size
         in_channels = out_channels
@@ -171,7 +167,7 @@ class LengthRow:
 def length_table(length: int, shapes: Sequence[Shape] | None = None) -> list[LengthRow]:
     """Per layer: input length, output length and how many trailing inputs go unused."""
     rows = []
-    for i, (_, kernel_size, stride) in enumerate(_config(shapes)):
+    for i, (_, kernel_size, stride) in enumerate(resolve_shapes(shapes)):
         out = conv_output_length(length, kernel_size, stride)
         used = (out - 1) * stride + kernel_size if out else 0
         rows.append(LengthRow(i, kernel_size, stride, length, out, length - used))

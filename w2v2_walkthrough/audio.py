@@ -1,6 +1,9 @@
-"""Audio in and out: file loading with soundfile, the bundled speech clip, synthetic signals.
+"""Audio in and out: file loading with soundfile, streaming reads with resampling, the bundled
+speech clip, synthetic signals.
 
-Every function returns mono float32 tensors; files are resampled to 16 kHz on load.
+Every function returns mono float32 tensors. Files at other rates are resampled to 16 kHz with
+soxr (quality ``"HQ"``), whole (:func:`load_audio`) or while streaming (:class:`FileSource`); the
+two give the same samples bit for bit.
 """
 
 import math
@@ -10,32 +13,57 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 import torch
-import torchaudio
 from torch import Tensor
 
 from .presets import SAMPLE_RATE
 
 MULTICHANNEL_POLICIES = ("error", "mean", "first")
 
+#: soxr's quality setting for every resampling in the package (its default, "high quality").
+SOXR_QUALITY = "HQ"
+
+#: Input frames a :class:`FileSource` reads from the file at a time.
+READ_BLOCK = 1 << 16
+
 #: The bundled clip: espeak-ng speech, made by scripts/make_speech_clip.py (see data/README.md).
 SPEECH_CLIP_TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise FileNotFoundError(f"Audio file not found: {path}. Check the path (relative to {Path.cwd()}).")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; pass the path of an audio file inside it.")
+
+
+def _not_audio(path: Path, err: Exception) -> ValueError:
+    return ValueError(
+        f"{path} is not an audio file soundfile can read ({err}). Use WAV, FLAC or OGG; convert "
+        f"other formats first, e.g. `ffmpeg -i {path.name} -ac 1 -ar 16000 out.wav`."
+    )
 
 
 def open_audio(path: str | Path) -> sf.SoundFile:
     """Open an audio file with soundfile, with clear errors for missing and non-audio files."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"Audio file not found: {path}. Check the path (relative to {Path.cwd()}).")
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; pass the path of an audio file inside it.")
+    _check_path(path)
     try:
         return sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        raise ValueError(
-            f"{path} is not an audio file soundfile can read ({err}). Use WAV, FLAC or OGG; convert "
-            f"other formats first, e.g. `ffmpeg -i {path.name} -ac 1 -ar 16000 out.wav`."
-        ) from None
+        raise _not_audio(path, err) from None
+
+
+def audio_info(path: str | Path):
+    """``soundfile.info(path)`` (frames, samplerate, channels, ...: the header only), with the
+    errors of :func:`open_audio`."""
+    path = Path(path)
+    _check_path(path)
+    try:
+        return sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as err:
+        raise _not_audio(path, err) from None
 
 
 def check_channels(channels: int, multichannel: str, source: str = "audio") -> None:
@@ -64,11 +92,19 @@ def to_mono(samples: np.ndarray, multichannel: str, source: str = "audio") -> np
     return samples[:, 0]
 
 
+def resampled_length(num_samples: int, orig_rate: int, new_rate: int = SAMPLE_RATE) -> int:
+    """Samples soxr makes of ``num_samples`` at ``orig_rate``: ``num_samples * new / orig``,
+    rounded half up (exact integer arithmetic)."""
+    return (2 * num_samples * new_rate + orig_rate) // (2 * orig_rate)
+
+
 def resample(waveform: Tensor, orig_rate: int, new_rate: int = SAMPLE_RATE) -> Tensor:
-    """Band-limited resampling (torchaudio's sinc interpolation); a no-op when the rates match."""
+    """Band-limited resampling of a ``[time]`` tensor with soxr (``SOXR_QUALITY``), float32;
+    a no-op when the rates match. :class:`FileSource` streams the same computation."""
     if orig_rate == new_rate:
         return waveform
-    return torchaudio.functional.resample(waveform, orig_rate, new_rate)
+    samples = waveform.detach().cpu().numpy().astype(np.float32)
+    return torch.from_numpy(soxr.resample(samples, orig_rate, new_rate, quality=SOXR_QUALITY))
 
 
 def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, multichannel: str = "error") -> tuple[Tensor, int]:
@@ -76,7 +112,7 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, multichannel: s
 
     Args:
         path: a WAV/FLAC/OGG file.
-        sample_rate: the rate to return (resampled when the file's rate differs).
+        sample_rate: the rate to return (resampled with soxr when the file's rate differs).
         multichannel: ``"error"`` (default), ``"mean"`` or ``"first"``; see :func:`to_mono`.
 
     Returns:
@@ -90,6 +126,79 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, multichannel: s
     mono = to_mono(samples, multichannel, source=str(path))
     waveform = torch.from_numpy(np.ascontiguousarray(mono, dtype=np.float32))
     return resample(waveform, file_rate, sample_rate), sample_rate
+
+
+class FileSource:
+    """A file's samples as mono float32 at ``sample_rate``, read front to back block by block
+    with soundfile, resampled while streaming (soxr's ``ResampleStream``) when the file's rate
+    differs. The file never sits in memory whole.
+
+    ``read(start, stop)`` returns samples ``[start, stop)`` of the mono, resampled signal, bit for
+    bit those of :func:`load_audio`. Reads go front to back: a read may overlap the previous one,
+    and a read that starts before the previous one's start rewinds the file (a second pass).
+    Use it as a context manager (``with FileSource(path) as source: ...``) or call :meth:`close`.
+
+    Attributes:
+        num_samples: length of the mono signal at ``sample_rate``.
+        file_rate: the file's own sample rate.
+    """
+
+    def __init__(self, path: str | Path, multichannel: str = "error", sample_rate: int = SAMPLE_RATE):
+        self.path, self.multichannel, self.sample_rate = Path(path), multichannel, sample_rate
+        self._file = open_audio(self.path)
+        try:
+            check_channels(self._file.channels, multichannel, str(self.path))
+        except ValueError:
+            self._file.close()
+            raise
+        self.file_rate = self._file.samplerate
+        self.num_samples = resampled_length(self._file.frames, self.file_rate, sample_rate)
+        self._rewind()
+
+    def _rewind(self) -> None:
+        self._file.seek(0)
+        self._stream = None
+        if self.file_rate != self.sample_rate:
+            self._stream = soxr.ResampleStream(self.file_rate, self.sample_rate, 1, "float32", SOXR_QUALITY)
+        self._buffer = np.zeros(0, np.float32)  # samples [self._offset, self._offset + len)
+        self._offset, self._at_end = 0, False
+
+    def _pull(self) -> None:
+        """Read one block of the file, mix it down, resample it and append it to the buffer."""
+        block = self._file.read(READ_BLOCK, dtype="float32", always_2d=True)  # (frames, channels)
+        self._at_end = len(block) < READ_BLOCK or self._file.tell() >= self._file.frames
+        mono = np.ascontiguousarray(to_mono(block, self.multichannel, str(self.path)))  # (frames,)
+        if self._stream is not None:
+            mono = self._stream.resample_chunk(mono, last=self._at_end)
+        self._buffer = np.concatenate([self._buffer, mono])
+
+    def read(self, start: int, stop: int) -> Tensor:
+        """Samples ``[start, stop)`` as a float32 tensor ``[stop - start]``."""
+        if not 0 <= start <= stop <= self.num_samples:
+            raise ValueError(f"read({start}, {stop}) outside the {self.num_samples} samples of {self.path}")
+        if start < self._offset:
+            self._rewind()
+        while self._offset + len(self._buffer) < stop and not self._at_end:
+            self._pull()
+        self._buffer, self._offset = self._buffer[start - self._offset :], start  # later reads start here or later
+        samples = self._buffer[: stop - start]
+        if len(samples) != stop - start:
+            raise RuntimeError(
+                f"{self.path} ended after {self._offset + len(self._buffer)} of its {self.num_samples} samples "
+                f"(its header promises more than it holds); re-encode it, e.g. with `sox` or `ffmpeg`."
+            )
+        if not np.isfinite(samples).all():
+            raise ValueError(f"{self.path} contains NaN or infinite samples between samples {start} and {stop}.")
+        return torch.from_numpy(samples.copy())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def save_audio(path: str | Path, waveform: Tensor, sample_rate: int = SAMPLE_RATE) -> None:

@@ -45,7 +45,7 @@ class ConvLayerBlock(Module):
 
     Args:
         in_channels (int): channels of the input (1 for the first block).
-        out_channels (int): channels of the output (512 in every published model).
+        out_channels (int): channels of the output (512 in every torchaudio preset).
         kernel_size (int): conv kernel width, in input steps.
         stride (int): conv stride, in input steps.
         bias (bool): whether the conv has a bias term ("conv_bias" in fairseq).
@@ -147,10 +147,10 @@ def get_feature_extractor(
 
     Args:
         norm_mode (str): ``"group_norm"``: one ``GroupNorm(C, C)`` after the *first* conv only
-            (fairseq's "default" extractor mode, Base models). ``"layer_norm"``: a transpose
-            :class:`LayerNorm` after *every* conv (Large/XLS-R models).
-        shapes (list of (out_channels, kernel_size, stride)): the conv layers; every published
-            model uses ``[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2``.
+            (fairseq's "default" extractor mode: the Base models and wav2vec2 Large). ``"layer_norm"``:
+            a transpose :class:`LayerNorm` after *every* conv (LV-60k, XLS-R, HuBERT/WavLM Large).
+        shapes (list of (out_channels, kernel_size, stride)): the conv layers; every torchaudio
+            preset uses ``[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2``.
         bias (bool): whether each conv has a bias term.
 
     Returns:
@@ -158,7 +158,8 @@ def get_feature_extractor(
     """
     if norm_mode not in NORM_MODES:
         raise ValueError(
-            f"Invalid norm mode {norm_mode!r}: use 'group_norm' (Base models) or 'layer_norm' (Large models)."
+            f"Invalid norm mode {norm_mode!r}: use 'group_norm' (one GroupNorm after layer 0, as in the Base "
+            f"models) or 'layer_norm' (a LayerNorm after every layer, as in LV-60k and XLS-R)."
         )
     blocks = []
     in_channels = 1
@@ -187,3 +188,12 @@ def get_feature_extractor(
         )
         in_channels = out_channels
     return FeatureExtractor(nn.ModuleList(blocks))
+
+
+# --- beside the mirror (not part of torchaudio's code) -----------------------------------------
+
+
+def conv_config(extractor: Module) -> List[Tuple[int, int, int]]:
+    """``[(out_channels, kernel_size, stride), ...]`` of a mirror or torchaudio extractor: the
+    ``shapes`` argument :func:`get_feature_extractor` was built with."""
+    return [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]

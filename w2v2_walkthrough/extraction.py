@@ -3,13 +3,11 @@
 import torch
 from torch import Tensor, nn
 
+from .components import conv_config
 from .presets import SAMPLE_RATE
 from .validation import check_waveform
 
-
-def conv_config(extractor: nn.Module):
-    """``[(out_channels, kernel_size, stride), ...]`` of a mirror or torchaudio extractor."""
-    return [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
+__all__ = ["conv_config", "extract_features"]
 
 
 def extract_features(

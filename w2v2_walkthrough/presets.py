@@ -8,8 +8,15 @@ from dataclasses import dataclass
 
 Shape = tuple[int, int, int]  # (out_channels, kernel_size, stride)
 
-#: The conv stack of every published wav2vec2 / HuBERT / WavLM model.
+#: The conv stack of every torchaudio wav2vec2 / HuBERT / WavLM preset.
 DEFAULT_SHAPES: list[Shape] = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+
+
+def resolve_shapes(shapes=None) -> list[Shape]:
+    """``shapes`` as a list, or :data:`DEFAULT_SHAPES` when it is ``None``: the one place where a
+    missing conv config becomes the default one."""
+    return list(DEFAULT_SHAPES if shapes is None else shapes)
+
 
 #: The sample rate all these models were trained at.
 SAMPLE_RATE = 16_000

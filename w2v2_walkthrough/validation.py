@@ -35,6 +35,25 @@ def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Seque
         )
 
 
+def check_not_time_by_channels(shape: Sequence[int], shapes: Sequence[Shape] | None = None) -> None:
+    """Refuse a 2-D ``(time, channels)`` array (soundfile's layout), which would otherwise be read
+    as a batch of ``time`` waveforms of ``channels`` samples each."""
+    batch, time = shape
+    if time < receptive_field(shapes) <= batch:
+        fix = (
+            "take the one channel with waveform[:, 0]"
+            if time == 1
+            else "mix down with waveform.mean(dim=1) or keep one channel with waveform[:, 0]"
+        )
+        raise ValueError(
+            f"Got shape {list(shape)}, which looks like (time, channels) audio, soundfile's layout: "
+            f"{batch} samples of {time} channel{'s' if time > 1 else ''}. As (batch, time) it would be "
+            f"{batch} waveforms of {time} sample{'s' if time > 1 else ''} each. The extractor takes mono "
+            f"(time,) or (batch, time) audio: {fix}, or load the file with "
+            f"w2v2_walkthrough.load_audio(path, multichannel='mean')."
+        )
+
+
 def check_waveform(
     waveform,
     sample_rate: int = SAMPLE_RATE,
@@ -62,13 +81,7 @@ def check_waveform(
     if waveform.ndim == 1:
         waveform = waveform.unsqueeze(0)
     elif waveform.ndim == 2:
-        batch, time = waveform.shape
-        if 1 < time <= 8 and batch > time:
-            raise ValueError(
-                f"Got shape {list(waveform.shape)}, which looks like (time, channels) audio "
-                f"({time} channels), not (batch, time). The extractor takes mono audio: mix down with "
-                f"waveform.mean(dim=1), or load the file with w2v2_walkthrough.load_audio(path, multichannel='mean')."
-            )
+        check_not_time_by_channels(waveform.shape, shapes)
     else:
         raise ValueError(
             f"Expected mono audio of shape (time,) or (batch, time), got {waveform.ndim}-D shape "
