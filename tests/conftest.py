@@ -1,4 +1,8 @@
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -12,9 +16,42 @@ import torch
 from torchaudio.models.wav2vec2 import components as ta_components
 
 from w2v2_walkthrough import get_feature_extractor
-from w2v2_walkthrough.presets import PRESETS
+from w2v2_walkthrough.presets import DEFAULT_SHAPES, PRESETS
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", 2)))
+
+
+def _late(items):
+    return [item for item in items if "student_run" in getattr(item, "fixturenames", ())]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests of the series' second execution (other weights, student edition) run last..."""
+    late = _late(items)
+    items[:] = [item for item in items if item not in late] + late
+
+
+def pytest_collection_finish(session):
+    """...and when they are selected, that execution starts now, in the background, so it overlaps
+    with everything else instead of adding to it."""
+    late = _late(session.items)
+    if late:
+        module = late[0].module
+        folder = Path(tempfile.mkdtemp(prefix="w2v2-second-weights-"))
+        module.BACKGROUND["student_run"] = module.start_student_run(folder)
+        session.config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+@contextlib.contextmanager
+def one_thread():
+    """For loops of tiny ops: a second intra-op thread only adds synchronisation (and spins when
+    the machine is busy)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def randomize_(module: torch.nn.Module, seed: int) -> torch.nn.Module:
@@ -28,13 +65,19 @@ def randomize_(module: torch.nn.Module, seed: int) -> torch.nn.Module:
     return module
 
 
-def torchaudio_pair(preset_name: str, seed: int = 0):
-    """torchaudio's extractor with random weights, and the mirror loaded from it (strict)."""
-    p = PRESETS[preset_name]
-    ta = randomize_(ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias), seed).eval()
-    mirror = get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).eval()
+def architecture_pair(norm_mode: str, bias: bool, seed: int = 0):
+    """torchaudio's extractor of one architecture with random weights, and the mirror loaded from it (strict)."""
+    ta = randomize_(ta_components._get_feature_extractor(norm_mode, list(DEFAULT_SHAPES), bias), seed).eval()
+    mirror = get_feature_extractor(norm_mode, list(DEFAULT_SHAPES), bias).eval()
     mirror.load_state_dict(ta.state_dict(), strict=True)
     return ta, mirror
+
+
+def torchaudio_pair(preset_name: str, seed: int = 0):
+    """:func:`architecture_pair` of a preset."""
+    p = PRESETS[preset_name]
+    assert list(p.shapes) == list(DEFAULT_SHAPES)
+    return architecture_pair(p.norm_mode, p.bias, seed)
 
 
 @pytest.fixture(params=sorted(PRESETS))

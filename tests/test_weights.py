@@ -1,12 +1,14 @@
 import urllib.error
-from pathlib import Path
 
 import pytest
 import torch
 import torchaudio
 from conftest import randomize_
+from test_weight_choice import place_bundle_file
+from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
 from w2v2_walkthrough import load_extractor, random_extractor
+from w2v2_walkthrough.presets import PRESETS
 from w2v2_walkthrough.weights import bundle_extractor
 
 
@@ -23,9 +25,18 @@ def test_random_weights_are_seeded_and_leave_global_rng_alone():
 
 
 @pytest.fixture(scope="module")
-def base_model():
-    torch.manual_seed(0)
-    return randomize_(torchaudio.models.wav2vec2_base(), seed=11).eval()
+def base_extractor():
+    """torchaudio's Base feature extractor with every parameter away from its init."""
+    p = PRESETS["wav2vec2_base"]
+    return randomize_(_get_feature_extractor(p.norm_mode, list(p.shapes), p.bias), seed=11).eval()
+
+
+def whole_model_checkpoint(extractor, prefix="feature_extractor."):
+    """What a whole-model checkpoint looks like to the loader: the extractor's keys under the
+    model's prefix, next to keys of other parts (the loader must pick out the extractor's)."""
+    state = {prefix + k: v for k, v in extractor.state_dict().items()}
+    state[prefix.replace("feature_extractor.", "") + "encoder.feature_projection.projection.weight"] = torch.ones(4, 4)
+    return state
 
 
 def features(extractor, seed=0):
@@ -34,28 +45,28 @@ def features(extractor, seed=0):
         return extractor(x, None)[0]
 
 
-def test_torchaudio_checkpoint_round_trip(tmp_path, base_model):
+def test_torchaudio_checkpoint_round_trip(tmp_path, base_extractor):
     path = tmp_path / "model.pt"
-    torch.save(base_model.state_dict(), path)
+    torch.save(whole_model_checkpoint(base_extractor), path)
     loaded = load_extractor("wav2vec2_base", weights=str(path))
     assert loaded.pretrained and str(path) in loaded.source
-    assert torch.equal(features(loaded.extractor), features(base_model.feature_extractor))
+    assert torch.equal(features(loaded.extractor), features(base_extractor))
 
 
-def test_an_existing_upper_case_file_is_a_checkpoint_not_a_bundle(tmp_path, base_model, monkeypatch):
+def test_an_existing_upper_case_file_is_a_checkpoint_not_a_bundle(tmp_path, base_extractor, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    torch.save(base_model.state_dict(), tmp_path / "MODEL")
+    torch.save(whole_model_checkpoint(base_extractor), tmp_path / "MODEL")
     loaded = load_extractor("wav2vec2_base", weights="MODEL")
     assert loaded.source == "checkpoint MODEL"
 
 
-def test_hugging_face_style_checkpoint(tmp_path, base_model):
+def test_hugging_face_style_checkpoint(tmp_path, base_extractor):
     """Hugging Face names the same tensors with a `wav2vec2.` prefix, next to other model keys."""
-    state = {"wav2vec2." + k: v for k, v in base_model.state_dict().items()}
+    state = whole_model_checkpoint(base_extractor, prefix="wav2vec2.feature_extractor.")
     state["lm_head.weight"] = torch.zeros(32, 768)
     torch.save(state, tmp_path / "pytorch_model.bin")
     loaded = load_extractor("wav2vec2_base", weights=str(tmp_path / "pytorch_model.bin"))
-    assert torch.equal(features(loaded.extractor), features(base_model.feature_extractor))
+    assert torch.equal(features(loaded.extractor), features(base_extractor))
 
 
 def test_mismatched_checkpoint_lists_keys(tmp_path):
@@ -99,12 +110,11 @@ def test_bundle_offline_error_says_where_to_put_the_file(monkeypatch):
         bundle_extractor("WAV2VEC9", "wav2vec2_base")
 
 
-def test_bundle_loads_offline_from_a_pre_placed_file(tmp_path, monkeypatch, base_model):
-    """The real torchaudio pipelines path, offline: a file already in torch hub's checkpoints folder."""
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    name = Path(torchaudio.pipelines.WAV2VEC2_BASE._path).name
-    (tmp_path / "checkpoints").mkdir()
-    torch.save(base_model.state_dict(), tmp_path / "checkpoints" / name)
+def test_bundle_loads_offline_from_a_pre_placed_file(tmp_path, monkeypatch, base_extractor):
+    """The real torchaudio pipelines path, offline: a whole-model file already in torch hub's
+    checkpoints folder (torchaudio's loader fills the whole model from it)."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    place_bundle_file(tmp_path, base_extractor)
     loaded = load_extractor("wav2vec2_base", weights="WAV2VEC2_BASE")
     assert loaded.pretrained and "WAV2VEC2_BASE" in loaded.source
-    assert torch.equal(features(loaded.extractor), features(base_model.feature_extractor))
+    assert torch.equal(features(loaded.extractor), features(base_extractor))
