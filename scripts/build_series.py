@@ -4,13 +4,18 @@
     python scripts/build_series.py --in-place    # authors: rebuild notebooks/*.ipynb from their .py sources
     python scripts/build_series.py --check-sync  # fail if a .py source and its .ipynb differ
     python scripts/build_series.py --no-execute  # render the committed (already executed) notebooks
+    python scripts/build_series.py --weights WAV2VEC2_BASE [--seed 1]
+                                                 # make series WEIGHTS=... SEED=...: an edition with other
+                                                 # weights, in build/editions/<weights>/ (series/editions.py)
 
 Writes, under build/:
   notebooks/  executed copies (run top to bottom in a fresh kernel, notebooks/ as working dir)
-  html/       one reading page per notebook plus index.html, linked in order, fully offline
+  html/       one reading page per notebook plus index.html, linked in order, fully offline;
+              lesson_plan.html (docs/lesson_plan.md and its quiz) and formula_sheet.html (one A4
+              page), every number computed by the package; KaTeX in html/katex renders the maths
   slides/     reveal.js decks per notebook; reveal.js itself is installed from the npm registry
-              into slides/reveal.js (checked against its published sha512), so the decks open
-              without a network
+              into slides/reveal.js and KaTeX into slides/katex (each checked against its published
+              sha512), so the decks open without a network; every slide is 1280x720
   student/    the student edition: solution cells replaced by a stub, outputs cleared
 """
 
@@ -22,7 +27,10 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from series import editions
 from series import sources as src
+from series.formula_sheet import render_formula_sheet
+from series.lesson_plan import render_lesson_plan
 from series.pages import render_pages
 from series.slides import render_slides
 from series.student import write_student_edition
@@ -37,8 +45,18 @@ def main(argv=None) -> int:
     parser.add_argument("--no-execute", action="store_true", help="render the committed notebooks as they are")
     parser.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. --only 03 04 (default: all)")
     parser.add_argument("--student-only", action="store_true", help="write only the student edition")
+    parser.add_argument("--weights", help="an edition with these weights: a torchaudio bundle, a checkpoint, random")
+    parser.add_argument("--seed", type=int, help="the edition's SEED (seeds random weights; default 0)")
     args = parser.parse_args(argv)
     paths = [p for p in src.sources() if not args.only or any(p.name.startswith(o) for o in args.only)]
+
+    if args.weights is not None or args.seed is not None:
+        if args.in_place or args.check_sync or args.no_execute or args.student_only:
+            parser.error(
+                "--weights/--seed build an edition; they cannot be combined with --in-place, "
+                "--check-sync, --no-execute or --student-only"
+            )
+        return editions.build(paths, args.weights or "random", args.seed or 0)
 
     if args.check_sync:
         problems = {p.name: src.out_of_sync(p) for p in paths}
@@ -71,9 +89,12 @@ def main(argv=None) -> int:
         nbformat.write(nb, BUILD / "notebooks" / f"{name}.ipynb")
     render_pages(notebooks, BUILD / "html")
     render_slides(notebooks, BUILD / "slides")
+    lesson_plan, formula_sheet = render_lesson_plan(BUILD / "html"), render_formula_sheet(BUILD / "html")
     write_student_edition(notebooks, BUILD / "student")
     print(f"notebooks, executed: {BUILD / 'notebooks'}/")
-    print(f"reading pages:      {BUILD / 'html' / 'index.html'}")
+    print(f"reading pages:      {BUILD / 'html' / 'index.html'}  (maths by KaTeX, offline)")
+    print(f"lesson plan:        {lesson_plan}  (90 minutes, with the quiz and its computed answers)")
+    print(f"formula sheet:      {formula_sheet}  (prints on one A4 page)")
     print(f"lecture slides:     {BUILD / 'slides'}/  (offline; open NN_*.slides.html, press S for speaker notes)")
     print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
     print("work through the notebooks interactively with: make lab")

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import re
 
 import pytest
 from series import sources
@@ -24,7 +25,7 @@ def slide_type(cell):
 
 
 def test_the_series_is_complete():
-    assert [p.name[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [p.name[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
     assert all(p.exists() for p in NOTEBOOKS)
 
 
@@ -63,3 +64,53 @@ def test_structure(path):
         assert slide_type(c) in SLIDE_TYPES
         if "setup" in c["metadata"].get("tags", []):
             assert slide_type(c) == "skip"
+
+
+HEADING = re.compile(r"^(#{1,3}) \S")
+
+
+def heading_problems(cell) -> list:
+    """Why a markdown cell's headings do not start a slide (empty when they do): a heading line
+    (``#``, ``##``, ``###``, outside code fences) must be the cell's first line, the only heading
+    in it, and the cell a slide (``#``/``##``) or a slide or sub-slide (``###``)."""
+    lines, fenced, found = source(cell).splitlines(), False, []
+    for n, line in enumerate(lines):
+        fenced ^= line.lstrip().startswith("```")
+        if not fenced and (match := HEADING.match(line)):
+            found.append((n, len(match.group(1)), line))
+    if not found:
+        return []
+    problems = [f"heading in line {n + 1}, not the first: {line!r}" for n, _, line in found if n > 0]
+    n, level, line = found[0]
+    allowed = ("slide",) if level <= 2 else ("slide", "subslide")
+    if n == 0 and slide_type(cell) not in allowed:
+        problems.append(f"{line!r} is in a {slide_type(cell)!r} cell; it must be {' or '.join(allowed)}")
+    return problems
+
+
+def test_heading_rule_catches_headings_that_do_not_start_slides():
+    md = lambda text, kind="-": {
+        "cell_type": "markdown",
+        "source": text,
+        "metadata": {"slideshow": {"slide_type": kind}},
+    }
+    assert heading_problems(md("## Lengths\ntext", "slide")) == []
+    assert heading_problems(md("### Exercise 1\ntext", "subslide")) == []
+    assert heading_problems(md("plain text, no heading")) == []
+    assert heading_problems(md("text\n```python\n# a comment, not a heading\n```", "-")) == []
+    assert heading_problems(md("## Lengths\ntext", "-"))  # a continuation cell
+    assert heading_problems(md("## Lengths", "subslide"))  # ## must start a slide
+    assert heading_problems(md("text first\n## Lengths", "slide"))  # heading not on the first line
+    assert heading_problems(md("## One\ntext\n### Two", "slide"))  # two ideas in one cell
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_headings_start_slides(path):
+    """Headings start slides (docs/authoring.md), so a slide holds one idea and its heading."""
+    problems = [
+        f"cell {i}: {problem}"
+        for i, cell in enumerate(cells(path))
+        if cell["cell_type"] == "markdown"
+        for problem in heading_problems(cell)
+    ]
+    assert problems == [], f"{path.stem}:\n" + "\n".join(problems)

@@ -1,45 +1,26 @@
-"""Lecture slides: one reveal.js deck per executed notebook, working offline.
+"""Lecture slides: one reveal.js deck per executed notebook, working offline at 1280x720.
 
-reveal.js itself is installed from the npm registry at build time and checked against its
-published sha512, so the decks never load anything from a CDN.
+reveal.js and KaTeX are installed from the npm registry at build time and checked against their
+published sha512 (see :mod:`.npm`), so the decks never load anything from a CDN, and the
+``slides/`` folder works on its own (copy it to a USB stick).
 """
 
-import base64
-import hashlib
-import io
-import tarfile
-import urllib.request
 from pathlib import Path
 
-from .pages import TEMPLATES, for_readers
+from . import katex, npm
+from .pages import KATEX_DIR, TEMPLATES, for_readers, katex_resources
 
 REVEAL_VERSION = "4.0.2"
-REVEAL_TARBALL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
-REVEAL_SHA512 = "LWZSUenufF1gpD7npxJ7KfoQQFKgc1D6XrLTFgKlwWNP1BQ74hT48KONFWMAw+8R/QUeaScCLCLrBVHDfFIEiw=="
+#: The registry's ``dist.integrity`` of reveal.js@4.0.2.
+REVEAL_INTEGRITY = "sha512-LWZSUenufF1gpD7npxJ7KfoQQFKgc1D6XrLTFgKlwWNP1BQ74hT48KONFWMAw+8R/QUeaScCLCLrBVHDfFIEiw=="
+#: The deck's size: every slide is laid out at 1280x720 and must fit (tests/test_browser.py).
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 
 
 def install_reveal(dest: Path) -> Path:
     """Install reveal.js from the npm registry into ``dest`` (once), verifying its sha512."""
-    if (dest / "dist" / "reveal.js").exists():
-        return dest
-    try:
-        data = urllib.request.urlopen(REVEAL_TARBALL, timeout=60).read()
-    except OSError as err:
-        raise RuntimeError(
-            f"Could not download reveal.js {REVEAL_VERSION} from the npm registry ({err}); "
-            f"the slides need it once, then they work offline."
-        ) from None
-    digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
-    if digest != REVEAL_SHA512:
-        raise RuntimeError(f"reveal.js tarball failed its integrity check (sha512-{digest})")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            parts = Path(member.name).parts
-            if member.isfile() and len(parts) > 1 and parts[1] in ("dist", "plugin", "LICENSE"):
-                member.name = str(Path(*parts[1:]))
-                tar.extract(member, dest, filter="data")
-    return dest
+    keep = lambda path: path.parts[0] in ("dist", "plugin", "LICENSE")
+    return npm.install("reveal.js", REVEAL_VERSION, REVEAL_INTEGRITY, dest, keep, "dist/reveal.js")
 
 
 def render_slides(executed: dict, out: Path) -> list:
@@ -48,6 +29,7 @@ def render_slides(executed: dict, out: Path) -> list:
 
     out.mkdir(parents=True, exist_ok=True)
     install_reveal(out / "reveal.js")
+    katex.install_katex(out / KATEX_DIR)
     exporter = SlidesExporter(
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -56,7 +38,8 @@ def render_slides(executed: dict, out: Path) -> list:
     )
     written = []
     for name, nb in executed.items():
-        body, _ = exporter.from_notebook_node(for_readers(nb))
+        resources = {"w2v2_slide": {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT}, **katex_resources()}
+        body, _ = exporter.from_notebook_node(for_readers(nb), resources=resources)
         (out / f"{name}.slides.html").write_text(body, encoding="utf-8")
         written.append(out / f"{name}.slides.html")
     return written

@@ -70,11 +70,12 @@ def summary_of(nb) -> str:
     return nb.metadata.get("w2v2", {}).get("summary", "")
 
 
-def execute(nb, timeout: int = 600, parameters: dict | None = None):
+def execute(nb, timeout: int = 600, parameters: dict | None = None, threads: int | None = None):
     """Run a notebook top to bottom in a fresh python3 kernel with notebooks/ as working directory.
 
     No timing metadata is recorded. ``parameters`` (name -> value) are injected as a cell right
-    after the cell tagged ``parameters``, as papermill does.
+    after the cell tagged ``parameters``, as papermill does. ``threads`` limits the kernel's
+    intra-op threads (OMP_NUM_THREADS), for a kernel that shares the machine with others.
     """
     from nbclient import NotebookClient
     from traitlets.config import Config
@@ -96,8 +97,9 @@ def execute(nb, timeout: int = 600, parameters: dict | None = None):
         record_timing=False,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
+    env = None if threads is None else {**os.environ, "OMP_NUM_THREADS": str(threads)}
     try:
-        client.execute()
+        client.execute(**({} if env is None else {"env": env}))
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     for cell in nb.cells:

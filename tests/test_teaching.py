@@ -1,0 +1,210 @@
+"""The classroom material's building blocks, without a browser: the verified npm install (reveal.js,
+KaTeX), the formula sheet's numbers (derived here independently), the lesson plan's computed
+numbers, the reading pages' table of contents, and the student edition of a synthetic notebook.
+The browser checks of the same pages are in test_browser.py."""
+
+import io
+import itertools
+import re
+import tarfile
+
+import nbformat
+import pytest
+from series import formula_sheet, katex, lesson_plan, npm, pages
+from series.student import student_copy, write_student_edition
+
+# --- npm: installed only when the tarball matches its published sha512 ------------------------------
+
+
+def tarball(files: dict) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def registry(monkeypatch, tmp_path):
+    """A fake registry: ``served[url] = bytes``; the cache lives in tmp_path; no real download."""
+    served = {}
+
+    class Response:
+        def __init__(self, data):
+            self.data = data
+
+        def read(self):
+            return self.data
+
+    def urlopen(url, timeout):
+        if url not in served:
+            raise OSError("offline")
+        return Response(served[url])
+
+    monkeypatch.setattr(npm.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(npm, "CACHE", tmp_path / "cache")
+    npm.fetch_verified.cache_clear()
+    yield served
+    npm.fetch_verified.cache_clear()
+
+
+def test_npm_install_checks_the_published_integrity(registry, tmp_path):
+    good = tarball({"dist/katex.min.js": "katex", "dist/fonts/a.woff2": "font", "src/x.js": "no"})
+    registry[npm.tarball_url("katex", "9.9.9")] = good
+    keep = lambda p: p.parts[0] == "dist"
+    dest = npm.install("katex", "9.9.9", npm.sha512_integrity(good), tmp_path / "ok", keep, "dist/katex.min.js")
+    assert (dest / "dist" / "katex.min.js").read_text() == "katex" and not (dest / "src").exists()
+    # a tarball that is not the published one is refused, and nothing is unpacked
+    registry[npm.tarball_url("katex", "9.9.8")] = good + b"tampered"
+    with pytest.raises(RuntimeError, match="integrity"):
+        npm.install("katex", "9.9.8", npm.sha512_integrity(good), tmp_path / "bad", keep, "dist/katex.min.js")
+    assert not (tmp_path / "bad").exists()
+    # offline, the verified copy in the cache is used; a corrupted cache entry is not
+    registry.clear()
+    npm.fetch_verified.cache_clear()
+    assert npm.fetch_verified("katex", "9.9.9", npm.sha512_integrity(good)) == good
+    (npm.CACHE / "katex-9.9.9.tgz").write_bytes(good[:-1])
+    npm.fetch_verified.cache_clear()
+    with pytest.raises(RuntimeError, match=r"Could not download katex 9\.9\.9"):
+        npm.fetch_verified("katex", "9.9.9", npm.sha512_integrity(good))
+
+
+def test_katex_pin_is_an_npm_integrity_and_render_script_covers_both_delimiters():
+    assert re.fullmatch(r"sha512-[A-Za-z0-9+/]{86}==", katex.KATEX_INTEGRITY)
+    script = katex.render_script("katex", ".jp-MarkdownOutput")
+    assert '"left": "$", "right": "$", "display": false' in script
+    assert '"left": "$$", "right": "$$", "display": true' in script
+    assert 'src="katex/dist/katex.min.js"' in script and "https://" not in script
+
+
+# --- the formula sheet: numbers derived here, by hand, from the conv config ---------------------------
+
+KERNELS, STRIDES = (10, 3, 3, 3, 3, 2, 2), (5, 2, 2, 2, 2, 2, 2)  # wav2vec 2.0, section 4.2
+
+
+def lengths(n: int) -> list:
+    out = []
+    for k, s in zip(KERNELS, STRIDES, strict=True):
+        n = max(0, (n - k) // s + 1)
+        out.append(n)
+    return out
+
+
+def test_formula_sheet_numbers():
+    facts = formula_sheet.facts()
+    # receptive field and jump by brute force: the samples one output depends on
+    fields, jumps = [], []
+    for layer in range(7):
+        first = {0}
+        for k, s in reversed(list(zip(KERNELS[: layer + 1], STRIDES[: layer + 1], strict=True))):
+            first = {p * s + d for p in first for d in range(k)}
+        fields.append(len(first))
+        jumps.append(eval("*".join(map(str, STRIDES[: layer + 1]))))
+    assert [(g.receptive_field, g.jump) for g, _, _ in facts["layers"]] == list(zip(fields, jumps, strict=True))
+    assert [n for _, _, n in facts["layers"]] == lengths(16_000)
+    assert [ms for _, ms, _ in facts["layers"]] == pytest.approx([r / 16 for r in fields])
+    assert (facts["rf"], facts["hop"], facts["overlap"]) == (fields[-1], jumps[-1], fields[-1] - jumps[-1])
+    assert all(lengths(n)[-1] == t for n, t in facts["examples"])
+    for n, fewest in facts["inverse"]:
+        assert lengths(fewest)[-1] == n and lengths(fewest - 1)[-1] == n - 1
+    for i, start, end, centre, start_ms, centre_ms in facts["frames"]:
+        assert (start, end, centre) == (i * 320, i * 320 + 400, i * 320 + 199.5)
+        assert (start_ms, centre_ms) == pytest.approx((start / 16, centre / 16))
+    chunks = facts["chunks"]
+    assert chunks[0].start == 0 and chunks[-1].end_frame == lengths(60 * 16_000)[-1]
+    for a, b in itertools.pairwise(chunks):
+        assert a.end_frame == b.first_frame and b.start == 320 * b.first_frame and a.stop - b.start == 80
+    assert dict((m, ax) for m, _, _, ax in facts["axes"]) == {
+        "group_norm": "over time, per (item, channel)",
+        "layer_norm": "over channels, per (item, position)",
+    }
+
+
+def test_formula_sheet_page_types_no_number(tmp_path):
+    """Every number in the sheet's text comes from facts(): with the template's placeholders
+    emptied, no digit is left outside LaTeX subscripts and the section numbers."""
+    template = re.sub(r"«\w+»", "", formula_sheet.SHEET)
+    prose = re.sub(r"\$\$.*?\$\$|\$.*?\$", "", template, flags=re.S)  # LaTeX holds symbols and indices
+    prose = re.sub(r"<h[12]>\d\.", "", prose)
+    text = re.sub(r"<[^>]+>", "", prose)
+    names = r"\b\w*[A-Za-z_]\d\w*\b|\blayer 0\b"  # wav2vec2, float32, layer 0: names, not numbers
+    assert re.findall(r"\d+", re.sub(names, "", text)) == []
+    page = formula_sheet.render_formula_sheet(tmp_path, katex_prefix=None).read_text(encoding="utf-8")
+    assert "«" not in page and "[480000, 959760)" in page
+
+
+# --- lesson plan numbers, table of contents -----------------------------------------------------------
+
+
+def test_lesson_plan_numbers_come_from_the_package():
+    values = lesson_plan.numbers()
+    assert (values["frames_1s"], values["rf"], values["hop"], values["overlap"]) == ("49", "400", "320", "80")
+    assert (values["two_frames"], values["centre_0"], values["tail_1s"]) == ("720", "199.5", "240")
+    assert lesson_plan.fill_numbers("{{rf}} and {{hop}}", values) == "400 and 320"
+    with pytest.raises(ValueError, match="numbers\\(\\) does not compute"):
+        lesson_plan.fill_numbers("{{no_such_number}}", values)
+
+
+def test_table_of_contents_links_every_section():
+    body = (
+        '<h1 id="1.-Title">1. Title<a class="anchor-link" href="#1.-Title">¶</a></h1>'
+        '<h2 id="A-clip">A clip<a class="anchor-link" href="#A-clip">¶</a></h2>'
+        '<h3 id="Exercise-1">Exercise 1<a class="anchor-link" href="#Exercise-1">¶</a></h3>'
+        '<h2 id="The-builder:-_get_feature_extractor">The builder: <code>_get_feature_extractor</code>'
+        '<a class="anchor-link" href="#x">¶</a></h2>'
+    )
+    toc = pages.table_of_contents(body)
+    assert re.findall(r'href="#([^"]+)">([^<]+)<', toc) == [
+        ("A-clip", "A clip"),
+        ("The-builder:-_get_feature_extractor", "The builder: _get_feature_extractor"),
+    ]
+    assert pages.table_of_contents("<p>no sections</p>") == ""
+
+
+# --- the student edition of a synthetic notebook ------------------------------------------------------
+
+
+def synthetic_notebook():
+    nb = nbformat.v4.new_notebook()
+    out = [nbformat.v4.new_output("stream", name="stdout", text="49\n")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 1. Title"),
+        nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(49)", outputs=out, execution_count=1),
+        nbformat.v4.new_code_cell(
+            "def frame_span(i: int,\n               hop: int = 320) -> tuple:\n"
+            '    """The samples [start, end) frame i sees."""\n'
+            "    start = i * hop\n    return start, start + 400\n\nanswer = frame_span(3)",
+            metadata={"tags": ["solution"]},
+            outputs=out,
+            execution_count=2,
+        ),
+        nbformat.v4.new_code_cell("prediction = 49", metadata={"tags": ["solution"]}, execution_count=3),
+        nbformat.v4.new_code_cell(
+            "# NBVAL_CHECK_OUTPUT\nw2v.exercises.check_span(frame_span, answer)", outputs=out, execution_count=4
+        ),
+    ]
+    return nb
+
+
+def test_student_edition_of_a_synthetic_notebook(tmp_path):
+    (path,) = write_student_edition({"99_synthetic": synthetic_notebook()}, tmp_path)
+    student = nbformat.read(path, as_version=4)
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert code[0].source == "print(49)"  # the marker line is gone, the code stays
+    assert code[1].source == (
+        "def frame_span(i: int,\n               hop: int = 320) -> tuple:\n"
+        '    """The samples [start, end) frame i sees."""\n'
+        "    ...  # your code here\n\nanswer = ...  # your answer here\n"
+    )
+    assert code[2].source == "prediction = ...  # your prediction here\n"
+    assert code[3].source == "w2v.exercises.check_span(frame_span, answer)"
+    assert [c.metadata.get("tags", []) for c in code] == [[], ["exercise"], ["exercise"], []]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert not any("NBVAL" in c.source or "start = i * hop" in c.source for c in student.cells)
+    namespace = {}
+    exec(code[1].source, namespace)  # the stub runs; its function returns None until written
+    assert namespace["frame_span"](3) is None and namespace["answer"] is Ellipsis
+    assert student_copy(synthetic_notebook()).cells[2].source == code[1].source
