@@ -22,8 +22,10 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
+# make series WEIGHTS=WAV2VEC2_BASE [SEED=1]: the same series executed with other weights (a torchaudio
+# bundle name, a torchaudio or Hugging Face checkpoint path, or random), into build/editions/<weights>/.
 series: setup
-	$(BIN)/python scripts/build_series.py
+	$(BIN)/python scripts/build_series.py $(if $(WEIGHTS),--weights "$(WEIGHTS)") $(if $(SEED),--seed "$(SEED)")
 
 test: setup
 	$(BIN)/ruff check .

@@ -1,4 +1,6 @@
-"""The student edition holds no solution, keeps every checker, and still executes."""
+"""The student edition holds no solution and keeps every checker. That it executes, with every checker
+saying "Not answered yet", is tested in test_editions.py, in the same run that executes the series with
+a second set of weights (the notebooks are not executed twice for it)."""
 
 import pytest
 from series import sources
@@ -54,14 +56,11 @@ def test_student_copy_has_no_solution_and_keeps_the_checkers(name, tmp_path):
     assert [c.cell_type for c in student.cells] == [c.cell_type for c in original.cells]
 
 
-def test_student_edition_executes_and_checkers_say_not_answered():
-    for name, nb in NOTEBOOKS.items():
-        executed = sources.execute(student_copy(nb))
-        verdicts = [
-            "".join(o.get("data", {}).get("text/plain", ""))
-            for c in code_cells(executed)
-            if "w2v.exercises.check_" in c.source
-            for o in c.outputs
-        ]
-        assert len(verdicts) == len(code_cells(nb, SOLUTION_TAG)), name
-        assert all(v.startswith("Not answered yet") for v in verdicts), (name, verdicts)
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_every_cell_of_the_student_copy_is_valid_python(name):
+    """Cheap: the copy parses (IPython magics included); test_editions.py executes it."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transform = TransformerManager().transform_cell
+    for cell in code_cells(student_copy(NOTEBOOKS[name])):
+        compile(transform(cell.source), f"{name} cell {cell.id}", "exec")

@@ -1,0 +1,169 @@
+"""Editions of the series with other weights: ``make series WEIGHTS=WAV2VEC2_BASE [SEED=n]``.
+
+Every notebook has a cell tagged ``parameters`` (``WEIGHTS = "random"``, ``SEED = 0``). An edition
+executes every notebook with other values injected right after it (papermill's convention, see
+:func:`sources.inject_parameters`) and writes, under ``build/editions/<slug>/``::
+
+    notebooks/  the executed notebooks
+    html/       reading pages
+    slides/     reveal.js decks (reveal.js and KaTeX from the npm cache the default build fills)
+    WEIGHTS.txt which weights each preset got
+
+The committed notebooks and the default build (``build/notebooks``, ``build/html`` ...) are never
+written. The weights are loaded once here, before any notebook runs, so a bundle that cannot be
+downloaded or a checkpoint that does not fit fails at once with a message that says what to do.
+"""
+
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from . import sources as src
+from .pages import render_pages
+from .slides import render_slides
+
+#: Where editions go; one folder per (weights, seed). Read at call time, so tests can redirect it.
+EDITIONS = src.BUILD / "editions"
+USAGE = (
+    "WEIGHTS is a torchaudio bundle name (e.g. WAV2VEC2_BASE), the path of a torchaudio or Hugging Face "
+    "checkpoint, or random; SEED (default 0) seeds the random weights of presets the weights do not fit."
+)
+#: Notebooks executed at a time (one kernel process each).
+JOBS = max(1, min(4, os.cpu_count() or 1))
+_GENERIC_STEMS = {"pytorch_model", "model", "checkpoint", "state_dict", "weights"}
+
+
+class WeightsError(Exception):
+    """The weights of an edition cannot be used; the message says why and what to do."""
+
+
+def resolve(weights: str) -> str:
+    """The ``WEIGHTS`` value the notebooks get: an existing file's absolute path (the notebooks run
+    with notebooks/ as working directory), a bundle name or ``random`` as given."""
+    weights = str(weights)
+    path = Path(weights).expanduser()
+    return str(path.resolve()) if weights != "random" and path.exists() else weights
+
+
+def slug(weights: str, seed: int) -> str:
+    """The edition's folder name: ``wav2vec2_base``, ``my_checkpoint-seed1``, ``random-seed3`` ..."""
+    from w2v2_walkthrough.weights import looks_like_bundle
+
+    if weights == "random" or looks_like_bundle(weights):
+        name = weights.lower()
+    else:
+        path = Path(weights)
+        name = f"{path.parent.name}-{path.stem}" if path.stem in _GENERIC_STEMS else path.stem
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "checkpoint"
+    return name if seed == 0 else f"{name}-seed{seed}"
+
+
+def edition_dir(weights: str, seed: int) -> Path:
+    return EDITIONS / slug(weights, seed)
+
+
+def load(weights: str, seed: int):
+    """Load the weights once, as every notebook will (:class:`w2v2_walkthrough.WeightChoice`), and
+    check that they fit at least one preset. Raises :class:`WeightsError` naming the fix."""
+    from w2v2_walkthrough import PRESETS, WeightChoice
+
+    try:
+        choice = WeightChoice(weights, seed)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise WeightsError(f"WEIGHTS={weights} cannot be loaded: {err}\n{USAGE}") from None
+    if choice.is_random:
+        return choice
+    fitting = [p for p in PRESETS if choice.fits(p)]
+    if not fitting:
+        raise WeightsError(
+            f"WEIGHTS={weights} holds a {choice.architecture[0]} extractor "
+            f"{'with' if choice.architecture[1] else 'without'} conv bias, which fits none of the presets "
+            f"({', '.join(PRESETS)}): every notebook would run on random weights.\n{USAGE}"
+        )
+    distinct = {(PRESETS[p].norm_mode, PRESETS[p].bias, PRESETS[p].shapes): p for p in fitting}
+    for preset in distinct.values():  # load each distinct architecture once
+        try:
+            choice.extractor(preset)
+        except ValueError as err:
+            raise WeightsError(f"WEIGHTS={weights}: {err}\n{USAGE}") from None
+    return choice
+
+
+def parameters(weights: str, seed: int) -> dict:
+    """The values injected after every notebook's ``parameters`` cell."""
+    return {"WEIGHTS": weights, "SEED": int(seed)}
+
+
+def execute_notebook(nb, weights: str, seed: int, threads: int | None = None):
+    """One notebook executed with these weights (the injected cell tagged ``injected-parameters``)."""
+    return src.execute(nb, parameters=parameters(weights, seed), threads=threads)
+
+
+def execute_all(
+    notebooks: dict, weights: str, seed: int, jobs: int = JOBS, report=None, threads: int | None = None
+) -> dict:
+    """Execute every notebook with these weights, ``jobs`` kernels at a time (each kernel is its own
+    process). Returns name -> executed notebook, or the ``CellExecutionError`` it raised, in the
+    given order; ``report(name, result, seconds)`` is called as each one finishes."""
+    from nbclient.exceptions import CellExecutionError
+
+    def run(name):
+        t0 = time.perf_counter()
+        try:
+            result = execute_notebook(notebooks[name], weights, seed, threads)
+        except CellExecutionError as err:
+            result = err
+        if report is not None:
+            report(name, result, time.perf_counter() - t0)
+        return name, result
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        return dict(pool.map(run, notebooks))
+
+
+def build(paths: list, weights: str, seed: int = 0) -> int:
+    """``make series WEIGHTS=... SEED=...``: execute ``paths`` with these weights and write the
+    edition. Returns the exit status (2 when the weights cannot be used; nothing is executed then)."""
+    weights = resolve(weights)
+    try:
+        choice = load(weights, seed)
+    except WeightsError as err:
+        print(f"error: {err}\nNothing was executed; the committed notebooks and build/ are unchanged.")
+        return 2
+    out = edition_dir(weights, seed)
+    print(f"edition with {choice.label()} (SEED={seed}): {out}/", flush=True)
+    start = time.perf_counter()
+
+    def report(name, result, seconds):
+        print(f"{'executed' if isinstance(result, dict) else 'FAILED  '} {name} in {seconds:.1f} s", flush=True)
+
+    notebooks = execute_all({p.stem: src.read_source(p) for p in paths}, weights, seed, report=report)
+    print(f"series executed in {time.perf_counter() - start:.1f} s ({JOBS} at a time)")
+    failed = {name: err for name, err in notebooks.items() if not isinstance(err, dict)}
+    if failed:
+        for name, err in failed.items():
+            print(f"error: {name} failed with WEIGHTS={weights}, SEED={seed}: {err.ename}: {err.evalue}")
+        print("Notebook asserts must hold for any weights; nothing was written.")
+        return 1
+    write(notebooks, out, choice)
+    print(f"notebooks, executed: {out / 'notebooks'}/")
+    print(f"reading pages:      {out / 'html' / 'index.html'}")
+    print(f"lecture slides:     {out / 'slides'}/")
+    return 0
+
+
+def write(notebooks: dict, out: Path, choice) -> None:
+    """The executed notebooks, their pages and slides, and WEIGHTS.txt, under ``out``."""
+    from w2v2_walkthrough import PRESETS
+
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    for name, nb in notebooks.items():
+        nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
+    render_pages(notebooks, out / "html")
+    render_slides(notebooks, out / "slides")
+    lines = [choice.banner(), "", "Per preset:"] + [f"  {choice.describe(p)}" for p in PRESETS]
+    (out / "WEIGHTS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
