@@ -1,0 +1,430 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,slideshow,-all
+#     notebook_metadata_filter: kernelspec,w2v2,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+#   w2v2:
+#     summary: eleven questions from public issue trackers, each answered by a computation
+#       with the package
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 9. Questions people ask
+#
+# Eleven questions asked on public issue trackers about wav2vec2's feature extractor, each cited as
+# `owner/repo#number` (a GitHub issue or pull request), quoted briefly, and answered by a
+# computation with the package. Each answer says only what its cell shows.
+#
+# **You will learn** why one second gives 49 frames; where each frame is in time; what a wrong
+# sample rate does to the frame count; how short an input can be; why padded batches change
+# group_norm features; whether the ASR pipeline's chunking gives the same features; how to get a
+# frame-level mask; what torchaudio's `lengths` is; and what skipping the input normalisation
+# changes.
+#
+# **What to know first:** notebooks 3 (lengths), 5 (the two norm modes) and 8 (the Hugging Face
+# names).
+
+# %% slideshow={"slide_type": "skip"} tags=["setup"]
+# %matplotlib inline
+import torch
+from torchaudio.pipelines import WAV2VEC2_ASR_LARGE_960H, WAV2VEC2_LARGE
+
+import w2v2_walkthrough as w2v
+from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough import huggingface as hf
+
+# %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
+WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
+SEED = 0  # the seed of random weights
+
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+weights = w2v.WeightChoice(WEIGHTS, SEED)
+print(weights.banner())
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. How much time does one vector cover?
+#
+# > "How much time does each vector correspond to in the pretrained wav2vec 2.0 models? And what
+# > is the vector dimension?" (facebookresearch/fairseq#2556)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+speech, _ = w2v.load_speech_clip()  # (T,) at 16 kHz
+features, _ = w2v.extract_features(weights.extractor("wav2vec2_base"), speech[:16_000])
+print("1 s of audio ->", list(features.shape), "= [batch, frame, feature]")
+window, hop = ar.samples_to_ms(ar.receptive_field()), ar.samples_to_ms(ar.hop_length())
+print(f"each frame sees {window} ms; a new frame starts every {hop} ms")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 1
+#
+# Each vector of the conv feature extractor sees a 25 ms window (400 samples at 16 kHz), a new one
+# starts every 20 ms (320 samples), so neighbouring windows overlap by 5 ms; each vector has 512
+# dimensions. (The transformer after the extractor works at its own width; not computed here.)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. Why 49 per second, and 999 for 20 s?
+#
+# > The answer in facebookresearch/fairseq#2556: "for each 1 second of audio, you get about 49
+# > timesteps". In mkunes/w2v2_audioFrameClassification#4 a maintainer sees "only 999 values for
+# > 20s of speech" and guesses "the actual audio context is larger (25ms?)".
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for seconds in [1, 20]:
+    n = seconds * 16_000
+    print(f"{seconds:>2} s: n // 320 = {n // 320:>4}, frames = {ar.num_frames(n)}")
+print("samples for 50 frames:", ar.min_samples_for_frames(50))
+print("samples for 1000 frames:", ar.min_samples_for_frames(1000))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 2
+#
+# The guess is right: the last window must fit whole, so frames $= \lfloor (n - 400)/320 \rfloor
+# + 1$, which for $n$ a multiple of 320 is $n/320 - 1$: always one short of $n / 320$. 50 frames
+# need 16 080 samples, 1000 need 320 080.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Is the first frame centred at 10 ms?
+#
+# > "31439 samples => 97 embeddings, 31440 samples => 98 embeddings … is the first embedding
+# > centered at 10ms?" (speechbrain/speechbrain#966)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for n in [31_439, 31_440]:
+    print(f"{n} samples -> {ar.num_frames(n)} frames")
+print("400 + 320 x 97 =", 400 + 320 * 97)
+start, end = ar.frame_span(0)
+centre = ar.frame_center(0)
+print(f"frame 0 sees [{start}, {end}): centre {centre} = {ar.samples_to_ms(centre):.2f} ms")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 3
+#
+# A frame is added each time the length reaches $400 + 320k$: 31 440 is exactly $400 + 320 \cdot
+# 97$, the length at which frame 97 (the 98th) fits. Frame 0 sees samples $[0, 400)$, so its
+# window's centre is sample 199.5, 12.47 ms, not 10 ms; frame $i$'s is $20 i + 12.47$ ms. That is
+# the window's geometry; where a trained model's evidence sits inside the window is learned.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. 644 frames for 9.36 s?
+#
+# > "My audio: 000100126.WAV have duration: **9.36s**, sample_rate **16000**", and the output has
+# > 644 frames where 20 ms frames suggest about 467. The code reads the file with
+# > `librosa.load(path)`. (TencentGameMate/chinese_speech_pretrain#30)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+seconds = 9.36
+print("9.36 s at 16 kHz ->", ar.num_frames(round(seconds * 16_000)), "frames")
+for rate in [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]:
+    if ar.num_frames(round(seconds * rate)) == 644:
+        print(f"644 frames <- {seconds} s at {rate} Hz read as 16 kHz: {rate / 16_000:.3f} x")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 4
+#
+# Of the common rates, only 22 050 Hz turns 9.36 s into 644 frames,
+# $\lfloor (9.36 \cdot 22050 - 400)/320 \rfloor + 1$. `librosa.load` resamples to its default
+# `sr=22050` unless told otherwise (librosa's documentation), so the model got 22.05 kHz samples
+# as if they were 16 kHz: 1.378 times as many samples per second of speech, hence more frames,
+# and speech slowed down by that factor. Load with `sr=16000`, or with `w2v.load_audio(path)`,
+# which resamples to 16 kHz.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. What time does frame *i* have?
+#
+# > "…it would be of great help if I can get the time offsets of start and end of each word"
+# > (huggingface/transformers#11307)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ratio = hf.config_for("wav2vec2_base").inputs_to_logits_ratio  # samples per frame: 320
+for i in [0, 1, 50, 170]:
+    start, end = ar.frame_span(i)
+    pipeline_s = i * ratio / 16_000  # the ASR pipeline's timestamp for offset i
+    window = f"[{start / 16:g}, {end / 16:g}) ms"
+    centre = f"{ar.samples_to_ms(ar.frame_center(i)):.2f} ms"
+    print(f"frame {i:>3}: pipeline {pipeline_s:.2f} s | window {window}, centre {centre}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 5
+#
+# Frame $i$'s window is $[20 i, 20 i + 25)$ ms. The ASR pipeline's timestamps
+# (`return_timestamps="word"`) turn a CTC offset $i$ into $i \cdot$ `inputs_to_logits_ratio` /
+# `sampling_rate` seconds (`postprocess` in `pipelines/automatic_speech_recognition.py`): the
+# window's start; its centre is 12.47 ms later. Arithmetic gives the windows; when a trained
+# model's output for a word fires within them is learned.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. How short can the input be?
+#
+# > Pretrained Large: 400 samples give one vector; the fine-tuned 960 h model needs "around 460"
+# > and raises `… Kernel size: (4). Kernel size can't be greater …` (facebookresearch/fairseq#2790)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+extractor = weights.extractor("wav2vec2_large")
+for n in [399, 400, 720]:
+    try:
+        with torch.no_grad():  # the module itself, without the package's friendly input check
+            print(f"{n} samples -> {extractor(torch.zeros(1, n), None)[0].shape[1]} frame(s)")
+    except RuntimeError as err:
+        print(f"{n} samples -> RuntimeError: {str(err).rsplit('. ', 1)[0]} ...")
+one_stack = {p.shapes for p in w2v.PRESETS.values()} == {tuple(w2v.DEFAULT_SHAPES)}
+print("kernels:", sorted({k for _, k, _ in w2v.DEFAULT_SHAPES}), "| in every preset:", one_stack)
+pre, fine = WAV2VEC2_LARGE._params, WAV2VEC2_ASR_LARGE_960H._params  # builder arguments
+same = all(pre[k] == fine[k] for k in pre if k.startswith("extractor"))
+print("torchaudio's Large, pretrained and fine-tuned on 960 h: same extractor config:", same)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 6
+#
+# One frame needs 400 samples and two need 720, and every preset has this stack; with 399, a
+# layer with kernel 2 gets a single position (the message's "(1)" and "(2)"), and PyTorch raises
+# this error. torchaudio builds its fine-tuned Large with the same extractor config as the
+# pretrained one. The issue's error names a kernel of 4, which no layer of these extractors has:
+# it does not come from the conv feature extractor.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7. Why do batched and single outputs differ?
+#
+# > "Wav2vec2 output is affected by zero-padding": an 11 000-sample clip in a batch padded to
+# > 22 000 gives other features than alone (pytorch/audio#2242); huggingface/transformers#21534
+# > reports the same for `feat_extract_norm == "group"`.
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+clip = speech[8_000:10_000]  # (T,) 0.125 s, padded to twice its length as in the issue
+batch = torch.zeros(2, 4_000)  # (B, T)
+batch[0, :2_000], batch[1] = clip, speech[16_000:20_000]
+for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
+    extractor = weights.extractor(preset)
+    alone, _ = w2v.extract_features(extractor, clip)  # (1, F, C)
+    padded, _ = w2v.extract_features(extractor, batch)  # (2, F', C)
+    change = hf.relative_difference(padded[0, : alone.shape[1]], alone[0])
+    mode = w2v.get_preset(preset).norm_mode
+    print(f"{preset} ({mode}), with these weights: padding changes the clip's frames")
+    print(f"    by {change:.1e} (relative)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 7
+#
+# In the group_norm model the clip's frames change: GroupNorm's statistics run over every
+# position, padding included, and no mask reaches the conv stack (notebook 8). The layer_norm
+# model normalises each position over its channels alone, so frames whose windows lie inside the
+# clip keep their values, up to float rounding. How much group_norm frames move depends on the
+# weights and on the amount of padding (notebook 5).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8. Does the pipeline's chunking give the same features?
+#
+# > "`chunk_length_s=None` and `chunk_length_s=10` should yield the same (or similar) results"
+# > (huggingface/transformers#16671, about transcripts)
+#
+# The features, positions first, cut by transformers' own chunking code, scaled down (its
+# defaults: 10 s chunks, 10/6 s strides).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+clip = speech[8_000:14_400]  # (T,) 0.4 s, in chunks of 0.2 s with 0.04 s strides
+lv60k = weights.extractor("wav2vec2_large_lv60k")
+stitched, chunks = hf.pipeline_features(lv60k, clip, chunk_length_s=0.2, stride_length_s=0.04)
+for c in chunks:
+    where = f"chunk at sample {c.start:>4} = frame {c.start / 320:>4}"
+    print(f"{where}: {c.num_samples} samples, keeps its frames {c.keep}")
+print("frames stitched:", len(stitched), "| frames of the clip:", ar.num_frames(len(clip)))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 8, continued: the values
+#
+# Each setting's stitched frames against the whole clip's (normalised once, when the setting
+# normalises); the first reuses the chunks above:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+runs = [("wav2vec2_large_lv60k", False, stitched, w2v.extract_features(lv60k, clip)[0])]
+for preset, normalise in [("wav2vec2_large_lv60k", True), ("wav2vec2_base", False)]:
+    extractor = weights.extractor(preset)
+    chunked, _ = hf.pipeline_features(extractor, clip, 0.2, 0.04, do_normalize=normalise)
+    whole, _ = w2v.extract_features(extractor, hf.processor_input(clip, normalise))
+    runs.append((preset, normalise, chunked, whole))
+for preset, normalise, chunked, whole in runs:
+    change = hf.relative_difference(chunked, whole[0])
+    print(f"{preset:<21} do_normalize={normalise!s:<5} with these weights: {change:.1e}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 8
+#
+# The pipeline rounds chunk and stride lengths to `inputs_to_logits_ratio` = 320 samples, so every
+# chunk starts on the frame grid, and the frames it keeps tile the whole clip's frames exactly.
+# (It counts $n / 320$ frames in a chunk of $n$ samples, one more than there are, as in
+# question 2; the last chunk's slice simply ends at its last frame.)
+#
+# For the layer_norm model without normalisation the stitched frames are the whole clip's, up to
+# float rounding. With `do_normalize`, the processor runs on every chunk, so each chunk is
+# normalised by its own mean and variance, and the frames change. In the group_norm model each
+# chunk's GroupNorm statistics differ from the whole clip's: they change too. (Transcripts also
+# depend on the transformer, which sees only its chunk; not computed here.)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9. How do I get the frame-level mask?
+#
+# > "…if I want to use all Wav2Vec 2.0 outputs (last_hidden_state), I need access to the updated
+# > attention mask. Currently the workaround is to call the private method
+# > `._get_feature_vector_attention_mask()`" (huggingface/transformers#25307)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+lengths = torch.tensor([16_000, 8_000, 5_000])  # samples of each row of a batch padded to 1 s
+attention_mask = (torch.arange(16_000) < lengths[:, None]).long()  # (B, T), as processors do
+theirs = hf.feature_vector_mask(hf.config_for("wav2vec2_base"), attention_mask, num_frames=49)
+frames = torch.tensor([ar.num_frames(int(n)) for n in lengths])  # or torchaudio's lengths
+ours = torch.arange(49) < frames[:, None]  # (B, F)
+print("valid frames:", frames.tolist())
+print("HF's mask == arange(49) < frames:", torch.equal(theirs, ours))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 9
+#
+# The private method is notebook 3's frame count turned into a mask: frame $t$ of a row is valid
+# when $t < \lfloor (n - 400)/320 \rfloor + 1$. Without it, take torchaudio's `lengths` output
+# (next question) or `ar.num_frames`, and compare with `arange`. Exercise 2 finds a row where the
+# two part ways.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10. What does `lengths` mean?
+#
+# > "I need more in-detailed explanation about `length`. Is it a sample rate?" (pytorch/audio#1889)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+extractor = weights.extractor("wav2vec2_base")
+batch = torch.zeros(2, 2_000)  # (B, T): rows of 1 200 and 2 000 samples, zero-padded
+batch[0, :1_200], batch[1] = speech[8_000:9_200], speech[16_000:18_000]
+lengths = torch.tensor([1_200, 2_000])
+with_lengths, frames = w2v.extract_features(extractor, batch, lengths=lengths)
+without, no_frames = w2v.extract_features(extractor, batch)
+print("lengths", lengths.tolist(), "(samples) -> valid frames", frames.tolist())
+print("without lengths:", no_frames)
+print("features identical with and without lengths:", torch.equal(with_lengths, without))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 10
+#
+# `lengths` is how many samples of each row of a zero-padded batch are real: a count in samples,
+# not a rate. The extractor turns it into valid frames with the per-layer floor formula, clamped
+# at 0; the features are the same with or without it, since the convs run over the padding either
+# way. The maintainer's answer in the thread points to where torchaudio's transformer then uses
+# the frame counts to mask the padded frames.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 11. Can I skip the processor's normalisation?
+#
+# > A HuBERT Base model runs on raw samples, without `Wav2Vec2FeatureExtractor`'s zero-mean,
+# > unit-variance normalisation: "So why we SKIP 'feature_extractor' here?" (RVC-Boss/GPT-SoVITS#831)
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+clip = speech[8_000:10_000]  # (T,)
+for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
+    extractor, p = weights.extractor(preset), w2v.get_preset(preset)
+    raw, _ = w2v.extract_features(extractor, clip)
+    normalised, _ = w2v.extract_features(extractor, hf.processor_input(clip, True))
+    change = hf.relative_difference(normalised, raw)
+    print(f"{preset:<21} ({p.norm_mode}, bias={p.bias!s:<5}) with these weights: {change:.1e}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Answer 11
+#
+# Normalising subtracts the clip's mean and divides by its standard deviation. Through hubert_base's
+# bias-free first conv that becomes a constant per channel and one common scale, which GroupNorm's
+# per-channel mean and variance over time remove, except through its $\epsilon = 10^{-5}$: a
+# channel whose variance over the clip is not far above $\epsilon$ (quiet audio, or a filter the
+# clip hardly excites) still changes. So how little the group_norm features move depends on the
+# weights and the loudness. The layer_norm models normalise each position over its channels, where
+# the per-channel constant does not cancel (and a conv bias breaks the scaling).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# - A frame sees 25 ms and starts every 20 ms; $n$ samples give $\lfloor (n - 400)/320 \rfloor + 1$
+#   frames (49 for 1 s, 999 for 20 s), and the 98th frame appears at 31 440 samples.
+# - 644 frames for 9.36 s is what 22.05 kHz samples (librosa's default rate) read as 16 kHz give.
+# - Frame $i$'s window is $[20 i, 20 i + 25)$ ms; the ASR pipeline's timestamps are window starts.
+# - Fewer than 400 samples give no frame, in every preset (torchaudio's fine-tuned Large too).
+# - Padding and chunking change group_norm features and leave layer_norm features alone (up to
+#   float rounding); per-chunk `do_normalize` changes both. Chunk positions are exact.
+# - The frame mask is `arange(F) < frames`; `lengths` is samples in, valid frames out.
+# - Skipping `do_normalize` cancels out in group_norm, bias-free models except through GroupNorm's
+#   $\epsilon$ (how much is left depends on weights and loudness); in layer_norm models it does not.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# One function to write, one prediction to make.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1
+#
+# Write `chunk_starts(num_samples, chunk_length_s, stride_length_s)`: the first sample of every
+# chunk HF's ASR pipeline cuts from `num_samples` samples at 16 kHz (left and right strides both
+# `stride_length_s`). The checker runs transformers' own chunking on 60 cases.
+
+
+# %% tags=["solution"]
+def chunk_starts(num_samples, chunk_length_s, stride_length_s):
+    """First sample of each chunk the ASR pipeline cuts (16 kHz, 320 samples per frame)."""
+    chunk = round(chunk_length_s * 16_000 / 320) * 320
+    stride = round(stride_length_s * 16_000 / 320) * 320
+    starts = [0]
+    while starts[-1] + chunk < num_samples:
+        starts.append(starts[-1] + chunk - 2 * stride)
+    return starts
+
+
+# %%
+w2v.exercises.check_chunk_starts(chunk_starts)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2
+#
+# **Predict before running:** a 300-sample clip is batched with a 1 s clip and padded to 16 000
+# samples. How many of the 49 frames does HF's `_get_feature_vector_attention_mask` mark valid
+# for the short clip? (It has no frame at all: 300 < 400.)
+
+# %% tags=["solution"]
+prediction = 49
+
+# %%
+w2v.exercises.check_short_clip_mask(prediction)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: run it
+#
+# Now run it:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+attention_mask = (torch.arange(16_000) < torch.tensor([16_000, 300])[:, None]).long()  # (B, T)
+mask = hf.feature_vector_mask(hf.config_for("wav2vec2_base"), attention_mask, num_frames=49)
+print("HF marks", mask.sum(-1).tolist(), "frames valid")
+print("the package counts", [ar.num_frames(n) for n in (16_000, 300)], "frames")
+
+# %% [markdown]
+# HF's count for 300 samples is 0, unclamped counts go down to -1 (notebook 8), and the mask code
+# writes a 1 at index count - 1 before marking everything left of it valid: index -1 is the last
+# frame, so the whole row is marked valid. Drop clips shorter than 400 samples, or build the mask
+# from the package's counts.
+#
+# **Next:** back to notebook 1 with new eyes, or to the exercises you skipped.
