@@ -25,8 +25,8 @@
 # in one pass.
 #
 # **You will learn** what goes in (`(batch, time)` samples), what comes out (`(batch, frame, 512)`),
-# the conv layer config that gets from one to the other, the shape after every layer, and where the
-# extractor sits inside wav2vec2.
+# the conv layer config that gets from one to the other, the shape after every layer, which samples
+# each frame sees, and where the extractor sits inside wav2vec2.
 #
 # **What to know first:** PyTorch tensors and `nn.Conv1d` (kernel size and stride). Nothing about
 # wav2vec2.
@@ -42,7 +42,7 @@ import torch
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import plotting
+from w2v2_walkthrough import plotting, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -58,30 +58,35 @@ print(weights.banner())
 #
 # The package ships a short clip it made itself with the espeak-ng speech synthesizer (CC0), so the
 # series runs offline. `load_speech_clip` returns a mono float32 tensor of shape `[time]` and the
-# sample rate, always 16 kHz: the rate every wav2vec2 model was trained on.
+# sample rate, always 16 kHz: the rate every torchaudio preset was trained at.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 wave, sample_rate = w2v.load_speech_clip()
+seconds = wave.numel() / sample_rate
 print(w2v.audio.SPEECH_CLIP_TEXT)
-print(f"shape {list(wave.shape)}, {sample_rate} Hz, {wave.numel() / sample_rate:.2f} s, dtype {wave.dtype}")
+print(f"shape {list(wave.shape)}, {sample_rate} Hz, {seconds:.2f} s, dtype {wave.dtype}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The frame grid
+#
 # The waveform, with a grey line at the first sample of every output frame (one every 20 ms) and a
 # tick at each frame's centre. The rest of the series explains where those lines come from.
 
-# %% slideshow={"slide_type": "subslide"}
+# %%
 plotting.plot_waveform(wave, title="The bundled clip and its frame grid")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The extractor
 #
-# `load_extractor` builds the extractor of a torchaudio model family. Pretrained weights need a
-# download (or a local checkpoint) that these notebooks cannot assume, so by default the weights are
-# **random**, drawn from a fixed seed. Shapes, lengths and timing, the subject of this series, do
-# not depend on the weights; notebook 6 says what pretrained weights would change.
+# `weights.extractor(preset)` builds the extractor of a torchaudio model family with the weights
+# chosen in the parameters cell (`WEIGHTS`, `SEED`). Pretrained weights need a download (or a local
+# checkpoint) that these notebooks cannot assume, so by default the weights are **random**, drawn
+# from a fixed seed the way these models are initialised for pre-training: not trained. Shapes,
+# lengths and timing, the subject of this series, do not depend on the weights; notebook 6 says
+# what pretrained weights would change.
 
-# %%
+# %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
 extractor = weights.extractor("wav2vec2_base")
 print(weights.describe("wav2vec2_base"))
@@ -89,15 +94,20 @@ print(weights.describe("wav2vec2_base"))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The conv layer config
 #
-# Every published wav2vec2, HuBERT and WavLM model uses the same seven layers, written as
-# `(out_channels, kernel_size, stride)`: `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`.
-# The first layer reads 10 samples at a time and moves 5; the others combine 3 or 2 neighbouring
-# outputs of the layer below and move 2.
+# Seven layers, written as `(out_channels, kernel_size, stride)`:
+# `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`. The first layer reads 10 samples at a
+# time and moves 5; the others combine 3 or 2 neighbouring outputs of the layer below and move 2.
+# Every torchaudio preset (wav2vec2, HuBERT and WavLM, Base to XLS-R 2B) uses this config; the cell
+# checks that.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for i, (channels, kernel, stride) in enumerate(w2v.DEFAULT_SHAPES):
-    print(f"layer {i}: Conv1d({1 if i == 0 else 512:>3} -> {channels}, kernel_size={kernel}, stride={stride})")
+c_in = 1
+for i, (c_out, k, s) in enumerate(w2v.DEFAULT_SHAPES):
+    print(f"layer {i}: Conv1d({c_in:>3} -> {c_out}, kernel_size={k}, stride={s})")
+    c_in = c_out
+assert all(list(preset.shapes) == w2v.DEFAULT_SHAPES for preset in w2v.PRESETS.values())
+print(f"the same in all {len(w2v.PRESETS)} torchaudio presets")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Run it
@@ -107,7 +117,7 @@ for i, (channels, kernel, stride) in enumerate(w2v.DEFAULT_SHAPES):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-features, _ = w2v.extract_features(extractor, wave)
+features, _ = w2v.extract_features(extractor, wave)  # (1, frame, 512)
 print("in: ", list(wave.shape), "samples")
 print("out:", list(features.shape), "= (batch, frame, feature)")
 
@@ -116,17 +126,28 @@ print("out:", list(features.shape), "= (batch, frame, feature)")
 #
 # `trace_activations` runs the extractor with forward hooks and keeps every layer's output after
 # the conv, after the norm (only layer 0 has one in this model) and after the GELU, each
-# `[batch, channels, frames]`.
+# `[batch, channels, positions]`: a layer's time steps are its **positions**, and only the last
+# layer's positions are frames.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 trace = w2v.trace_activations(extractor, wave)
 print(trace.table())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Predicting every length
+#
 # Each layer divides the length by its stride, roughly, and loses a little at the end because the
-# convolutions have no padding. `ar.layer_output_lengths` predicts every length from the config
-# alone, with `floor((L - kernel) / stride) + 1` per layer (notebook 3 derives it); the assert proves
+# convolutions have no padding: a conv with kernel $k$ and stride $s$ turns $L$ positions into
+# $\lfloor (L - k)/s \rfloor + 1$, or none when $L < k$ (notebook 3 derives it). In the package
+# that is one line:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.show(ar.conv_output_length)
+
+# %% [markdown]
+# `ar.layer_output_lengths` applies it layer after layer, from the config alone; the assert proves
 # the prediction equals what the model produced.
 
 # %%
@@ -149,13 +170,32 @@ print("frame rate of long audio:", ar.frame_rate(), "frames/s")
 print("hop:", ar.hop_length(), "samples =", ar.samples_to_ms(ar.hop_length()), "ms")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## What a frame sees
+#
+# The convolutions compute frame $n$ from the samples $[320n,\ 320n + 400)$, its **span**: 400
+# samples (25 ms), starting one hop after the previous frame's, so neighbouring spans overlap by 80
+# samples (notebook 4 derives the span and proves it with gradients).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ms = ar.samples_to_ms
+for n in range(3):
+    start, end = ar.frame_span(n)
+    print(f"frame {n}: samples [{start}, {end}), {ms(start):g} to {ms(end):g} ms")
+print("neighbours share", ar.frame_span(0)[1] - ar.frame_span(1)[0], "samples")
+
+# %% [markdown]
+# The span is the whole story only for `layer_norm` models. In `group_norm` models such as Base,
+# layer 0's GroupNorm normalizes each channel by a mean and a variance taken over the **whole
+# clip**, so every frame also depends on every sample through those statistics (notebook 5).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The whole journey in one picture
 #
-# Waveform, spectrogram, then each layer's output (64 of its 512 channels), drawn at the exact time
-# each output is centred on. The rows get coarser going down: layer 0 has an output every 5 samples,
-# layer 6 every 320.
+# Waveform, spectrogram, then 64 of each layer's 512 channels, each position drawn at the exact
+# time it is centred on: layer 0 has a position every 5 samples, layer 6 every 320.
 
-# %% slideshow={"slide_type": "subslide"}
+# %%
 plotting.plot_activations(trace, title="Waveform to frames: every layer, aligned in time")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -177,39 +217,82 @@ print("encoder layers:", len(model.encoder.transformer.layers))
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The extractor's 512-dim frames are what the rest of the model sees: the projection maps them to
 # 768 dims (Base), a convolutional positional embedding is added, and 12 Transformer layers
-# contextualize them. Pretraining masks spans of these frames; CTC fine-tuning predicts one
-# character per frame. So the 20 ms frame grid is also the time resolution of every wav2vec2 output.
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
-#
-# How many frames does a 2-second clip at 16 kHz give? Replace the `...` and run both cells.
-
-# %% tags=["solution"]
-answer = (2 * 16_000 - 400) // 320 + 1
-
-# %%
-w2v.exercises.check_frames_for_two_seconds(answer)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
-#
-# A batch of three one-second clips goes through the extractor. What is the shape of the features,
-# as a tuple?
-
-# %% tags=["solution"]
-answer = (3, 49, 512)
-
-# %%
-w2v.exercises.check_batch_feature_shape(answer)
+# contextualize them. Pretraining masks spans of these frames; CTC fine-tuning predicts one token
+# (or the CTC blank) per frame. So the 20 ms frame grid is also the time resolution of every
+# wav2vec2 output.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - In: mono 16 kHz samples, `(batch, time)`. Out: `(batch, frame, 512)`, one frame per 320 samples
 #   (20 ms), 49 frames from one second.
-# - Seven unpadded convolutions `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`; the length
-#   after each is predictable from the config alone.
+# - Seven unpadded convolutions `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`, the same
+#   in every torchaudio preset; each layer turns $L$ positions into $\lfloor (L - k)/s \rfloor + 1$.
+# - The convolutions of frame $n$ see samples $[320n,\ 320n + 400)$; in `group_norm` models every
+#   frame also depends on the whole clip, through layer 0's GroupNorm statistics.
 # - The frames then go to a feature projection and a Transformer encoder.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: frames from a length
+#
+# Write `frames_for(num_samples)`: how many frames the extractor gives for a clip of `num_samples`
+# samples. Use only the layer config `w2v.DEFAULT_SHAPES` and integer arithmetic: no model, and not
+# `ar.num_frames`. The checker runs your function on many lengths, short and long.
+
+
+# %% tags=["solution"]
+def frames_for(num_samples):
+    """The number of frames the extractor gives for num_samples samples (0 if too short)."""
+    length = num_samples
+    for _, kernel, stride in w2v.DEFAULT_SHAPES:
+        length = max(0, (length - kernel) // stride + 1)
+    return length
+
+
+# %%
+w2v.exercises.check_frames_for(frames_for)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: predict, then run
+#
+# Take the first second of the clip and replace its **last 240 samples** with noise. In the
+# `layer_norm` model `wav2vec2_large_lv60k`, how many frames change? And if you replace the last
+# **241** samples? Predict both, as a tuple `(frames changed for 240, frames changed for 241)`,
+# before you run the computation under the checker.
+
+# %% tags=["solution"]
+prediction = (0, 1)
+
+# %%
+w2v.exercises.check_tail_prediction(prediction)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Changing the tail
+#
+# Run it in the `layer_norm` model and in Base (`group_norm`); a frame counts as changed when any of
+# its 512 values changed.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+second = wave[:16_000]
+noise = 0.1 * torch.randn(16_000, generator=torch.Generator().manual_seed(0))
+tails = [240, 241]
+batch = torch.stack([second] + [torch.cat([second[:-t], noise[-t:]]) for t in tails])  # (3, T)
+for preset in ["wav2vec2_large_lv60k", "wav2vec2_base"]:
+    feats, _ = w2v.extract_features(weights.extractor(preset), batch)  # (3, frame, 512)
+    changed = (feats[1:] != feats[:1]).any(dim=-1).sum(dim=-1)  # frames with any new value
+    mode = w2v.get_preset(preset).norm_mode
+    for tail, n in zip(tails, changed.tolist(), strict=True):
+        print(f"{preset} ({mode}), last {tail} new: {n} of {feats.shape[1]} frames change")
+
+# %% [markdown]
+# In the `layer_norm` model only frames whose span holds a changed sample change. In Base all of them
+# do, even when no span holds one: layer 0's GroupNorm statistics span the whole clip.
 #
 # **Next:** notebook 2 reads torchaudio's source of this stack, line by line.

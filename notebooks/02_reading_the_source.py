@@ -25,18 +25,20 @@
 # chains them, and the small transpose `LayerNorm`.
 #
 # **You will learn** exactly what happens to a tensor in each line (conv → norm → GELU, the
-# `unsqueeze(1)`, the final transpose, the `length` update), and how the package's mirror is
-# checked to be the same code.
+# `unsqueeze(1)`, the final transpose, the `length` update), where each norm mode puts its norms,
+# and how the package's mirror is checked to be the same code.
 #
 # **What to know first:** notebook 1; `nn.Module.forward`.
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
+import textwrap
+
 import torch
 from torchaudio.models.wav2vec2 import components as ta_components
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import source
+from w2v2_walkthrough import diagrams, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -48,99 +50,175 @@ weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## The map
+#
+# What the four objects build for one second of audio, drawn by `diagrams.conv_stack` from the
+# mirror's own builder and length arithmetic.
+
+# %%
+diagrams.conv_stack(16_000)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The builder: `_get_feature_extractor`
 #
 # It takes the norm mode, the layer config and whether the convs have a bias, and returns a
-# `FeatureExtractor`. (Docstrings are left out here; comments are kept.)
-
-# %%
-print(source.upstream_source("_get_feature_extractor"))
-
-# %% [markdown]
-# Three things to notice:
-#
-# 1. `in_channels` starts at **1**: the waveform is a single channel; every later layer reads the
-#    512 channels of the one before.
-# 2. In `group_norm` mode only layer `i == 0` gets a norm, a `GroupNorm` with as many groups as
-#    channels. In `layer_norm` mode every layer gets the transpose `LayerNorm`.
-# 3. The norm is passed to `ConvLayerBlock` under the name `layer_norm` even when it is a
-#    `GroupNorm`. That is why checkpoint keys say `conv_layers.0.layer_norm.weight` in both modes.
+# `FeatureExtractor`. Its first lines (docstrings are left out, comments kept):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-extractor = w2v.random_extractor("wav2vec2_base")
-for i, block in enumerate(extractor.conv_layers):
+source.upstream_part("_get_feature_extractor", stop="for i, (")
+
+# %% [markdown]
+# `in_channels` starts at **1**: the waveform is a single channel. Every later layer reads the
+# channels of the one before.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Which layers get a norm
+#
+# The loop over the layer config chooses each layer's norm, or `None`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("_get_feature_extractor", start="for i, (", stop="blocks.append")
+
+# %% [markdown]
+# In `group_norm` mode only layer `i == 0` gets a norm, a `GroupNorm` with as many groups as
+# channels. In `layer_norm` mode every layer gets the transpose `LayerNorm`.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### One block per layer
+#
+# The rest of the loop builds the block and passes the channel count on:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("_get_feature_extractor", start="blocks.append")
+
+# %% [markdown]
+# The norm is passed to `ConvLayerBlock` under the name `layer_norm` even when it is a `GroupNorm`.
+# That is why checkpoint keys say `conv_layers.0.layer_norm.weight` in both modes.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What it builds for Base
+#
+# The `wav2vec2_base` preset is `group_norm` mode without conv bias: its first block holds the
+# `GroupNorm` under the name `layer_norm`, the others hold `None` there.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+extractor = weights.extractor("wav2vec2_base")
+print(extractor.conv_layers[0])
+for i, block in enumerate(extractor.conv_layers[1:], start=1):
     print(i, block.conv, "->", block.layer_norm)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One layer: `ConvLayerBlock`
+#
+# `__init__` keeps the kernel size and the stride (the length update needs them) and the norm, and
+# builds the conv:
 
 # %%
-print(source.upstream_source("ConvLayerBlock"))
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("ConvLayerBlock", start="def __init__", stop="def forward")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `ConvLayerBlock.forward`
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("ConvLayerBlock", start="def forward")
 
 # %% [markdown]
-# `forward` is four steps: the conv, the optional norm, GELU, and the **length update**. The length
-# update is the formula of notebook 3 applied to a tensor of per-item lengths, so a padded batch
-# knows how many of its frames are real. Run layer 0 on 400 samples:
+# Four steps: the conv, the optional norm, GELU, and the **length update**: the one-layer formula
+# $\lfloor (L - k)/s \rfloor + 1$ of notebook 1, applied to a tensor of per-item lengths, so that a
+# padded batch knows how many of its positions are real.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Layer 0 on 400 samples
+#
+# One block on its own takes `[batch, channels, time]` and a length per item:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 block = extractor.conv_layers[0]
-y, length = block(torch.randn(1, 1, 400), torch.tensor([400]))
+y, length = block(torch.randn(1, 1, 400), torch.tensor([400]))  # y: (1, 512, 79)
 print("output", list(y.shape), "length", length.tolist())
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why `rounding_mode="floor"` and the clamp
 #
-# For inputs shorter than the kernel, `length - kernel_size` is negative. `torch.div(...,
-# rounding_mode="floor")` rounds towards minus infinity (Python's `//`), not towards zero, so the
-# count can come out negative, and the next line clamps it at 0.
+# For inputs shorter than the kernel, $L - k$ is negative. `torch.div(..., rounding_mode="floor")`
+# rounds towards minus infinity (Python's `//`), not towards zero, so the count can come out
+# negative, and the next line clamps it at 0. Layer 0 ($k = 10$, $s = 5$) on short inputs:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for n in [0, 5, 6, 9, 10, 15]:
     raw = torch.div(torch.tensor(n) - 10, 5, rounding_mode="floor") + 1
     trunc = torch.div(torch.tensor(n) - 10, 5, rounding_mode="trunc") + 1
-    print(f"L={n:>2}: floor -> {int(raw):>2}, trunc would give {int(trunc):>2}, clamped -> {max(0, int(raw))}")
+    clamped = max(0, int(raw))
+    print(f"L={n:>2}: floor {int(raw):>2} | trunc would give {int(trunc):>2} | clamped {clamped}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# With truncation, lengths 6..9 would claim one frame where the conv produces none. Floor plus the
-# clamp gives the right count for every length; notebook 3 checks that for all lengths 0..20 000.
+# With truncation, lengths 6..9 would claim one position where the conv produces none. Floor plus the
+# clamp gives the right count for every length: the test suite checks the package's arithmetic
+# against torchaudio's `length` and against the real output shapes for every input length from 0 to
+# 20 000 samples (`tests/test_arithmetic.py`, the two `test_lengths_equal_*` tests).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The stack: `FeatureExtractor`
+#
+# `__init__` only keeps the blocks:
 
 # %%
-print(source.upstream_source("FeatureExtractor"))
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("FeatureExtractor", stop="def forward")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `FeatureExtractor.forward`
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("FeatureExtractor", start="def forward")
 
 # %% [markdown]
-# `forward` refuses anything but `(batch, time)`, inserts the channel axis with `unsqueeze(1)`
-# (`Conv1d` wants `[batch, channels, time]`), runs the blocks, and transposes to
-# `[batch, frame, feature]`, the layout Transformers expect.
+# It refuses anything but `(batch, time)`, inserts the channel axis with `unsqueeze(1)` (`Conv1d`
+# wants `[batch, channels, time]`), runs the blocks and transposes to `[batch, frame, feature]`, the
+# layout Transformers expect.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The shapes on the way
+#
+# A batch of two one-second rows, the second with a valid length of half a second:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 x = torch.randn(2, 16_000)
 print("input            ", list(x.shape))
 print("after unsqueeze(1)", list(x.unsqueeze(1).shape))
-features, lengths = extractor(x, torch.tensor([16_000, 8_000]))
+features, lengths = extractor(x, torch.tensor([16_000, 8_000]))  # (2, frame, 512)
 print("output           ", list(features.shape), "valid frames", lengths.tolist())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The transpose `LayerNorm`
 
 # %%
-print(source.upstream_source("LayerNorm"))
+# NBVAL_CHECK_OUTPUT
+source.upstream_part("LayerNorm")
 
 # %% [markdown]
-# `nn.LayerNorm(512)` normalizes the **last** axis. A conv output is `[batch, channels, frames]`,
-# so the class transposes to put channels last, normalizes, and transposes back. It is exactly
-# `nn.LayerNorm` applied to the transposed tensor:
+# `nn.LayerNorm(512)` normalizes the **last** axis. A conv output is `[batch, channels, positions]`,
+# so the class transposes to put channels last, normalizes, and transposes back.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The same as `nn.LayerNorm` over channels
+#
+# It is exactly `nn.LayerNorm` applied to the transposed tensor:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 ln = w2v.LayerNorm(512)
-h = torch.randn(2, 512, 30)
+h = torch.randn(2, 512, 30)  # (B, C, T)
 same = torch.equal(ln(h), torch.nn.LayerNorm(512)(h.transpose(1, 2)).transpose(1, 2))
 print("transpose LayerNorm == nn.LayerNorm over channels:", same)
 
@@ -156,13 +234,15 @@ print("transpose LayerNorm == nn.LayerNorm over channels:", same)
 for name in ["LayerNorm", "ConvLayerBlock", "FeatureExtractor", "_get_feature_extractor"]:
     diff = source.code_diff(name)
     print(f"{name}: {'identical' if not diff else str(len(diff) - 3) + ' diff lines'}")
-print("\n".join(source.code_diff("_get_feature_extractor")[3:]))
+for line in source.code_diff("_get_feature_extractor")[3:]:
+    print(textwrap.fill(line, 90, subsequent_indent=" " * 12))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Same weights, same output, to the last bit
 #
-# Build torchaudio's extractor, load its weights into the mirror (the `state_dict` keys are the same,
-# so `strict=True` works), and run both on the same padded batch.
+# Build torchaudio's own extractor (with its default init: here the point is torchaudio's object,
+# whatever its weights), load its weights into the mirror (the `state_dict` keys are the same, so
+# `strict=True` works), and run both on the same padded batch.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -176,48 +256,85 @@ with torch.no_grad():
 print("identical:", torch.equal(a, b), "| max abs difference:", (a - b).abs().max().item())
 print("lengths:", la.tolist(), lb.tolist())
 
-# %% [markdown]
-# The test suite repeats this for all eleven torchaudio wav2vec2-family presets, and a drift guard
-# fails loudly if a future torchaudio changes any of these four objects.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The checkpoint keys
 #
-# The `state_dict` keys, the names under which pretrained checkpoints store these weights:
+# The test suite repeats this for every torchaudio preset (`tests/test_equivalence.py`), and a drift
+# guard fails loudly if a future torchaudio changes any of these four objects. The `state_dict`
+# keys, the names under which pretrained checkpoints store these weights:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for key, value in mine.state_dict().items():
     print(f"{key:<32} {list(value.shape)}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
-#
-# How many parameters does the `wav2vec2_base` extractor have? (Base convs have no bias; the
-# GroupNorm has a weight and a bias per channel.)
-
-# %% tags=["solution"]
-answer = 512 * 1 * 10 + 2 * 512 + 4 * (512 * 512 * 3) + 2 * (512 * 512 * 2)
-
-# %%
-w2v.exercises.check_parameter_count(answer)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
-#
-# In `group_norm` mode, which block indices have a norm (`layer_norm is not None`)? Answer with a list.
-
-# %% tags=["solution"]
-answer = [0]
-
-# %%
-w2v.exercises.check_normalized_blocks(answer)
-
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - `ConvLayerBlock.forward`: conv → optional norm → GELU, then `length = max(0, floor((length - k) / s) + 1)`.
-# - `FeatureExtractor.forward`: check 2-D, `unsqueeze(1)` for one input channel, seven blocks,
-#   transpose to `[batch, frame, feature]`.
-# - `group_norm` mode: one `GroupNorm(512, 512)` after layer 0; `layer_norm` mode: a transpose
+# - `_get_feature_extractor` builds one `ConvLayerBlock` per layer: one input channel, then 512.
+#   `group_norm` mode puts one `GroupNorm(512, 512)` after layer 0; `layer_norm` mode a transpose
 #   `LayerNorm` after every layer. Both are stored under the key `layer_norm`.
+# - `ConvLayerBlock.forward`: conv → optional norm → GELU, then
+#   $\text{length} = \max(0, \lfloor (\text{length} - k)/s \rfloor + 1)$.
+# - `FeatureExtractor.forward`: check 2-D, `unsqueeze(1)` for one input channel, the blocks, then
+#   transpose to `[batch, frame, feature]`.
 # - The mirror is the same code and gives identical output for identical weights.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
 #
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: count the parameters
+#
+# Write `param_count(norm_mode, shapes, bias)`: how many parameters
+# `_get_feature_extractor(norm_mode, shapes, bias)` builds, from its arguments alone (build no
+# model). The builder and `ConvLayerBlock.__init__` above say which modules exist. The checker tries
+# both norm modes, both bias settings and several layer configs.
+
+
+# %% tags=["solution"]
+def param_count(norm_mode, shapes, bias):
+    """The number of parameters _get_feature_extractor(norm_mode, shapes, bias) builds."""
+    total, in_channels = 0, 1
+    for i, (out_channels, kernel_size, _) in enumerate(shapes):
+        total += out_channels * in_channels * kernel_size + (out_channels if bias else 0)
+        if norm_mode == "layer_norm" or i == 0:
+            total += 2 * out_channels  # the norm's weight and bias
+        in_channels = out_channels
+    return total
+
+
+# %%
+w2v.exercises.check_param_count(param_count)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: predict, then run
+#
+# The Base extractor's `state_dict` is listed above. How many entries (tensors) does the
+# `state_dict` of the `wav2vec2_large_lv60k` extractor have? It is a `layer_norm` model with conv
+# bias. Predict, then run the cell under the checker.
+
+# %% tags=["solution"]
+prediction = 28
+
+# %%
+w2v.exercises.check_state_dict_entries(prediction)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The `wav2vec2_large_lv60k` keys
+#
+# Its `state_dict`, and the keys of its first block:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+state = weights.extractor("wav2vec2_large_lv60k").state_dict()
+print(len(state), "entries")
+for key, value in state.items():
+    if key.startswith("conv_layers.0."):
+        print(f"{key:<32} {list(value.shape)}")
+
+# %% [markdown]
 # **Next:** notebook 3 works out the length arithmetic in full.

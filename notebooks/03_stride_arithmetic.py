@@ -13,19 +13,21 @@
 #     name: python3
 #   w2v2:
 #     summary: floor((L - k) / s) + 1, 49 frames per second, lengths in a padded batch,
-#       the inverse, exact frame times
+#       the inverse, exact frame times and the timestamp pitfalls
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 3. Stride arithmetic
 #
-# How many frames come out of `L` samples, which samples are lost, how many samples you need for
-# `N` frames, and *when* a frame is. Everything here is integer arithmetic on the layer config, and
-# every formula is checked against the real model.
+# How many frames come out of $L$ samples, which samples no frame sees, how many samples you need
+# for $N$ frames, and *where* in time a frame sits. Everything here is integer arithmetic on the
+# layer config, checked against the real model.
 #
-# **You will learn** `floor((L - k) / s) + 1` per layer and for the whole stack, why 1 s gives 49
-# frames, how `length` works in a padded batch, the inverse (400 samples for one frame, 720 for
-# two), the exact time of a frame, and five off-by-one pitfalls.
+# **You will learn** $\lfloor (L - k)/s \rfloor + 1$ per layer and for the whole stack, why 1 s
+# gives 49 frames, which samples no frame sees (and why that holds only for `layer_norm` models),
+# how `length` works in a padded batch, the inverse (400 samples for one frame, 720 for two), the
+# exact centre of a frame, and the timestamp pitfalls of torchaudio's alignment tutorial and
+# Hugging Face's pipeline.
 #
 # **What to know first:** notebooks 1 and 2.
 
@@ -35,6 +37,7 @@ import torch
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough import diagrams, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -48,9 +51,16 @@ print(weights.banner())
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## One layer
 #
-# An unpadded conv with kernel `k` and stride `s` places its window at `0, s, 2s, ...` as long as
-# the whole window fits: the last start is at most `L - k`, so there are `floor((L - k) / s) + 1`
-# windows (and none if `L < k`).
+# An unpadded conv with kernel $k$ and stride $s$ places its window at $0, s, 2s, \dots$ as long as
+# the whole window fits: the last start is at most $L - k$, so there are
+# $\lfloor (L - k)/s \rfloor + 1$ windows, and none if $L < k$. The package's version of that line:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.show(ar.conv_output_length)
+
+# %% [markdown]
+# Layer 0 of wav2vec2 has $k = 10$, $s = 5$:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -61,63 +71,112 @@ for L in [9, 10, 14, 15, 16_000]:
 # ## Seven layers, one second
 #
 # Applying it layer by layer to 16 000 samples. `unused` counts the trailing inputs of that layer
-# that no output sees: without padding, the end of the signal that does not fill a whole window is
+# that no output of the layer reads: without padding, an end that does not fill a whole window is
 # dropped.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print("layer  k  s  length in  length out  unused")
 for r in ar.length_table(16_000):
-    print(f"{r.layer:>5} {r.kernel_size:>2} {r.stride:>2} {r.length_in:>10} {r.length_out:>11} {r.unused:>7}")
+    lengths = f"{r.length_in:>10} {r.length_out:>11} {r.unused:>7}"
+    print(f"{r.layer:>5} {r.kernel_size:>2} {r.stride:>2} {lengths}")
 
-# %% [markdown]
-# So one second gives **49** frames, not 50. Counted in input samples, the last frame ends at
-# sample `48 * 320 + 400 = 15 760`: the final 240 samples (15 ms) are seen by no frame.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The tail no frame's span covers
+#
+# So one second gives **49** frames, not 50. Frame $n$'s convolutions read the samples
+# $[320n,\ 320n + 400)$, its **span** (notebook 4 derives it). The last span ends before the clip
+# does:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 last_start, last_end = ar.frame_span(ar.num_frames(16_000) - 1)
-print(
-    f"last frame sees samples [{last_start}, {last_end}); unseen tail: {16_000 - last_end} samples "
-    f"= {ar.samples_to_ms(16_000 - last_end)} ms"
-)
+tail = 16_000 - last_end
+print(f"last frame's span: samples [{last_start}, {last_end})")
+print(f"after it: {tail} samples = {ar.samples_to_ms(tail)} ms")
+jumps = [1] + [r.jump for r in ar.receptive_field_table()]  # samples between input positions
+lost = [r.unused * j for r, j in zip(ar.length_table(16_000), jumps, strict=False)]  # per layer
+assert sum(lost) == tail
+print("lost per layer, in samples:", lost)
+
+# %% [markdown]
+# The tail is lost where the table says `unused`: layer 5 leaves one layer-4 position unread (80
+# samples apart) and layer 6 one layer-5 position (160 samples apart).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Seen by no frame? Only in a `layer_norm` model
+#
+# "The last 240 samples are seen by no frame" is true of the convolutions. Whether the *features*
+# ignore them depends on the norm. Replace those samples and count the frames that change, in a
+# `group_norm` model (Base) and a `layer_norm` one:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+second = w2v.load_speech_clip()[0][:16_000]  # 1 s of speech
+noise = 0.1 * torch.randn(tail, generator=torch.Generator().manual_seed(0))
+batch = torch.stack([second, torch.cat([second[:-tail], noise])])  # (2, 16000): before, after
+extractors = {p: weights.extractor(p) for p in ["wav2vec2_base", "wav2vec2_large_lv60k"]}
+for preset, extractor in extractors.items():
+    feats, _ = w2v.extract_features(extractor, batch)  # (2, 49, 512)
+    changed = int((feats[0] != feats[1]).any(dim=-1).sum())  # frames with any new value
+    mode = w2v.get_preset(preset).norm_mode
+    print(f"{preset} ({mode}): {changed} of {feats.shape[1]} frames change")
+
+# %% [markdown]
+# In Base, layer 0's GroupNorm normalizes each channel with a mean and a variance over **all**
+# positions of the clip, and the positions that read the tail are among them: every frame moves.
+# Spans describe what a frame depends on only in `layer_norm` models (notebook 5 measures the
+# group-norm effect).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The whole stack is one big conv
 #
-# The per-layer floors compose exactly: the stack behaves, for lengths, like a single conv with
-# kernel 400 (the receptive field) and stride 320 (the hop):
-# `frames = floor((L - 400) / 320) + 1`, clamped at 0. The assert checks every `L` up to 20 s.
+# The per-layer floors compose exactly: for lengths, the stack behaves like a single conv with
+# kernel 400 (the receptive field) and stride 320 (the hop),
+# $$\text{frames} = \max\left(0,\ \left\lfloor \frac{L - 400}{320} \right\rfloor + 1\right).$$
+# The assert checks every $L$ up to 20 s.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 assert all(ar.num_frames(L) == max(0, (L - 400) // 320 + 1) for L in range(0, 20 * 16_000 + 1))
-print("frames = floor((L - 400) / 320) + 1 holds; e.g. 10 s ->", ar.num_frames(160_000), "frames")
+print("frames = floor((L - 400) / 320) + 1 holds; 10 s ->", ar.num_frames(160_000), "frames")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why 400 and 320: the tree under two frames
+#
+# Walk the conv taps down from frames 0 and 1 to the input. Each dot is a position of a layer, drawn
+# at the centre of the samples it reads; each line a tap. The brackets show how many samples one
+# position of each layer sees, the right axis names it and the jump between neighbouring positions.
+# The green part is what the two frames share.
+
+# %%
+diagrams.receptive_field_tree((0, 1))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Lengths in a padded batch
 #
-# Clips of different lengths are zero-padded to the longest. The model still computes frames over
-# the padding, so it needs the real lengths: pass them as `length` and each layer updates them with
-# the same formula (clamped at 0).
+# Clips of different lengths are zero-padded to the longest. The model computes frames over the
+# padding too, so it needs the real lengths: pass them as `length`, and each layer updates them
+# with the same formula.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 clips = [16_000, 8_000, 5_000, 300]
-batch = torch.zeros(len(clips), max(clips))
-extractor = w2v.random_extractor("wav2vec2_large_lv60k")
-features, frames = w2v.extract_features(extractor, batch, lengths=torch.tensor(clips))
+padded = torch.zeros(len(clips), max(clips))  # (4, 16000)
+extractor = extractors["wav2vec2_large_lv60k"]  # layer_norm
+features, frames = w2v.extract_features(extractor, padded, lengths=torch.tensor(clips))
 print("features", list(features.shape), "| valid frames per clip", frames.tolist())
 print("predicted", [ar.num_frames(n) for n in clips])
 
 # %% [markdown]
-# The 300-sample clip gets 0 valid frames: shorter than the 400-sample receptive field. Every row
-# still has 49 frames in `features`; frames past a row's `length` are computed from padding and
-# must be masked downstream.
+# Every row has 49 frames in `features`; frames past a row's `length` are computed from padding
+# and must be masked downstream. The 300-sample clip has no valid frame at all: it is shorter than
+# one span.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The inverse: samples for $N$ frames
 #
-# ## The inverse: samples for N frames
-#
-# Walking the stack backwards, `n` outputs of a conv need `(n - 1) * s + k` inputs:
+# Walking the stack backwards, $n$ outputs of a conv need at least $(n - 1)\,s + k$ inputs:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -127,12 +186,12 @@ for n in [1, 2, 3, 49, 50]:
 # %% [markdown]
 # One frame needs **400** samples, two need **720**, and every further frame 320 more. 50 frames
 # take 16 080 samples: slightly more than a second.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Where is a frame?
 #
-# ## When is a frame?
-#
-# Frame `n` sees samples `[320 n, 320 n + 400)`. Its *start* is at `320 n` samples (`n × 20 ms`), its
-# exact *centre* at `320 n + (400 - 1) / 2 = 320 n + 199.5` samples: the average position of the
-# 400 samples `320 n, ..., 320 n + 399`.
+# Frame $n$'s span starts at sample $320n$ ($n \times 20$ ms). Its exact *centre* is the average
+# position of its 400 samples $320n, \dots, 320n + 399$: $320n + 199.5$.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -144,13 +203,70 @@ for n in [0, 1, 10]:
     )
 
 # %% [markdown]
-# So timestamps computed as `n × 20 ms` mark the **start** of each frame's window, about 12.5 ms
-# (precisely 12.47 ms) before its centre:
+# So timestamps computed as $n \times 20$ ms mark the **start** of each frame's span, 12.47 ms
+# before its centre:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-offset_ms = ar.samples_to_ms(ar.frame_center(0) - ar.frame_start(0))
-print(f"centre - start = {ar.frame_center(0) - ar.frame_start(0)} samples = {offset_ms:.5f} ms")
+offset = ar.frame_center(0) - ar.frame_start(0)
+print(f"centre - start = {offset} samples = {ar.samples_to_ms(offset):.5f} ms")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Geometry, not timing
+#
+# The centre is where the frame's *window* sits: a fact of the conv arithmetic. It is not when a
+# CTC model emits a token. Which frame a token fires on is learned: nothing in the CTC loss ties
+# it to the centre of the sound, and the encoder above the extractor sees far beyond one span.
+# Use start or centre consistently, and calibrate against reference alignments if you need
+# better than a frame.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Timestamp pitfall 1: samples ÷ frames is not the hop
+#
+# torchaudio's forced-alignment tutorials (`examples/tutorials/forced_alignment_tutorial.py` and
+# `ctc_forced_alignment_api_tutorial.py` in pytorch/audio) turn a frame index into samples with
+# `ratio = waveform.size(1) / trellis.size(0)` (or `/ emission.size(1)`): samples over frames. For
+# our clip:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+clip = w2v.load_speech_clip()[0]
+n = ar.num_frames(clip.numel())
+ratio = clip.numel() / n  # the tutorial's samples per frame
+unseen = clip.numel() - ar.frame_span(n - 1)[1]
+assert clip.numel() == 320 * n + 80 + unseen  # so ratio = 320 + (80 + unseen) / n
+late_ms = ar.samples_to_ms((n - 1) * ratio - ar.frame_start(n - 1))
+print(f"{clip.numel()} samples, {n} frames: ratio {ratio:.1f}; the hop is {ar.hop_length()}")
+print(f"frame {n - 1} placed at {late_ms:.1f} ms after the start of its span")
+
+# %% [markdown]
+# A clip of $n$ frames has $320n + 80 + \text{tail}$ samples: the ratio spreads the 80 samples by
+# which a span outlasts a hop, and the unseen tail, over the hops. The error grows by
+# $\text{ratio} - 320$ samples per frame. The hop is exactly 320 samples, whatever the length.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Timestamp pitfall 2: Hugging Face reports frame starts
+#
+# In `transformers`, `Wav2Vec2CTCTokenizer._compute_offsets`
+# (`models/wav2vec2/tokenization_wav2vec2.py`) gives each token the index of the first frame of its
+# run, and the ASR pipeline (`pipelines/automatic_speech_recognition.py`) multiplies that by
+# `config.inputs_to_logits_ratio`, the product of the conv strides
+# (`models/wav2vec2/configuration_wav2vec2.py`). Running that code on a made-up CTC output:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from transformers import Wav2Vec2Config
+from transformers.models.wav2vec2.tokenization_wav2vec2 import Wav2Vec2CTCTokenizer
+
+compute_offsets = Wav2Vec2CTCTokenizer._compute_offsets  # the tokenizer's offset step
+hf_ratio = Wav2Vec2Config().inputs_to_logits_ratio  # 5 * 2**6
+# a greedy CTC output: 10 frames blank, 3 frames "h", 5 blank, 2 frames "i"
+tokens = compute_offsets([10, 3, 5, 2], ["<pad>", "h", "<pad>", "i"], "<pad>")
+for token in tokens:
+    label, first = token["char"], int(token["start_offset"])  # first: the run's first frame
+    hf_ms = 1000 * first * hf_ratio / 16_000  # what the pipeline reports
+    centre_ms = ar.samples_to_ms(ar.frame_center(first))
+    print(f"{label!r}: HF {hf_ms:.1f} ms = start of frame {first}; centre {centre_ms:.2f} ms")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Five off-by-one pitfalls
@@ -159,48 +275,79 @@ print(f"centre - start = {ar.frame_center(0) - ar.frame_start(0)} samples = {off
 
 # %%
 # NBVAL_CHECK_OUTPUT
-L = 16_000
-print("1. frames in 1 s as L / 320:         ", L // 320, "vs", ar.num_frames(L))
-print("2. ceil instead of floor:            ", -(-(L - 400) // 320) + 1, "vs", ar.num_frames(L))
-print("3. centre as n * 20 ms (frame 10):   ", 10 * 20.0, "ms vs", ar.samples_to_ms(ar.frame_center(10)), "ms")
-print("4. centre with (k - 1) // 2:         ", 320 * 10 + (400 - 1) // 2, "vs", ar.frame_center(10))
-print("5. frames of a padded row from its padded length:", ar.num_frames(16_000), "vs", ar.num_frames(5_000))
+L, ms = 16_000, ar.samples_to_ms
+print("1. frames in 1 s as L / 320:      ", L // 320, "vs", ar.num_frames(L))
+print("2. ceil instead of floor:         ", -(-(L - 400) // 320) + 1, "vs", ar.num_frames(L))
+print("3. centre as n * 20 ms (frame 10):", 10 * 20.0, "ms vs", ms(ar.frame_center(10)), "ms")
+print("4. centre with (k - 1) // 2:      ", 3200 + (400 - 1) // 2, "vs", ar.frame_center(10))
+print("5. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_frames(5_000))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Pitfall 5 is the one that bites in practice: in a batch padded to 16 000 samples, a 5 000-sample
 # clip has 15 real frames, not 49. Use the `length` output, or `ar.num_frames` of the real length.
-# Pitfall 3 shifts every alignment (phone boundaries, CTC timestamps) by 12.5 ms.
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
-#
-# What is the fewest number of samples that gives 10 frames?
-
-# %% tags=["solution"]
-answer = 400 + 9 * 320
-
-# %%
-w2v.exercises.check_samples_for_ten_frames(answer)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
-#
-# At what time, in ms, is the exact centre of frame 10?
-
-# %% tags=["solution"]
-answer = (10 * 320 + 199.5) / 16
-
-# %%
-w2v.exercises.check_centre_of_frame_ten_ms(answer)
+# Pitfall 3 shifts every frame's position by 12.47 ms; whether start or centre is closer to when a
+# token is emitted is a property of the trained model, not of the arithmetic.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - One layer: `floor((L - k) / s) + 1`; the whole stack: `floor((L - 400) / 320) + 1`, clamped at 0.
-# - 1 s gives 49 frames; the last 240 samples are seen by no frame.
+# - One layer: $\lfloor (L - k)/s \rfloor + 1$; the whole stack: $\lfloor (L - 400)/320 \rfloor + 1$,
+#   clamped at 0. One second gives 49 frames.
+# - Frame $n$'s span is $[320n,\ 320n + 400)$; the last 240 samples of 1 s are in no span. Only a
+#   `layer_norm` model ignores them: in Base they change all 49 frames, through GroupNorm.
 # - Padded batches carry `length`, updated by the same formula; past it, frames are padding.
-# - N frames need `400 + 320 (N - 1)` samples.
-# - Frame `n` spans `[320 n, 320 n + 400)`; its centre is `320 n + 199.5` samples, 12.47 ms after
-#   its start.
+# - $N$ frames need $400 + 320\,(N - 1)$ samples.
+# - A frame's centre is $320n + 199.5$ samples, 12.47 ms after its start: geometry, not when a CTC
+#   token fires. The hop is 320 samples exactly (not samples ÷ frames); Hugging Face's timestamps
+#   are frame starts.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
 #
-# **Next:** notebook 4 derives 400 and 320 layer by layer and proves them with gradients.
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: which sample rate was it?
+#
+# A user reports 644 frames for a 9.36 s file. The model never resamples: it counts samples. Write
+# `sample_rate_from(num_frames, seconds)`: the rate in `rates` at which a file of `seconds` seconds
+# has as many samples as give `num_frames` frames. The checker tries many durations and rates.
+
+
+# %% tags=["solution"]
+def sample_rate_from(num_frames, seconds, rates=w2v.exercises.nb03.COMMON_RATES):
+    """The rate in rates (8 common ones, 8 to 48 kHz) whose rate * seconds samples give
+    num_frames frames."""
+    low = ar.min_samples_for_frames(num_frames)  # the fewest samples for num_frames
+    high = ar.min_samples_for_frames(num_frames + 1)  # one more frame from here on
+    return next(rate for rate in rates if low <= round(rate * seconds) < high)
+
+
+# %%
+w2v.exercises.check_sample_rate_from(sample_rate_from)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: predict, then run
+#
+# In the `layer_norm` model, you replace samples 600 to 699 of the 1 s clip with silence. Which
+# frames change? Give a list of frame indices.
+
+# %% tags=["solution"]
+prediction = [1, 2]
+
+# %%
+w2v.exercises.check_frames_changed_by_edit(prediction)
+
+# %% [markdown]
+# Now run it:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+edited = second.clone()
+edited[600:700] = 0.0
+feats, _ = w2v.extract_features(extractor, torch.stack([second, edited]))  # (2, 49, 512)
+print("changed frames:", torch.nonzero((feats[0] != feats[1]).any(dim=-1)).flatten().tolist())
+
+# %% [markdown]
+# **Next:** notebook 4 derives 400 and 320 layer by layer, proves the span, and looks inside it.

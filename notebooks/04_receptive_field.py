@@ -12,20 +12,22 @@
 #     language: python
 #     name: python3
 #   w2v2:
-#     summary: 400 samples (25 ms) and a 320-sample hop (20 ms), derived layer by layer
-#       and proved with gradients
+#     summary: 400 samples (25 ms) and a 320-sample hop (20 ms), derived layer by layer,
+#       proved by structure and gradient; inside the span, a trapezoid of conv paths
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 4. Receptive field
 #
-# Each output frame depends on **400** consecutive samples (25 ms at 16 kHz), and consecutive frames
-# are **320** samples (20 ms) apart. This notebook derives both numbers layer by layer, then proves
-# them with autograd: the samples with a non-zero gradient for frame `i` are exactly the computed
-# span. Finally it looks *inside* the 400 samples: not all of them count equally.
+# Each output frame's convolutions read **400** consecutive samples (25 ms at 16 kHz), and
+# consecutive frames are **320** samples (20 ms) apart. This notebook derives both numbers layer by
+# layer, proves the span (which samples *cannot* matter, from the structure; which *do*, from the
+# gradient), then looks inside the 400 samples: they do not all count equally.
 #
-# **You will learn** the receptive-field recurrence, how to confirm it with gradients, how
-# consecutive frames overlap, and why the centre of each window counts more than its edges.
+# **You will learn** the receptive-field recurrence $r_l = r_{l-1} + (k_l - 1)\, j_{l-1}$, the
+# tree it describes, why a zero gradient proves nothing while a missing path does, how consecutive
+# frames overlap, and the shape of the effective receptive field: a trapezoid of conv paths with a
+# rippled plateau, reshaped by the weights.
 #
 # **What to know first:** notebook 3 (frame spans).
 
@@ -35,7 +37,7 @@ import torch
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import plotting, receptive
+from w2v2_walkthrough import diagrams, plotting, receptive, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -49,129 +51,298 @@ print(weights.banner())
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Layer by layer
 #
-# Two numbers per layer. The **jump** is the distance, in input samples, between neighbouring
-# outputs of that layer: the product of the strides so far. The **receptive field** grows by
-# `(k - 1) × jump of the layer below` at each layer, because a kernel of `k` taps spans `k - 1` gaps
-# between outputs of the layer below.
+# Two numbers per layer $l$. The **jump** $j_l$ is the distance, in input samples, between
+# neighbouring positions of that layer: the product of the strides so far. The **receptive field**
+# $r_l$ is how many input samples one position sees. A kernel of $k_l$ taps spans $k_l - 1$ gaps
+# between positions of the layer below, each $j_{l-1}$ samples wide:
+# $$j_l = j_{l-1}\, s_l, \qquad r_l = r_{l-1} + (k_l - 1)\, j_{l-1}, \qquad j_{-1} = r_{-1} = 1.$$
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.show(ar.receptive_field_table)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### wav2vec2's seven layers
+#
+# Run on the config every torchaudio preset uses:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print("layer   k  s   jump  receptive field")
 for r in ar.receptive_field_table():
-    print(
-        f"{r.layer:>5} {r.kernel_size:>3} {r.stride:>2} {r.jump:>6} {r.receptive_field:>6} samples"
-        f" = {ar.samples_to_ms(r.receptive_field):6.3f} ms"
-    )
+    rf = f"{r.receptive_field:>6} samples = {ar.samples_to_ms(r.receptive_field):6.3f} ms"
+    print(f"{r.layer:>5} {r.kernel_size:>3} {r.stride:>2} {r.jump:>6} {rf}")
 
 # %% [markdown]
-# The last row: receptive field **400** samples = **25 ms**, jump (the hop) **320** samples = **20 ms**.
-# The first layer alone sees 10 samples (0.625 ms); layers with kernel 2 add only one jump each but
-# double the jump.
+# The last row: receptive field **400** samples = **25 ms**, jump (the hop) **320** samples =
+# **20 ms**. Layer 0 alone sees 10 samples (0.625 ms); each kernel-2 layer adds one jump of the
+# layer below and doubles the jump.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The tree behind the table
 #
-# ## Proof by gradient
+# The same recurrence, drawn: the taps of frame 0, walked down to the input. Each bracket spans
+# what one position of its row sees; the right axis reads the receptive field and the jump off the
+# drawing, and they are the table's.
+
+# %%
+diagrams.receptive_field_tree((0,))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Which samples cannot matter: the structure
 #
-# If frame `i` depends on sample `t`, then `d frame_i / d sample_t` is non-zero; if it does not, it
-# is exactly zero. `receptive.input_gradient` asks autograd for that gradient (in float64, so nothing
-# underflows). We use a `layer_norm` model: its computation is local in time (notebook 5 explains
-# why the `group_norm` model is not).
+# In a `layer_norm` model, LayerNorm and GELU act on one position at a time: only the convolutions
+# connect different times. If no chain of conv taps leads from sample $t$ to frame $i$, then
+# $\partial\,\text{frame}_i / \partial\,\text{sample}_t = 0$ for **any** weights.
+# `receptive.path_counts` counts those chains: the gradient of the stack with every weight 1.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-extractor = w2v.random_extractor("wav2vec2_large_lv60k")
-wave = w2v.load_speech_clip()[0][:24_000]  # the first 1.5 s: 74 frames
-frames = [0, 1, 50, 73]
-grads = receptive.input_gradient(extractor, wave, frames)  # [4, 24000], one row per frame
-for frame, grad in zip(frames, grads, strict=True):
-    measured, computed = receptive.nonzero_span(grad), ar.frame_span(frame)
-    assert measured == computed and int(torch.count_nonzero(grad)) == 400
-    print(f"frame {frame:>2}: non-zero gradient on samples {measured}, computed span {computed}")
+source.show(receptive.path_counts)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### No path outside the span
+#
+# Over half a second of input (24 frames), the samples with at least one path to frame $i$ are
+# exactly the computed span, for every frame:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+n = 8_000  # 0.5 s
+for frame in range(ar.num_frames(n)):
+    paths = receptive.path_counts(num_samples=n, frame=frame)  # (8000,)
+    assert receptive.nonzero_span(paths) == ar.frame_span(frame)  # no path outside
+    assert int(torch.count_nonzero(paths)) == 400  # and a path from every sample in it
+print(f"all {ar.num_frames(n)} frames: paths only from their span [320 i, 320 i + 400)")
 
 # %% [markdown]
-# Every one of the 400 samples in the span has a non-zero gradient, and none outside it. The same
-# proof runs in the test suite for two other layer configs.
-#
-# The gradient of frame 50, over the speech around it, with the computed span marked:
+# This is the proof of independence, and it needs no weights. It fails for a `group_norm` model:
+# GroupNorm(512, 512) after layer 0 averages each channel over **all** positions of the clip,
+# a path from every sample to every frame (notebook 5).
 
-# %% slideshow={"slide_type": "subslide"}
-plotting.plot_gradient_span(
-    grads[2], ar.frame_span(50), title="|d frame 50 / d sample|: exactly the 400 computed samples"
-)
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Which samples do matter: the gradient
+#
+# A path can still carry nothing: weights can cancel. A **non-zero** gradient proves that frame $i$
+# depends on sample $t$, for the weights at hand. `receptive.input_gradient` asks autograd, in
+# float64 so that nothing underflows, on the `layer_norm` model `wav2vec2_large_lv60k`:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+extractor = weights.extractor("wav2vec2_large_lv60k")  # layer_norm: local in time
+wave = w2v.load_speech_clip()[0][:n]  # 0.5 s of speech
+frames = [0, 1, 12, 23]
+grads = receptive.input_gradient(extractor, wave, frames)  # (4, 8000), one row per frame
+for frame, grad in zip(frames, grads, strict=True):
+    start, end = ar.frame_span(frame)
+    assert not grad[:start].any() and not grad[end:].any()  # no path, no gradient
+    inside = int(torch.count_nonzero(grad[start:end]))
+    print(f"frame {frame:>2}: gradient non-zero on {inside} of the 400 in [{start}, {end})")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A zero gradient alone proves nothing
+#
+# The converse fails: a gradient can vanish where the output still depends on the input. GELU, the
+# nonlinearity after every conv, has a minimum near $x = -0.75$, where its derivative is zero:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+gelu = torch.nn.functional.gelu
+x = torch.linspace(-1.0, -0.5, 50_001, dtype=torch.float64, requires_grad=True)
+(slope,) = torch.autograd.grad(gelu(x).sum(), x)  # GELU'(x) on the grid
+at = int(slope.abs().argmin())  # GELU's minimum on this grid
+x0 = x[at].detach()
+step = float(gelu(x0 + 0.1) - gelu(x0))
+print(f"GELU'({float(x0):.4f}) = {float(slope[at]):.0e}")
+print(f"yet GELU(x + 0.1) - GELU(x) = {step:+.4f} there: GELU still depends on x")
+
+# %% [markdown]
+# So the proof has two halves: the **structure** shows that no sample outside the span can matter,
+# for any weights; the **gradient** shows that, with these weights, the samples of the span do
+# (the cell above prints how many). A zero inside the span would not have shown independence.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The gradient of frame 12
+#
+# Over the speech around it, with the computed span marked:
+
+# %%
+plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d frame 12 / d sample|")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Spans over real speech
 #
-# Consecutive frames overlap by `400 - 320 = 80` samples (5 ms). Frames 0, 1 and 2 and one from the
+# Consecutive frames overlap by $400 - 320 = 80$ samples (5 ms). Frames 0, 1 and 2 and one from the
 # middle of the clip, drawn over the waveform:
 
 # %% slideshow={"slide_type": "subslide"}
 # NBVAL_CHECK_OUTPUT
 print("overlap of consecutive frames:", ar.receptive_field() - ar.hop_length(), "samples")
-plotting.plot_frame_spans(wave[:16_000], [0, 1, 2, 40], title="Sample spans of frames 0, 1, 2 and 40")
+plotting.plot_frame_spans(wave, [0, 1, 2, 20], title="Sample spans of frames 0, 1, 2 and 20")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## The effective receptive field
+# ## The effective receptive field: conv paths
 #
-# Inside the span, samples are not equal. Count the conv **paths** from each input sample to the
-# output frame: the first sample is reached through one chain of taps, a central one through many.
-# `receptive.path_counts` computes them exactly (the gradient of the stack with all-ones kernels).
+# Inside the span, samples are not equal: `path_counts()` counts the chains of taps from each one.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-paths = receptive.path_counts()
-print("total paths:", int(paths.sum()), "= 10 * 3**4 * 2 * 2 =", 10 * 3**4 * 2 * 2)
-print("paths to sample 0:", int(paths[0]), "| to sample 199:", int(paths[199]), "| most:", int(paths.max()))
-print(f"share of paths through the central 200 samples: {float(paths[100:300].sum() / paths.sum()):.1%}")
+paths = receptive.path_counts()  # (400,)
+plateau = paths[80:320]
+top = torch.nonzero(paths == paths.max()).flatten().tolist()
+central = float(paths[100:300].sum() / paths.sum())
+print("total paths:", int(paths.sum()), "=", "10 * 3**4 * 2 * 2 =", 10 * 3**4 * 2 * 2)
+print("first and last 80 samples: from", int(paths[0]), "up to", int(paths[:80].max()))
+print(f"plateau [80, 320): {int(plateau.min())} to {int(plateau.max())} paths")
+print("centre samples 199 and 200:", int(paths[199]), int(paths[200]), "paths")
+print(f"most paths, {int(paths.max())}: {len(top)} samples, {top[:5]} ... {top[-5:]}")
+print(f"share of paths from the central 200 samples: {central:.1%}")
 
 # %% [markdown]
-# With trained weights the actual gradient is shaped by the weights too, but the path structure
-# already makes the window peaked: the central half carries most of the influence. Averaging
-# `|gradient|` over several frames of the speech clip shows the same concentration in our random model:
-
-# %% slideshow={"slide_type": "subslide"}
-frames = list(range(5, 70, 8))
-grads = receptive.input_gradient(extractor, wave, frames)
-mean_grad = sum(g[ar.frame_start(f) :][:400].abs() for f, g in zip(frames, grads, strict=True)) / len(frames)
-central = float(mean_grad[100:300].sum() / mean_grad.sum())
-print(f"central 200 samples carry {central:.0%} of the mean |gradient| ({len(frames)} frames)")
-assert central > 0.5
-plotting.plot_gradient_span(
-    torch.cat([torch.zeros(120), mean_grad, torch.zeros(120)]),
-    (120, 520),
-    title="Mean |gradient| inside the window, padded for context",
-)
+# Not a peak: a **trapezoid**. Over the first 80 samples (shared with the previous frame) the
+# counts climb, rippling, from 1 to at most 8; over the last 80 (shared with the next) they fall
+# back to 1; between lies a rippled plateau of 6 to 13. The centre (9) is not the maximum.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
+# ### Why a trapezoid
 #
-# If the first layer were `(512, 20, 10)` instead of `(512, 10, 5)`, with the rest unchanged, what
-# would the receptive field be, in samples? (Hint: the first jump becomes 10, and every later jump
-# doubles too.)
-
-# %% tags=["solution"]
-answer = 20 + 2 * 10 + 2 * 20 + 2 * 40 + 2 * 80 + 1 * 160 + 1 * 320
+# Layers 5 and 6 have $k = s = 2$: each adds two positions of the layer below without overlap. So a
+# frame is the sum of **4** layer-4 positions 80 samples apart, each seeing 160 samples (the table).
+# Every sample of the plateau is seen by two of them; the first and last 80 by one:
 
 # %%
-w2v.exercises.check_receptive_field_wider_first_layer(answer)
+# NBVAL_CHECK_OUTPUT
+layer4 = receptive.path_counts(w2v.DEFAULT_SHAPES[:5])  # (160,): paths to one layer-4 position
+stacked = torch.zeros(400, dtype=torch.float64)
+for q in range(4):  # the 4 layer-4 positions of frame 0, one jump (80 samples) apart
+    stacked[80 * q : 80 * q + 160] += layer4
+assert torch.equal(stacked, paths)
+assert torch.equal(paths[80:240], paths[160:320])  # the plateau repeats every 80 samples
+ramp = paths[:80] + paths[320:]  # frame i ramping out + frame i + 1 ramping in
+assert torch.equal(ramp, paths[80:160])  # = one period of the plateau
+print(f"4 layer-4 profiles of {layer4.numel()} samples, 80 apart, add up to the frame's paths")
+print(f"mean: plateau {float(paths[80:320].mean())}, ramp in + ramp out {float(ramp.mean())}")
+per_sample = float(paths.sum()) / ar.hop_length()
+print(f"{int(paths.sum())} paths per {ar.hop_length()}-sample hop: {per_sample} per sample")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
+# ### Neighbours fill each other's ramps
 #
-# The stack knows nothing about sample rates. If 8 kHz audio were fed to it unchanged, what would
-# the hop be in ms?
+# The last assert is the neighbour's share: where frame $i$ ramps down, frame $i + 1$ ramps up, and
+# together they give exactly one period of the plateau. Summed over all frames, every sample of a
+# long clip is reached by the same rippled pattern, with the plateau's mean: the overlaps are
+# neither under- nor over-counted.
 
-# %% tags=["solution"]
-answer = 320 / 8_000 * 1000
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What the weights add
+#
+# Path counts are the structure alone (every weight 1). A model weighs each path. The mean
+# $|\text{gradient}|$ over the span of every second frame of 1.5 s of speech (frames whose spans
+# do not overlap, so `receptive.span_gradients` gets them all from one backward pass):
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+speech = w2v.load_speech_clip()[0][:24_000]  # 1.5 s: 74 frames
+every_other = list(range(0, ar.num_frames(speech.numel()), 2))
+span_grads = receptive.span_gradients(extractor, speech, every_other)  # (37, 400)
+mean_grad = span_grads.abs().mean(dim=0)  # (400,)
+
+
+ends = lambda v: torch.cat([v[:80], v[320:]])  # the two 80-sample ramps
+ramps = [float(ends(v).mean() / v[80:320].mean()) for v in (mean_grad, paths)]
+grad_central = float(mean_grad[100:300].sum() / mean_grad.sum())
+corr = float(torch.corrcoef(torch.stack([mean_grad, paths]))[0, 1])
+print(f"with these weights: central 200 samples, {grad_central:.0%} of the mean |gradient|")
+print(f"mean on the ramps / on the plateau: {ramps[0]:.2f} (paths: {ramps[1]:.2f})")
+print(f"correlation of mean |gradient| with the path counts: {corr:.2f}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Both on one axis
+#
+# The mean $|\text{gradient}|$ (left axis) and the path counts (right axis) over the span, sample by
+# sample. The shaded ends are the samples the neighbouring frames also see.
 
 # %%
-w2v.exercises.check_hop_ms_at_8khz(answer)
+plotting.plot_effective_receptive_field(mean_grad, paths)
+
+# %% [markdown]
+# The trapezoid's 80-sample ends are the structure; how much of it survives, and how the plateau's
+# ripple is reshaped, is the weights' doing (the numbers above are printed from the weights
+# loaded; rerun with `WEIGHTS` set to a bundle to see trained ones).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - Receptive field `rf_l = rf_(l-1) + (k_l - 1) × jump_(l-1)`, jump `= product of strides`:
-#   400 samples (25 ms) and 320 samples (20 ms) for wav2vec2.
-# - Autograd confirms it: frame `i` has a non-zero gradient on exactly samples `[320 i, 320 i + 400)`.
-# - Consecutive frames share 80 samples.
-# - The effective receptive field is peaked: more conv paths lead from the centre of the window.
+# - $j_l = j_{l-1} s_l$ and $r_l = r_{l-1} + (k_l - 1)\, j_{l-1}$: 400 samples (25 ms) and a hop
+#   of 320 samples (20 ms) for wav2vec2; consecutive frames share 80 samples.
+# - Independence is structural: no chain of taps from outside $[320i,\ 320i + 400)$ reaches frame
+#   $i$ of a `layer_norm` model, whatever the weights. Dependence is shown by a non-zero gradient;
+#   a zero gradient alone (GELU has a flat point) shows nothing.
+# - The conv paths form a trapezoid: 80-sample ramps, exactly the overlap with the neighbours, and
+#   a plateau of 6 to 13 paths that repeats every 80 samples; the centre has 9, the maximum 13 lies
+#   off-centre. Weights reshape it.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
 #
-# **Next:** notebook 5, where the `group_norm` model breaks this locality.
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: the span of any frame, for any stack
+#
+# Write `span(i, shapes)`: the half-open sample span `(start, end)` that frame `i` of a stack of
+# unpadded convs `shapes = [(channels, kernel, stride), ...]` reads. Use only `shapes` and integer
+# arithmetic (not `ar.frame_span`). The checker tries many frames on eight different stacks.
+
+
+# %% tags=["solution"]
+def span(i, shapes):
+    """(start, end) of the input samples frame i of the stack `shapes` reads."""
+    jump, rf = 1, 1
+    for _, kernel, stride in shapes:
+        rf += (kernel - 1) * jump
+        jump *= stride
+    return i * jump, i * jump + rf
+
+
+# %%
+w2v.exercises.check_span(span)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: a 10 ms hop
+#
+# Design a conv stack with a hop of **10 ms** and a receptive field of exactly **25 ms** at 16 kHz,
+# in which every kernel is at least as wide as its stride (no sample skipped). Give it as
+# `answer = [(channels, kernel, stride), ...]`. The checker measures your stack's hop and
+# receptive field.
+
+# %% tags=["solution"]
+answer = [(512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 4, 2)]
+
+# %%
+w2v.exercises.check_stack_with_10ms_hop(answer)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3: predict, then run
+#
+# If layer 0 were `(512, 20, 10)` instead of `(512, 10, 5)`, with the other six layers unchanged,
+# how many samples would one frame see? Predict, then run the table below the checker.
+
+# %% tags=["solution"]
+prediction = 20 + 2 * 10 + 2 * 20 + 2 * 40 + 2 * 80 + 1 * 160 + 1 * 320
+
+# %%
+w2v.exercises.check_receptive_field_wider_first_layer(prediction)
+
+# %% [markdown]
+# The table for that stack:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+wider = [(512, 20, 10), *w2v.DEFAULT_SHAPES[1:]]
+for r in ar.receptive_field_table(wider):
+    print(f"layer {r.layer}: jump {r.jump:>4}, receptive field {r.receptive_field:>4} samples")
+
+# %% [markdown]
+# **Next:** notebook 5, where the `group_norm` model's statistics reach across the whole clip.

@@ -13,7 +13,7 @@
 #     name: python3
 #   w2v2:
 #     summary: over which axes the two norms really average, measured, and what that
-#       means for padding, gain and streaming
+#       means for padding, gain, DC offset and streaming
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -21,23 +21,28 @@
 #
 # torchaudio builds the extractor in one of two **norm modes**. `group_norm` puts a single
 # `nn.GroupNorm(512, 512)` after the first conv; `layer_norm` puts a transpose `LayerNorm` after
-# every conv. Write-ups often explain them with the image formulas ("GroupNorm averages over
-# (C/G)·H·W, LayerNorm over C·H·W"), which describe neither module as torchaudio uses it. Here we
-# **measure** which axes each one averages over, and what that does to batching, input scaling and
+# every conv. The image formula "GroupNorm averages over (C/G)·H·W" does describe the first: with
+# G = C each group is one channel, averaged over its positions in time. The second is the one that
+# departs from the image picture: it averages over the channels **at one position**, not over C·H·W.
+# Here we **measure** the axes of both, then what they do to batching, input gain, DC offset and
 # streaming.
 #
-# **You will learn** what each norm computes in textbook form, over which axes each one really
-# averages (measured), which models use which, and the consequences for batching, input gain and
-# streaming.
+# **You will learn** what each norm computes (formula and code), over which axes each one really
+# averages (measured), which models use which, and the consequences for padded batches, gain, DC
+# offset, `do_normalize` and streaming: which are architectural and which depend on the weights.
 #
 # **What to know first:** notebook 2 (where the norms sit), notebook 4 (locality).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
+import ast
+import importlib.util
+import pathlib
+
 import torch
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import norms, plotting
+from w2v2_walkthrough import diagrams, norms, plotting, source
 from w2v2_walkthrough.presets import PRESETS
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -50,76 +55,152 @@ weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## What `GroupNorm(512, 512)` computes
+# ## Two norms, one formula, two sets of axes
 #
-# A conv output is `[batch, C, T]` (channels, frames). `GroupNorm(G, C)` splits the C channels into
-# G groups and normalizes each (item, group) over everything in it. With `G = C = 512` each group is
-# **one channel**, so the statistics are taken over the T frames of that channel for the whole
-# utterance: this is *instance norm*. Written out, it equals the module:
+# A conv output is $x \in \mathbb{R}^{B \times C \times T}$ (items, channels, positions in time).
+# Both norms compute
+#
+# $$y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}\,\gamma_c + \beta_c, \qquad \epsilon = 10^{-5},$$
+#
+# and differ only in which cells the mean $\mu$ and the biased variance $\sigma^2$ are taken over:
+#
+# - `GroupNorm(512, 512)`, per (item, channel) over the $T$ positions of the whole utterance
+#   (*instance norm*): $\mu_{b,c} = \frac{1}{T}\sum_{t} x_{b,c,t}$,
+#   $\ \sigma^2_{b,c} = \frac{1}{T}\sum_{t} (x_{b,c,t} - \mu_{b,c})^2$.
+# - the transpose `LayerNorm(512)`, per (item, position) over the $C$ channels there:
+#   $\mu_{b,t} = \frac{1}{C}\sum_{c} x_{b,c,t}$,
+#   $\ \sigma^2_{b,t} = \frac{1}{C}\sum_{c} (x_{b,c,t} - \mu_{b,t})^2$.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### And the image formulas?
+#
+# On images `[N, C, H, W]`, `GroupNorm(G, C)` averages over the $(C/G) \cdot H \cdot W$ values of
+# one (item, group). On a conv output $H \cdot W$ becomes $T$, and with $G = C$ that is
+# $1 \cdot T$: one channel over its $T$ positions. So the image formula **does** describe
+# `GroupNorm(512, 512)`.
+#
+# The image "LayerNorm over $C \cdot H \cdot W$" would be `GroupNorm(1, C)`: one mean per item over
+# all $C \cdot T$ values. torchaudio's transpose `LayerNorm` is not that: it takes $C$ values at a
+# time, one position at a time. That is the departure, and the rest of this notebook is about it.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The reference code
+#
+# `norms.normalize_over` is the formula above, with the axes as a parameter:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+source.show(norms.normalize_over)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Two one-liners
+#
+# The two norms only pick the axes: dim 2 (time) or dim 1 (channels) of `[B, C, T]`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(source.show(norms.instance_norm_reference))
+print(source.show(norms.channel_layer_norm_reference))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### They are the modules
+#
+# Both modules and both references on one random `[2, 512, 300]` input, with random affine
+# parameters $\gamma, \beta$; the largest difference relative to the output's standard deviation:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 g = torch.Generator().manual_seed(0)
-x = torch.randn(2, 512, 300, generator=g) * 3 + 1
-gn = torch.nn.GroupNorm(512, 512)
-same = torch.allclose(gn(x), norms.instance_norm_reference(x, gn.weight, gn.bias), atol=1e-5)
-print("GroupNorm(512, 512) == mean/var over time, per (item, channel):", same)
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## What the transpose `LayerNorm` computes
-#
-# Notebook 2 showed it transposes to `[batch, T, C]` and normalizes the last axis: each (item,
-# frame) over its 512 channels, independently of every other frame.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-ln = w2v.LayerNorm(512)
-same = torch.allclose(ln(x), norms.channel_layer_norm_reference(x, ln.weight, ln.bias), atol=1e-5)
-print("transpose LayerNorm == mean/var over channels, per (item, frame):", same)
+x = torch.randn(2, 512, 300, generator=g) * 3 + 1  # (B, C, T)
+pairs = {
+    "GroupNorm(512, 512)": (torch.nn.GroupNorm(512, 512), norms.instance_norm_reference),
+    "transpose LayerNorm": (w2v.LayerNorm(512), norms.channel_layer_norm_reference),
+}
+for name, (module, reference) in pairs.items():
+    with torch.no_grad():
+        module.weight.normal_(generator=g)
+        module.bias.normal_(generator=g)
+        y = module(x)  # (B, C, T)
+        error = float((y - reference(x, module.weight, module.bias)).abs().max() / y.std())
+    assert error < 1e-5
+    print(f"{name:<20} == its reference (max |difference| / std < 1e-5): {error < 1e-5}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Measuring the axes
 #
-# `norms.measure_normalized_axes` feeds a module an input in which every channel and every frame has
-# its own offset and scale, sets the affine parameters to the identity, and reports how far the
-# output is from mean 0 / std 1 along each candidate set of axes (≈0 means normalized there). The
-# third module, `GroupNorm(1, 512)`, is what the image formula "LayerNorm over C·H·W" describes.
+# `norms.measure_normalized_axes` feeds a module an input whose every channel and position has its
+# own offset and scale, sets $\gamma = 1, \beta = 0$, and reports the worst deviation of the output
+# from mean 0 / std 1 along each set of axes (≈0: normalized there). GN = `GroupNorm`, LN = the
+# transpose `LayerNorm`; `GroupNorm(1, 512)` is the image "LayerNorm".
 
 # %%
 # NBVAL_CHECK_OUTPUT
 modules = {
-    "GroupNorm(512, 512)": torch.nn.GroupNorm(512, 512),
-    "transpose LayerNorm": w2v.LayerNorm(512),
-    "GroupNorm(1, 512)": torch.nn.GroupNorm(1, 512),
+    "GN(512, 512)": torch.nn.GroupNorm(512, 512),
+    "LN(512)": w2v.LayerNorm(512),
+    "GN(1, 512)": torch.nn.GroupNorm(1, 512),
 }
-print(f"{'':<20}" + "".join(f"{label:>34}" for label in norms.CANDIDATE_AXES))
-for name, module in modules.items():
-    report = norms.measure_normalized_axes(module)
-    print(f"{name:<20}" + "".join(f"{'~0' if v < 1e-3 else f'{v:.2f}':>34}" for v in report.values()))
+reports = {name: norms.measure_normalized_axes(module) for name, module in modules.items()}
+print(f"{'statistics':<37}" + "".join(f"{name:>14}" for name in modules))
+for axes in norms.CANDIDATE_AXES:
+    cells = ["~0" if r[axes] < 1e-3 else f"{r[axes]:.2f}" for r in reports.values()]
+    row = "".join(f"{cell:>14}" for cell in cells)
+    print(f"{axes:<37}{row}")
 
-# %% [markdown]
-# Normalizing over a small set of axes also normalizes the union (if every channel has mean 0, so
-# does the whole item), so what identifies a module is the **finest** set that scores ≈0:
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The finest set
+#
+# Normalizing a small set of axes also normalizes the union (if every channel has mean 0, so does
+# the whole item), so what identifies a module is the **finest** set that scores ≈0:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for name, module in modules.items():
-    print(f"{name:<20} normalizes {norms.normalized_axes(module)}")
+    print(f"{name:<13} normalizes {norms.normalized_axes(module)}")
 
-# %% [markdown]
-# The same on real speech: layer 0's output after the GroupNorm of the Base model. Per channel
-# (over time) every mean is 0 and every standard deviation 1 (a little less for the quietest channels, where
-# eps matters), flat lines; per frame (over channels)
-# they wander with the audio, because nothing normalizes that axis.
-
-# %% slideshow={"slide_type": "subslide"}
-after_norm = w2v.trace_activations(w2v.random_extractor("wav2vec2_base"), w2v.load_speech_clip()[0]).layers[0].norm
-plotting.plot_norm_statistics(after_norm, title="Layer 0 after GroupNorm(512, 512), speech clip")
-
-# %% [markdown]
-# So in torchaudio: `group_norm` mode normalizes each channel **over time** (the whole utterance),
-# `layer_norm` mode normalizes each frame **over channels**. Neither averages over "C·H·W".
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The picture
 #
+# `diagrams.normalized_axes` measures each module the same way and colours the cells of a small
+# `[2, C, T]` block that share one mean and variance (a test checks the colours against which
+# outputs move when one input cell moves).
+
+# %%
+diagrams.normalized_axes()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## On real speech
+#
+# Layer 0's output after the GroupNorm of the Base extractor, for the whole speech clip
+# (`norms.layer0` runs layer 0 only). Per channel, over time: mean 0 and std (nearly) 1, flat
+# lines. Per position, over channels: they wander with the audio, because nothing normalizes that
+# axis in `group_norm` mode.
+
+# %%
+speech = w2v.load_speech_clip()[0]
+base = weights.extractor("wav2vec2_base")
+conv0, norm0 = norms.layer0(base, speech)  # (1, 512, T) each
+plotting.plot_norm_statistics(norm0, title="Layer 0 after GroupNorm(512, 512), speech clip")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Where eps shows
+#
+# GroupNorm divides by $\sqrt{\sigma^2 + \epsilon}$, so a channel's output std is
+# $\sigma / \sqrt{\sigma^2 + \epsilon}$ (asserted below): exactly 1 only where the channel's
+# variance over the clip is large next to $\epsilon = 10^{-5}$. How large it is depends on the
+# weights and the clip:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+var = conv0[0].var(dim=1, unbiased=False)  # (C,): each channel's variance over time
+std = norm0[0].std(dim=1, unbiased=False)  # (C,): the same channel after the norm
+assert torch.allclose(std, torch.sqrt(var / (var + 1e-5)), atol=1e-4)
+print(weights.describe("wav2vec2_base"))
+print(f"  layer-0 channel variance over time: median {float(var.median()):.1e}", end="")
+print(f", smallest {float(var.min()):.1e}")
+print(f"  std per channel after the GroupNorm: {std.min():.4f} to {std.max():.4f}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Which models use which
 
 # %%
@@ -129,77 +210,232 @@ for p in PRESETS.values():
     print(f"{p.name:<22}{p.norm_mode:<12}{p.bias}")
 
 # %% [markdown]
-# Base models (and, note, `wav2vec2_large`) use `group_norm`; the LV-60k, XLS-R, and large HuBERT and
-# WavLM models use `layer_norm`. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large
-# have none. (The test suite checks this table against torchaudio's builders.)
-#
-# ## Consequence 1: padding changes group-norm features everywhere
-#
-# Take one second of speech. Run it alone, then as the shorter item of a batch, zero-padded to two
-# seconds. The 49 valid frames should not care about padding they never see. Do they?
+# Base models (and, note, `wav2vec2_large`) use `group_norm`; LV-60k, XLS-R, and large HuBERT and
+# WavLM use `layer_norm`. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
+# none (the tests check this table against torchaudio's builders).
 
-# %%
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Three extractors for the rest
+#
+# `wav2vec2_base` for `group_norm`; `hubert_large` for `layer_norm` without a conv bias (only the
+# norms differ from Base); `wav2vec2_large_lv60k` for `layer_norm` with a conv bias:
+
+# %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
-clip = w2v.load_speech_clip()[0][8_000:24_000]  # 1 s, 49 frames
-padded = torch.nn.functional.pad(clip, (0, 16_000))
-change = {}
-for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
-    extractor = w2v.random_extractor(preset)
-    alone, _ = w2v.extract_features(extractor, clip)
-    in_batch, _ = w2v.extract_features(extractor, padded)
-    change[preset] = (in_batch[0, :49] - alone[0]).norm(dim=1) / alone[0].norm(dim=1)  # per valid frame
-    print(
-        f"{preset:<22} valid frames whose features moved by more than 1%: {int((change[preset] > 0.01).sum())} of 49, "
-        f"by more than 0.001%: {int((change[preset] > 1e-5).sum())} of 49"
-    )
-
-# %% [markdown]
-# In the group_norm model every frame moved, by a lot: the GroupNorm statistics now include a second
-# of zeros. In the layer_norm model no valid frame moved beyond float rounding: each frame only sees
-# its own 400 samples, and only frames past the valid length reach into the padding. (Changes are
-# relative to each frame's size: with random weights the Base model's features are small.)
-
-# %% slideshow={"slide_type": "subslide"}
-plotting.plot_frame_differences(
-    change["wav2vec2_base"], ylabel="relative change", title="group_norm: every valid frame moves when padding is added"
-)
+hubert, lv60k = weights.extractor("hubert_large"), weights.extractor("wav2vec2_large_lv60k")
+extractors = {"wav2vec2_base": base, "hubert_large": hubert, "wav2vec2_large_lv60k": lv60k}
+for preset in extractors:
+    print(weights.describe(preset))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## What this means for batching
+# ## Consequence 1: padding moves group-norm frames
 #
-# This is why Hugging Face's `Wav2Vec2FeatureExtractor` returns no `attention_mask` for group-norm
-# models: its documentation says models with `feat_extract_norm == "group"` such as wav2vec2-base
-# were **not trained with an attention mask**, so inputs are simply zero-padded and their outputs
-# depend slightly on the padding; layer-norm models such as wav2vec2-lv60 should get the mask in
-# batched inference. For exact group-norm features, run each utterance alone (or with equal lengths).
+# A batch zero-pads its shorter clips. Pad half a second of speech (24 frames) by 1 % … 100 % of
+# its length; `norms.padding_sweep` gives each valid frame's change $\lVert f' - f \rVert / \lVert f
+# \rVert$ against the clip alone.
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+clip = speech[28_000:36_000]  # 0.5 s of speech, 24 frames, no digital silence
+fractions = [0.01, 0.03, 0.1, 0.3, 1.0]
+sweep = {}
+for preset in ["wav2vec2_base", "hubert_large"]:
+    sweep[preset] = norms.padding_sweep(extractors[preset], clip, fractions)  # (5, 24)
+assert sweep["hubert_large"].max() < 1e-4  # layer_norm: valid frames never see the padding
+print("with these weights   wav2vec2_base            hubert_large")
+print("padding             median   worst frame     worst frame")
+for f, gn, ln in zip(fractions, sweep["wav2vec2_base"], sweep["hubert_large"], strict=True):
+    print(f"{f:>7.0%}   {gn.median():>14.2%}   {gn.max():>10.2%}   {ln.max():>13.4%}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The sweep, drawn
 #
-# ## Consequence 2: input gain
+# `group_norm`: every valid frame moves, more with more padding, because the statistics average
+# over the padded positions too. `layer_norm`: no valid frame moves beyond float rounding (asserted,
+# for any weights), because a frame sees only its own 400 samples.
+
+# %%
+curves = {"Base (group_norm)": sweep["wav2vec2_base"], "hubert_large": sweep["hubert_large"]}
+plotting.plot_padding_sweep(fractions, curves)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### How slight is "slightly"?
 #
-# A conv without bias is linear, and GroupNorm then divides each channel by its own standard
-# deviation: the group_norm Base extractor ignores the input's volume, up to the `eps = 1e-5` that
-# GroupNorm adds to each channel's variance. The layer_norm LV-60k extractor has a conv bias, so its
-# features change with gain:
+# transformers 4.x documented `Wav2Vec2Model`'s `attention_mask` with a warning: group-norm models
+# such as wav2vec2-base "yield slightly different results depending on whether `input_values` is
+# padded or not". When does that hold? Base has no conv bias, so padded positions give 0: the
+# channels' sums stay, divided by $(1 + f)\,T$ instead of $T$. The statistics, and the frames, move
+# about in proportion to the padding fraction $f$ while it is small. With these weights:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+median = sweep["wav2vec2_base"].median(dim=1).values  # (fractions,)
+ratios = [float(m) / f for f, m in zip(fractions, median, strict=True)]
+small = [f"{f:.0%}" for f, m in zip(fractions, median, strict=True) if m < 0.05]
+large = [f"{f:.0%}" for f, m in zip(fractions, median, strict=True) if m > 0.25]
+print("wav2vec2_base, with these weights:")
+print("  median change / padding fraction: " + ", ".join(f"{r:.2f}" for r in ratios))
+print(f"  median change below 5 % for padding of: {', '.join(small) or 'none of these'}")
+print(f"  median change above 25 % for padding of: {', '.join(large) or 'none of these'}")
+
+# %% [markdown]
+# So "slightly" is a statement about the padding fraction, not about group norm: the lines above say,
+# for the weights loaded, which fractions keep the change small and which do not. Sorting clips by
+# length before batching keeps the fraction small.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What a mask can and cannot do
+#
+# The conv stack never sees a mask. In Hugging Face transformers, `Wav2Vec2Model.forward` calls
+# `self.feature_extractor(input_values)` and only then shortens `attention_mask` to frames for the
+# Transformer (`tests/test_norms.py` checks both). The feature encoder takes nothing else (source
+# read from the installed package):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
-    extractor = w2v.random_extractor(preset)
-    normal, _ = w2v.extract_features(extractor, clip)
-    loud, _ = w2v.extract_features(extractor, 10 * clip)
-    change = float((loud - normal).norm() / normal.norm())
-    print(f"{preset:<22} relative change of the features for a 10x (20 dB) louder input: {change:.1%}")
-layer0 = w2v.trace_activations(w2v.random_extractor("wav2vec2_base"), clip).layers[0].conv[0]
-print(f"median variance of a layer-0 channel for this clip: {float(layer0.var(dim=1).median()):.1e} (eps = 1e-5)")
+root = pathlib.Path(importlib.util.find_spec("transformers").origin).parent  # not imported
+text = (root / "models" / "wav2vec2" / "modeling_wav2vec2.py").read_text()
+tree = ast.parse(text)
+encoder = next(n for n in ast.walk(tree) if getattr(n, "name", "") == "Wav2Vec2FeatureEncoder")
+forward = next(n for n in encoder.body if getattr(n, "name", "") == "forward")
+lines = ast.get_source_segment(text, forward, padded=True).splitlines()
+print("\n".join(line for line in lines if line.strip() and not line.strip().startswith("#")))
 
-# %% [markdown]
-# What remains for Base is the eps: it is small next to this clip's channel variances, but a very
-# quiet recording makes it matter more.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### torchaudio's `lengths`
+#
+# torchaudio's extractor takes `lengths`, but only to compute each item's number of valid frames:
+# the features are bit for bit the same with and without it.
 
-# %% [markdown] slideshow={"slide_type": "notes"}
-# This is one reason the LV-60k and XLS-R models expect zero-mean unit-variance input
-# (`do_normalize=True` in Hugging Face's preprocessor; its documentation notes that normalizing can
-# significantly improve performance for models such as wav2vec2-lv60): the extractor itself does not
-# remove the input's scale.
+# %%
+# NBVAL_CHECK_OUTPUT
+padded = torch.nn.functional.pad(clip[:4000], (0, 4000))  # 0.25 s of speech + 0.25 s of zeros
+without, _ = w2v.extract_features(base, padded)
+with_lengths, frames = w2v.extract_features(base, padded, lengths=torch.tensor([4000]))
+assert torch.equal(without, with_lengths)
+print(f"same features with and without lengths: {torch.equal(without, with_lengths)}")
+print(f"frames of the padded input: {without.shape[1]}; valid per lengths: {frames.tolist()}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### So why no mask for group-norm models?
+#
+# No mask passed to the model could undo the padding's effect: it sits in the layer-0 statistics,
+# which no mask reaches. Hugging Face's stated reason (the `return_attention_mask` docs of
+# `Wav2Vec2FeatureExtractor`) is another one: group-norm models such as wav2vec2-base "have **not**
+# been trained using `attention_mask`. For such models, `input_values` should simply be padded with
+# 0 and no `attention_mask` should be passed", while for layer-norm models such as wav2vec2-lv60
+# "`attention_mask` should be passed for batched inference" (there it masks the Transformer).
+#
+# (The 4.x docstring's first line, "Mask to avoid performing convolution and attention on padding
+# token indices", promised more than the code did: the convolution never saw it.) For exact
+# `group_norm` features: run each clip alone, or take the statistics over each item's valid
+# positions only (exercise 2).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Consequence 2: gain, DC offset and `do_normalize`
+#
+# Three changes of the input: 10× louder (+20 dB), a DC offset of +0.05, and Hugging Face's
+# `do_normalize` (`norms.zero_mean_unit_var`: zero mean and unit variance per utterance, on by
+# default in `Wav2Vec2FeatureExtractor`). The relative change of the whole feature tensor:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+inputs = {"x10": lambda x: 10 * x, "+0.05 DC": lambda x: x + 0.05}
+inputs["do_normalize"] = norms.zero_mean_unit_var  # (x - mean) / sqrt(var + 1e-7)
+models = ["wav2vec2_base", "hubert_large", "wav2vec2_large_lv60k"]
+table = {p: norms.sensitivity(extractors[p], clip, inputs) for p in models}
+print(f"{'with these weights':<22}" + "".join(f"{name:>14}" for name in inputs))
+for preset, row in table.items():
+    print(f"{preset:<22}" + "".join(f"{change:>14.2%}" for change in row.values()))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why: the conv first
+#
+# A conv without bias is linear. For a gain $a$ and a DC offset $d$,
+# $W * (a\,x + d) = a\,(W * x) + d\,s_c$ at every position, where $s_c = \sum_k w_{c,k}$ is channel
+# $c$'s DC gain: a gain scales the conv output, an offset adds one constant per channel, the same at
+# every position. Checked on layer 0 (the identity holds for any weights, with or without bias):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+conv = lv60k.conv_layers[0].conv  # has a bias
+with torch.no_grad():
+    shift = conv((clip + 0.05)[None, None]) - conv(clip[None, None])  # (1, C, T)
+    dc_gain = conv.weight.sum(dim=-1)  # (C, 1): s_c
+assert torch.allclose(shift[0], (0.05 * dc_gain).expand_as(shift[0]), atol=1e-5)
+print("a +0.05 offset adds 0.05 * s_c to every position of channel c:", True)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why: then the norm
+#
+# - **GroupNorm** (per channel, over time) subtracts each channel's mean, so the constant
+#   $d\,s_c$ goes exactly; it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so the gain cancels up to
+#   $\epsilon$. Base ignores DC, and gain up to $\epsilon$, hence also `do_normalize`.
+# - The per-position **LayerNorm** subtracts the mean over channels: only $d\,\bar{s}$ goes, the
+#   pattern $d\,(s_c - \bar{s})$ stays, added to every position. The gain cancels up to $\epsilon$,
+#   but $\epsilon$ is compared with the variance of **one position** (10 samples), which is tiny
+#   where the audio is quiet.
+# - With a conv **bias** $b$: $W * (a\,x) + b \ne a\,(W * x + b)$. The bias does not scale, so no
+#   norm removes a gain, $\epsilon$ or not.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Take eps away
+#
+# `norms.with_eps` copies an extractor with $\epsilon = 10^{-30}$ in every norm. If the reasoning
+# is right, Base no longer changes at all (gain, offset, `do_normalize`), and `hubert_large` no
+# longer changes with gain. That holds for any weights, so it is asserted (on a quarter second):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+short = clip[:4000]
+base_changes = norms.sensitivity(norms.with_eps(base, 1e-30), short, inputs)
+ln_changes = norms.sensitivity(norms.with_eps(hubert, 1e-30), short, inputs)
+assert max(base_changes.values()) < 1e-4 and ln_changes["x10"] < 1e-4
+print("eps -> 0, change < 0.01 %: wav2vec2_base for x10, +0.05 DC and do_normalize: True")
+print("eps -> 0, change < 0.01 %: hubert_large for x10: True")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What is left for `hubert_large`
+#
+# With $\epsilon \to 0$, what is left is the offset's pattern
+# $d\,(s_c - \bar{s})$, next to the spread of a typical position. How much either matters depends
+# on the weights:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+conv0_ln, _ = norms.layer0(hubert, clip)  # (1, C, T)
+per_position = conv0_ln[0].var(dim=0, unbiased=False)  # (T,): over channels
+per_channel = conv0_ln[0].var(dim=1, unbiased=False)  # (C,): over time
+s = hubert.conv_layers[0].conv.weight.detach().sum(dim=-1).flatten()  # (C,): the DC gains
+print("hubert_large, with these weights:")
+print(f"  with eps -> 0, +0.05 DC still changes 0.25 s by {ln_changes['+0.05 DC']:.1%}")
+print(f"  std of 0.05 * (s_c - mean s) over channels: {0.05 * s.std(unbiased=False):.1e}")
+print(f"  std of a layer-0 position over channels: median {per_position.median().sqrt():.1e}")
+quiet = float((per_position < 100 * 1e-5).float().mean())
+print(f"  variance below 100 eps: {quiet:.0%} of positions (over channels), ", end="")
+print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over time)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Architectural, or these weights?
+#
+# | statement | holds for |
+# |---|---|
+# | `group_norm`, no conv bias: a DC offset is removed exactly | any weights (asserted) |
+# | no conv bias, either norm: a gain cancels except through $\epsilon$ | any weights (asserted, $\epsilon \to 0$) |
+# | `layer_norm`: an offset adds $d\,(s_c - \bar{s})$ to every position | any weights (conv identity asserted) |
+# | conv bias: a gain matters even with $\epsilon \to 0$ | any non-zero bias (`tests/test_norms.py`) |
+# | `layer_norm`: padding leaves the valid frames alone | any weights (asserted) |
+# | how much padding, gain, offset, `do_normalize` move features | these weights only (printed) |
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What this means for `do_normalize`
+#
+# `do_normalize` is a gain plus an offset. Base ignores it (up to $\epsilon$), whatever its
+# weights. In the `layer_norm` models the offset's pattern survives, and with a conv bias the gain
+# too, so how much it moves their features depends on their weights (the table above: these
+# weights). That is why a model must get the preprocessing it was trained with; the docs of
+# `Wav2Vec2FeatureExtractor` say normalizing "can help to significantly improve the performance
+# for some models, *e.g.*, wav2vec2-lv60".
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Consequence 3: streaming
@@ -209,37 +445,128 @@ print(f"median variance of a layer-0 channel for this clip: {float(layer0.var(di
 # depends on the statistics of the **whole** utterance (notebook 4's gradient test fails for it on
 # purpose: `tests/test_arithmetic.py`), so it cannot be final until the utterance ends. Notebook 7
 # turns that into a two-pass exact algorithm.
-#
-# ### Exercise 1
-#
-# Over which axis of `[batch, channel, time]` does `GroupNorm(512, 512)` take its statistics?
-# Answer with a word.
-
-# %% tags=["solution"]
-answer = "time"
-
-# %%
-w2v.exercises.check_group_norm_axis(answer)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
-#
-# Which presets use `layer_norm` but have **no** conv bias? Answer with a list of names.
-
-# %% tags=["solution"]
-answer = [p.name for p in PRESETS.values() if p.norm_mode == "layer_norm" and not p.bias]
-
-# %%
-w2v.exercises.check_layer_norm_without_bias(answer)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - `GroupNorm(512, 512)` = instance norm: per channel, over all frames of the utterance.
-# - Transpose `LayerNorm(512)`: per frame, over the 512 channels.
-# - group_norm features change with padding and ignore input gain (up to eps); layer_norm features are local,
-#   unaffected by padding they do not see, but sensitive to gain.
-# - Batching: no attention mask for group-norm models; mask for layer-norm models. Streaming: easy
-#   for layer_norm, two passes for group_norm.
+# - `GroupNorm(512, 512)` is instance norm: per (item, channel), over all positions of the
+#   utterance; the image formula with $G = C$. The transpose `LayerNorm(512)` normalizes per
+#   (item, position) over the 512 channels: not the image "LayerNorm" (`GroupNorm(1, C)`).
+# - Padding moves `group_norm` frames, about in proportion to the padding fraction while it is
+#   small; no mask reaches the conv stack. `layer_norm` valid frames ignore padding.
+# - Without a conv bias both modes cancel a gain up to $\epsilon$ (which matters at quiet positions
+#   for `layer_norm`); only `group_norm` removes a DC offset; a conv bias makes gain matter. So
+#   `do_normalize` is a no-op up to $\epsilon$ for Base, not for the `layer_norm` models.
+# - Streaming: easy for `layer_norm`, two passes for `group_norm`.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: predict, then run
+#
+# Clip A shares a batch with clip B **of the same length** (no padding). Compared with A alone, how
+# many of A's frames change by more than 0.001 %, in `wav2vec2_base` and in `hubert_large`? Answer
+# with a dict `{"wav2vec2_base": ..., "hubert_large": ...}` before you run the computation.
+
+# %% tags=["solution"]
+prediction = {"wav2vec2_base": 0, "hubert_large": 0}
+
+# %%
+w2v.exercises.check_batch_neighbour(prediction)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: the run
+#
+# A is the first 0.3 s of the notebook's clip, B another 0.3 s of speech.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+a, b = clip[:4800], speech[8_000:12_800]
+for preset in ["wav2vec2_base", "hubert_large"]:
+    extractor = extractors[preset]
+    alone = w2v.extract_features(extractor, a)[0][0]  # (frames, 512)
+    together = w2v.extract_features(extractor, torch.stack([a, b]))[0][0]  # A's row
+    moved = int((norms.frame_changes(together, alone) > 1e-5).sum())
+    assert moved == 0
+    print(f"{preset:<14} frames of A moved by B: {moved} of {len(alone)}")
+
+# %% [markdown]
+# Neither statistic includes the batch axis: every item is normalized on its own. (BatchNorm would
+# mix the items; no wav2vec2 extractor uses it.) Only **padding** makes a batch matter.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: exact batches for `group_norm`
+#
+# Write `valid_instance_norm(x, lengths, eps=1e-5)`: the normalization of `GroupNorm(C, C)` (no
+# $\gamma, \beta$) of a padded batch `x` `[B, C, T]` in which item `b` has `lengths[b]` valid
+# positions. Each item's statistics use its valid positions only; positions past the length become
+# 0. The checker runs it on random tensors, then inside a Base extractor
+# (`norms.batched_features(..., instance_norm=your_function)`): one padded batch of clips of
+# different lengths must give every clip exactly its features alone.
+
+
+# %% tags=["solution"]
+def valid_instance_norm(x, lengths, eps=1e-5):
+    """GroupNorm(C, C) without affine on [B, C, T]; statistics over each item's valid part."""
+    mask = (torch.arange(x.shape[2]) < torch.as_tensor(lengths)[:, None])[:, None].to(x.dtype)
+    count = mask.sum(dim=2, keepdim=True)  # (B, 1, 1)
+    mean = (x * mask).sum(dim=2, keepdim=True) / count  # (B, C, 1)
+    var = ((x - mean) ** 2 * mask).sum(dim=2, keepdim=True) / count  # (B, C, 1)
+    return (x - mean) / torch.sqrt(var + eps) * mask
+
+
+# %%
+w2v.exercises.check_valid_instance_norm(valid_instance_norm)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: the run
+#
+# With the package's version: a quarter second of the clip in one batch with half a second of
+# speech, against the quarter second alone:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+clips = [clip[:4000], speech[:8000]]  # 0.25 s and 0.5 s: the first is padded by 100 %
+batched = norms.batched_features(base, clips)
+alone = w2v.extract_features(base, clips[0])[0][0]  # (12, 512)
+worst = float(norms.frame_changes(batched[0], alone).max())
+assert worst < 1e-4
+print(f"valid-position statistics: worst frame change vs alone < 0.01 %: {worst < 1e-4}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3: predict, then run
+#
+# Base cancels a gain up to $\epsilon$. Take a 60 dB quieter copy of the clip, `0.001 * clip`.
+# Will Base's features change by **more than 10 %**? Answer `True` or `False`, reasoning from the
+# layer-0 channel variances printed in "Where eps shows" (a gain $a$ multiplies them by $a^2$).
+
+# %% tags=["solution"]
+prediction = True
+
+# %%
+w2v.exercises.check_quiet_input(prediction, base, clip)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3: the run
+#
+# The change, and the variances that decide it:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+quiet = norms.sensitivity(base, clip, {"0.001x": lambda x: 1e-3 * x})["0.001x"]
+var = norms.layer0(base, clip)[0][0].var(dim=1, unbiased=False)  # (C,): over time
+print("wav2vec2_base, with these weights:")
+median = float(var.median())
+print(f"  median layer-0 channel variance {median:.1e}; x 1e-6: {median * 1e-6:.1e}; eps 1e-5")
+print(f"  features of 0.001 * clip change by {quiet:.1%}")
+
+# %% [markdown]
+# Once $a^2\sigma^2$ falls below $\epsilon$, the GroupNorm stops dividing the gain out: its output
+# shrinks with the input, and every later layer sees a different signal. "Gain-invariant" holds only
+# for recordings loud enough that $\epsilon$ is negligible.
 #
 # **Next:** notebook 6 looks inside every layer.

@@ -19,15 +19,18 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 6. Intermediate activations
 #
-# Shapes and lengths are settled; now the values. We run the speech clip through every layer and
-# look at what each one produces, at per-layer statistics, at the first layer's 512 filters, and at
-# synthetic signals (an impulse, a click train, a chirp) chosen to make each layer's behaviour
-# visible.
+# Shapes and lengths are settled; now the values. We run speech, a chirp and an impulse through the
+# layers and read what each one produces: the stages of layer 0, the scale of every layer, the
+# first layer's 512 filters, and the receptive field made visible.
 #
-# **You will learn** how to capture and read every layer's activations, how their scale evolves
-# layer by layer, how layer 0 acts as a filter bank, and how an impulse reveals the receptive field.
+# **You will learn** why silence draws stripes in a GroupNorm model; how the init sets the scale of
+# random activations; what ten-tap filters can and cannot do, and how to tell a learned filter bank
+# from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
+# receptive field.
 #
-# **What to know first:** notebooks 1, 4 and 5.
+# **What to know first:** notebooks 1, 4 and 5. Two words: a **frame** is one 20 ms output vector
+# of the whole extractor; a layer's time steps are its **positions** (layer 0 has one every 5
+# samples, 3 200 per second).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
@@ -35,7 +38,7 @@ import torch
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import audio, filters, plotting
+from w2v2_walkthrough import audio, filters, plotting, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -50,42 +53,70 @@ print(weights.banner())
 # ## Which weights?
 #
 # With pretrained weights (a torchaudio bundle such as `"WAV2VEC2_BASE"`, or a checkpoint file) the
-# plots show what wav2vec2 learned. These notebooks run offline, so by default the weights are
+# pictures show what wav2vec2 learned. These notebooks run offline, so by default the weights are
 # **random** (seeded). The cell says which you have:
 
-# %%
+# %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
 extractor = weights.extractor("wav2vec2_base")
 print(weights.describe("wav2vec2_base"))
+fits = weights.fits("wav2vec2_base")  # else random weights: label them so in every title
+label = weights.label() if fits else f"random weights (seed {weights.seed}), NOT pretrained"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# What random weights can and cannot show: every shape, length, alignment, the locality of each
-# layer and the filter-bank view of layer 0 are properties of the architecture and hold for any
-# weights. The *content* of the channels is not: trained first-layer filters are smooth band-pass
-# filters spread over the spectrum and deeper channels respond to phonetic events; random ones are
-# noise. Where this notebook shows content, read it as "how to look", and run it with pretrained
-# weights to see what the model learned.
+# What holds for any weights: every shape, length and span, the locality of layer_norm models, the
+# stripes that silence and aliasing draw, the limits of a ten-tap filter. What the weights decide:
+# what each channel responds to. Where this notebook measures that, the cell prints the measurement
+# from the loaded weights next to references computed on the spot; run it with pretrained weights
+# to see what a model learned.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## The clip through every layer
+# ## Layer 0, stage by stage
 #
-# `trace_activations` keeps each layer's output after the conv, the norm (layer 0 only, in this
-# model) and the GELU. Here are the conv outputs, before any norm or nonlinearity, each at its
-# exact time next to the waveform and spectrogram:
+# `trace_activations` keeps each layer's output after the conv, the norm (only layer 0 has one in
+# this `group_norm` model) and the GELU. Notebook 1 showed the GELU output of every layer; here are
+# the three stages of layer 0 on the speech clip, 64 of 512 channels, each position at its exact
+# time and each stage with its own colour scale:
 
 # %% slideshow={"slide_type": "subslide"}
 wave, _ = w2v.load_speech_clip()
 trace = w2v.trace_activations(extractor, wave)
-plotting.plot_activations(trace, stage="conv", title="Conv outputs of every layer (64 channels each)")
+plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What silence becomes
+#
+# The clip has stretches of digital silence (exact zeros). The conv has no bias, so they give 0,
+# and GroupNorm(512, 512) turns 0 into $\beta_c - \gamma_c\,\mu_c / \sqrt{\sigma_c^2 + \epsilon}$: one
+# constant per channel, set by the channel's mean and spread over the *whole clip*. Each later
+# layer turns constants into constants: silence shows as horizontal stripes at every layer
+# (notebook 1's figure) and ends in identical frames. Checked, for any weights of this architecture:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+silent = wave.unfold(0, 10, 5).abs().amax(dim=1) == 0  # positions whose 10 samples are all 0
+conv, norm = trace.layers[0].conv[0], trace.layers[0].norm[0]  # (512, positions)
+gn = extractor.conv_layers[0].layer_norm
+mu, var = conv.mean(dim=1), conv.var(dim=1, unbiased=False)  # per channel, over time
+constant = gn.bias - gn.weight * mu / torch.sqrt(var + gn.eps)  # (512,)
+assert (norm[:, silent] - constant[:, None]).abs().max() <= 1e-4 * norm.abs().max()
+n_silent = int(silent.sum())
+print(f"{n_silent} of {silent.numel()} positions are silent: each channel is one value there")
+last_sound = int(torch.nonzero(wave).max())  # the last sample that is not 0
+first = -(-(last_sound + 1) // ar.hop_length())  # the first frame whose span lies after it
+frames = trace.features[0, first:]  # (frames, 512)
+assert (frames - frames[:1]).abs().max() <= 1e-5 * frames.abs().max()
+print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: all one vector")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Per-layer statistics
 #
-# How large are the activations, layer by layer, and how many survive the GELU (which maps
-# negative values close to zero)?
+# How large are the activations, layer by layer (only layer 0 is normalised in this model), and how
+# many survive the GELU, which maps negative values close to zero? For the loaded weights:
 
-# %%
+# %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
+print(label)
 print("layer  conv std  gelu std  share > 0 after GELU")
 for layer in trace.layers:
     print(
@@ -93,128 +124,324 @@ for layer in trace.layers:
         f"{float((layer.gelu > 0).float().mean()):>14.0%}"
     )
 
-# %% [markdown]
-# Only layer 0 is normalized in this model, and the GELU roughly halves the signal at each layer,
-# so with PyTorch's default initialization the scale shrinks from layer to layer: that is why
-# notebook 5's random Base features were small. Training sets these scales; the layer_norm models
-# re-normalize at every layer instead.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### With random weights, the init sets the scale
+#
+# `random_extractor` draws every conv weight with `kaiming_normal_` (variance
+# $2/\text{fan\_in}$), as fairseq and torchaudio initialise these models for pre-training;
+# PyTorch's *default* `Conv1d` init has variance $1/(3\,\text{fan\_in})$. This cell builds both on
+# purpose (seed 0, whatever `WEIGHTS` says) and traces the clip:
 
-# %% slideshow={"slide_type": "subslide"}
-plotting.plot_layer_statistics(trace, title="Per-layer statistics of the speech clip (random weights)")
+# %%
+# NBVAL_CHECK_OUTPUT
+kaiming = w2v.random_extractor("wav2vec2_base", seed=0)  # kaiming_normal_, as for pre-training
+with torch.random.fork_rng(devices=[]):
+    torch.manual_seed(0)
+    default = w2v.get_feature_extractor("group_norm", w2v.DEFAULT_SHAPES, False)  # default
+inits = {"kaiming_normal_ (seed 0)": kaiming, "PyTorch default (seed 0)": default}
+print(f"{'init':>24}  var(w)·fan_in  conv std of layers 0..6")
+init_traces = {}
+for name, model in inits.items():
+    init_traces[name] = w2v.trace_activations(model, wave)
+    w = model.conv_layers[1].conv.weight.detach()  # (512, 512, 3)
+    stds = [float(layer.conv.std()) for layer in init_traces[name].layers]
+    row = " ".join(f"{s:.3g}" for s in stds)
+    print(f"{name:>24}  {float(w.var()) * w[0].numel():13.2f}  {row}")
+print(f"PyTorch default: layer 6's conv std is {stds[0] / stds[6]:.0f}x below layer 0's")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why kaiming keeps the scale
+#
+# A conv multiplies the mean square of its input by $\text{fan\_in} \cdot \text{var}(w)$: 2 with
+# kaiming, 1/3 by default (printed above). GELU keeps a little less than half the mean square of
+# unit-scale inputs, like the ReLU kaiming was designed for, but only a quarter of small ones, where
+# GELU$(x) \approx x/2$. So kaiming keeps the scale of the same order through all seven layers,
+# while the default init divides the std by about 3 per layer. Training sets a real model's scales.
+# The loaded weights against both inits:
+
+# %%
+title = f"Per-layer statistics of the clip, {label}"
+plotting.plot_layer_statistics(trace, title=title, compare=init_traces)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Layer 0 is a filter bank
 #
-# `Conv1d(1, 512, kernel_size=10, stride=5)` is 512 FIR filters of 10 taps, each applied every 5
-# samples. Their frequency responses say which frequencies each channel passes:
+# `Conv1d(1, 512, kernel_size=10, stride=5)` is 512 FIR filters of 10 taps (0.625 ms), each applied
+# at every position. Their frequency responses say which frequencies each channel passes. The first
+# eight of the loaded weights:
 
 # %% slideshow={"slide_type": "subslide"}
-plotting.plot_filters(extractor.conv_layers[0].conv.weight, title="First-layer filters (random weights)")
+layer0 = extractor.conv_layers[0].conv.weight  # (512, 1, 10)
+plotting.plot_filters(layer0, title=f"First-layer filters, {label}")
 
-# %% [markdown]
-# Even random 10-tap filters prefer some frequencies over others. A **chirp** makes that visible:
-# sweep from 50 Hz to 7 950 Hz in two seconds, and each channel's energy should peak when the sweep
-# passes its preferred frequency. Sort the channels by the peak of their frequency response and
-# compare:
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Ten taps cannot make a narrow filter
+#
+# The narrowest main lobe of a 10-tap filter is a plain (rectangular) cosine's: its first nulls lie
+# $f_s/N$ from the peak. A Hann window doubles that; 400 taps (a frame's span) would be 40 times
+# narrower. And no 10-tap filter can keep more than a bounded share of its energy near one
+# frequency (the top eigenvalue of Slepian's concentration problem):
 
 # %%
 # NBVAL_CHECK_OUTPUT
+long = torch.cos(2 * torch.pi * 4000 * torch.arange(400) / 16_000)  # 4 kHz, symmetric |H|
+short = torch.stack([long[:10], long[:10] * torch.hann_window(10)])  # (2, 10): plain, Hann
+lobe = filters.main_lobe_halfwidth
+print("main-lobe half-width (Hz), 10 taps, plain and Hann:", lobe(short).tolist())
+print("main-lobe half-width (Hz), 400 taps:", lobe(long, n_fft=16_000).tolist())
+bound = float(filters.max_energy_near(torch.arange(1000, 7001, 125)).max())
+print(f"most energy any 10-tap filter keeps within 500 Hz of a peak in 1-7 kHz: {bound:.2f}")
+
+# %% [markdown]
+# No layer-0 filter can be a narrow band-pass, whatever it learned: between its first nulls each
+# spans at least 3.2 kHz. Finer frequency detail can only come from later layers.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Sorted by peak, random filters draw a diagonal
+#
+# A popular picture of a learned filter bank: play a chirp (a sweep from 50 Hz to 7 950 Hz in 2 s),
+# record each channel's energy (mean square over windows of 64 positions, 20 ms), sort the channels
+# by the peak of their frequency response, scale each row to its maximum. Here it is for **random**
+# filters (kaiming, seed 0, on purpose whatever `WEIGHTS` says), next to the same filters'
+# responses $|H|^2$ and those of an ideal bank of Hann-windowed cosines:
+
+# %% slideshow={"slide_type": "subslide"}
+random0 = w2v.random_extractor("wav2vec2_base", seed=0).conv_layers[0].conv  # on purpose
 sweep = audio.chirp(50, 7950, duration_s=2.0)
-energy = filters.channel_energy(w2v.trace_activations(extractor, sweep).layers[0].conv[0])
-peaks = filters.peak_frequencies(extractor.conv_layers[0].conv.weight)
-inside = (peaks > 300) & (peaks < 7700)  # channels whose peak the sweep passes well inside its range
+with torch.no_grad():
+    energy = filters.channel_energy(random0(sweep[None, None])[0])  # (512, 20 ms windows)
+title = "Random filters (kaiming, seed 0), sorted by peak"
+plotting.plot_sorted_by_peak(energy, random0.weight, filters.cosine_bank(), title=title)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The sorting draws the diagonal
+#
+# Each row's maximum is where the chirp passes that filter's peak, and the rows are sorted by that
+# peak: any 512 filters draw a diagonal, random or trained, and the middle panel draws it from
+# $|H|^2$ alone, without audio. For these random filters, the correlation between a channel's peak
+# frequency and the time of its peak energy (channels that peak well inside the sweep):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+peaks = filters.peak_frequencies(random0.weight)
+inside = (peaks > 300) & (peaks < 7700)  # peaks the sweep passes well inside its range
 r = torch.corrcoef(torch.stack([peaks[inside], energy[inside].argmax(dim=1).double()]))[0, 1]
-print(f"{int(inside.sum())} channels: correlation of preferred frequency and time of peak response = {float(r):.2f}")
+print(f"random filters, {int(inside.sum())} channels: correlation = {float(r):.2f}")
 assert r > 0.8
 
 # %% [markdown]
-# The picture: one row per channel, sorted from the lowest preferred frequency (bottom) to the
-# highest (top), each row scaled to its own maximum. The bright diagonal is each channel lighting up
-# as the sweep passes its frequency.
+# A diagonal is no evidence of learning. What could be is its *width* and what lies off it: the
+# measures below.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The chirp's vertical stripes are aliasing
+#
+# The left panel has vertical stripes, at the same times in every row. They come from the stride:
+# layer 0 keeps 3 200 positions per second, so a 3 200 Hz tone completes one whole cycle between
+# positions and looks constant (it lands on 0 Hz), and a 1 600 Hz tone (the Nyquist frequency of
+# 3 200 positions/s) flips sign at every position. There a window's energy depends on the tone's
+# phase, not only on the filter's gain. For the loaded weights (it holds for any):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+conv0 = extractor.conv_layers[0].conv
+print(f"layer 0: {16_000 // conv0.stride[0]} positions per second")
+with torch.no_grad():
+    at_3200 = conv0(audio.tone(3200, 0.05)[None, None])[0]  # (512, positions)
+    at_1600 = conv0(audio.tone(1600, 0.05)[None, None])[0]
+scale = float(at_3200.abs().max() + at_1600.abs().max())
+constant = (at_3200 - at_3200[:, :1]).abs().max() <= 1e-4 * scale
+flips = (at_1600[:, 1:] + at_1600[:, :-1]).abs().max() <= 1e-4 * scale
+print(f"3200 Hz: every channel constant over positions: {bool(constant)}")
+print(f"1600 Hz: every channel flips sign at every position: {bool(flips)}")
+assert constant and flips
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Where the stripes are
+#
+# The same filters applied at *every* sample (stride 1) have no stripes. Comparing the two energies
+# window by window finds the stripes, and puts them where the chirp passes a multiple of 1 600 Hz:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+with torch.no_grad():
+    every_sample = torch.nn.functional.conv1d(sweep[None, None], random0.weight)[0]  # stride 1
+full = torch.nn.functional.avg_pool1d(every_sample.square()[None], 320, 160)[0]  # 20 ms
+change = (energy / full[:, : energy.shape[1]] - 1).abs().median(dim=0).values  # (windows,)
+stripes = (10 * (torch.nonzero(change > 0.2).flatten() + 1)).tolist()  # window centres, ms
+crossings = [round(1000 * (f - 50) / 3950) for f in (1600, 3200, 4800, 6400)]
+print("windows (ms) where stride 5 changes the energy by > 20 %:", stripes)
+print("the chirp passes 1600, 3200, 4800, 6400 Hz at (ms):", crossings)
+assert all(min(abs(s - c) for c in crossings) <= 15 for s in stripes)  # stripe: at a crossing
+assert all(min(abs(s - c) for s in stripes) <= 15 for c in crossings)  # crossing: striped
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Measures that tell a filter bank from random filters
+#
+# Judge a bank with measures whose answer for random filters is known. `filters.bank_measures`
+# computes three for any set of kernels: where each filter peaks; its **spectral flatness**
+# (geometric over arithmetic mean of $|H|^2$: 1 for a single tap, near 0 for deep stop bands); and
+# the share of its energy within ±500 Hz of its peak:
+
+# %%
+source.show(filters.bank_measures)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Two references
+#
+# Random filters drawn as at initialisation (`kaiming_normal_`, 20 seeds of 512 filters) and 512
+# Hann-windowed cosines at evenly spaced frequencies. Neither depends on `WEIGHTS`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+references = {
+    "random init (20 seeds)": filters.bank_measures(filters.random_init_bank(range(20))),
+    "Hann-windowed cosines": filters.bank_measures(filters.cosine_bank()),
+}
+print(f"{'per 512 filters':>22}  peak < 2 kHz  peak at 0 or 8 kHz  flatness  near peak")
+for name, m in references.items():
+    s = filters.summary(m)
+    counts = f"{s['below_2k']:12.1f}  {s['at_edges']:18.1f}"
+    print(f"{name:>22}  {counts}  {s['flatness']:8.2f}  {s['near_peak']:9.2f}")
+
+# %% [markdown]
+# (Flatness and near peak are medians.) The peak counts barely separate the two: both spread their
+# peaks over the band, and both often peak exactly at 0 Hz or 8 kHz, where every response has a
+# turning point (random filters a quarter of the time). Flatness and energy near the peak do
+# separate them, and the cosines stay well below the 10-tap bound printed above.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The loaded weights against the references
+#
+# The same measures for the loaded weights, each placed among the 20 random inits ("near peak":
+# the share of energy within ±500 Hz of the peak):
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+mine = filters.bank_measures(layer0)
+print(f"With these weights ({label}), layer 0:")
+print("\n".join(filters.compare_with_init(mine, references["random init (20 seeds)"])))
+
+# %% [markdown]
+# Read these lines, not the diagonal: a bank that learned to separate frequencies is less flat and
+# keeps more energy near its peak than every random init. The histograms:
 
 # %% slideshow={"slide_type": "subslide"}
-order = torch.argsort(peaks)
-plotting.plot_heatmap(
-    (energy[order] / energy[order].amax(dim=1, keepdim=True)),
-    "time (ms)",
-    "channel, by preferred frequency",
-    "Layer-0 energy during a 50 Hz to 7.95 kHz chirp",
-    extent=[0, 2000, 0, 512],
-)
+title = f"Layer-0 filter measures, {label}"
+plotting.plot_bank_measures({"these weights": mine, **references}, title=title)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## An impulse: the receptive field, seen
 #
 # A single click at sample 8 000 in a second of silence. In a `layer_norm` model (local, notebook 5)
-# only frames whose span contains sample 8 000 can change. We take HuBERT Large's config, which has
-# no conv bias, so silence maps to exactly zero at every layer and the click stands alone. `ar.frames_containing` predicts which;
-# the model agrees:
+# only frames whose span contains sample 8 000 can change: `ar.frames_containing` predicts which.
+# We take HuBERT Large's architecture (`layer_norm`, no conv bias). The assert checks that no other
+# frame changed, which holds for any weights:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-local = w2v.random_extractor("hubert_large")
+local = weights.extractor("hubert_large")
 click = audio.impulse(16_000, position=8_000)
-silence, _ = w2v.extract_features(local, torch.zeros(16_000))
+silence, _ = w2v.extract_features(local, torch.zeros(16_000))  # (1, 49, 512)
 response, _ = w2v.extract_features(local, click)
 changed = torch.nonzero((response - silence).abs().amax(dim=2)[0] > 1e-6).flatten().tolist()
-print("frames that changed:", changed, "| predicted:", ar.frames_containing(8_000, 16_000))
-assert changed == ar.frames_containing(8_000, 16_000)
-
-# %% [markdown]
-# Traced layer by layer, the click is a vertical line that widens as the receptive field grows
-# (10 samples at layer 0, 400 at layer 6):
-
-# %% slideshow={"slide_type": "subslide"}
-impulse_trace = w2v.trace_activations(local, click[6_000:10_000])
-plotting.plot_activations(
-    impulse_trace, stage="gelu", title="An impulse at 125 ms through every layer (hubert_large config)"
-)
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## A click train
-#
-# Clicks every 100 ms (10 Hz) give a regular pattern at every layer; the deeper layers, with their
-# coarser grids, smear each click over the frames whose spans contain it.
-
-# %% slideshow={"slide_type": "subslide"}
-clicks = audio.click_train(1.0, rate_hz=10)
-plotting.plot_activations(w2v.trace_activations(extractor, clicks), title="A 10 Hz click train through every layer")
+predicted = ar.frames_containing(8_000, 16_000)
+print("frames that changed:", changed, "| predicted:", predicted)
+print("their centres (ms):", [ar.samples_to_ms(ar.frame_center(i)) for i in predicted])
+assert set(changed) <= set(predicted)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
+# ### Silence is zero only at initialisation
 #
-# How many outputs does **layer 3** produce for the speech clip (`wave.numel()` samples)? Work it
-# out from the formula, then check.
+# Silence maps to exactly zero at every layer when the conv has no bias (HuBERT Large has none)
+# *and* every LayerNorm bias is zero, which holds at initialisation. Trained biases map silence to
+# a constant vector instead; the click still changes only the frames above. For the loaded weights:
 
-# %% tags=["solution"]
-L = wave.numel()
-for kernel, stride in [(10, 5), (3, 2), (3, 2), (3, 2)]:
-    L = (L - kernel) // stride + 1
-answer = L
-
-# %%
-w2v.exercises.check_layer_output_frames(answer, wave.numel(), layer=3)
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+zero_bias = all(bool((block.layer_norm.bias == 0).all()) for block in local.conv_layers)
+print(weights.describe("hubert_large"))
+print(f"LayerNorm biases all zero: {zero_bias}")
+print(f"silence gives features with max |value| {float(silence.abs().max()):.3g}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
+# ### The click, layer by layer
 #
-# How long, in ms, is the receptive field of one output of **layer 2**?
-
-# %% tags=["solution"]
-answer = 40 / 16
+# The whole second is traced and the axes zoom on 400 to 600 ms, so every position sits at its true
+# time. The dashed line is the click (500 ms); the vertical line widens as the receptive field grows,
+# and at layer 6 the two frames printed above, centred at 492.47 and 512.47 ms, light up:
 
 # %%
-w2v.exercises.check_layer_two_receptive_field_ms(answer)
+impulse_trace = w2v.trace_activations(local, click)
+title = "A click at 500 ms through every layer (hubert_large architecture)"
+plotting.plot_activations(impulse_trace, xlim_ms=(400, 600), marks_ms=[500], title=title)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - `trace_activations` gives every layer's conv, norm and GELU outputs; plotted at their exact
-#   centres they line up with the waveform.
-# - Without a norm after layer 0, the Base model's activations shrink layer by layer at
-#   initialization; training (or layer_norm mode) fixes the scale.
-# - Layer 0 is a bank of 512 ten-tap filters; a chirp shows each channel responding near its
-#   preferred frequency.
-# - An impulse changes exactly the frames whose spans contain it: the receptive field, seen.
+# - `trace_activations` gives every layer's conv, norm and GELU outputs, each position at its exact
+#   time. In a GroupNorm model, silence becomes one constant per channel (stripes), which depends on
+#   the whole clip.
+# - With random weights the init sets the scale: kaiming keeps it through the seven layers;
+#   PyTorch's default init shrinks it layer by layer.
+# - Layer 0 is 512 ten-tap filters: none can be narrow (main lobe at least ±1.6 kHz). Sorted by
+#   peak, random filters draw the same diagonal as a designed bank; judge a bank by flatness and
+#   energy near its peak against random-init references.
+# - Stride 5 aliases: tones at multiples of 1 600 Hz draw stripes.
+# - An impulse changes only the frames whose spans contain it: the receptive field, seen.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 1: where does a tone land?
+#
+# Layer 0 keeps 3 200 positions per second, and the chirp showed what 1 600 Hz and 3 200 Hz become.
+# Write `alias(freq_hz, rate_hz)`: the frequency, between 0 and `rate_hz / 2`, at which a tone of
+# `freq_hz` appears when it is sampled `rate_hz` times per second. The checker runs it on many
+# frequencies and rates.
+
+
+# %% tags=["solution"]
+def alias(freq_hz, rate_hz):
+    """The frequency in [0, rate_hz / 2] at which a tone of freq_hz appears when it is
+    sampled rate_hz times per second."""
+    folded = freq_hz % rate_hz
+    return min(folded, rate_hz - folded)
+
+
+# %%
+w2v.exercises.check_alias(alias)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: predict, then run
+#
+# Two clicks, at samples 3 210 and 15 900 of a second of silence, go through the same `layer_norm`
+# extractor (`local`). Which frames change? Predict a list of frame indices before you run the
+# computation under the checker.
+
+# %% tags=["solution"]
+prediction = [9, 10]
+
+# %%
+w2v.exercises.check_click_frames(prediction, positions=(3_210, 15_900))
+
+# %% [markdown]
+# Now run it:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+two_clicks = audio.impulse(16_000, position=3_210) + audio.impulse(16_000, position=15_900)
+response, _ = w2v.extract_features(local, two_clicks)
+changed = torch.nonzero((response - silence).abs().amax(dim=2)[0] > 1e-6).flatten().tolist()
+print("frames that changed:", changed, "of", response.shape[1])
+print("the last sample any frame sees:", ar.frame_span(response.shape[1] - 1)[1] - 1)
+
+# %% [markdown]
+# A click changes one frame or two (consecutive spans overlap), and a click after the last sample
+# any frame sees changes none.
 #
 # **Next:** notebook 7 uses this locality to extract hours of audio exactly, in bounded memory.

@@ -6,19 +6,10 @@ import pytest
 from w2v2_walkthrough import exercises as ex
 
 RIGHT = [
-    (ex.check_frames_for_two_seconds, (32000 - 400) // 320 + 1),
-    (ex.check_batch_feature_shape, (3, 49, 512)),
-    (ex.check_parameter_count, 512 * 10 + 2 * 512 + 4 * 512 * 512 * 3 + 2 * 512 * 512 * 2),
-    (ex.check_normalized_blocks, [0]),
-    (ex.check_samples_for_ten_frames, 400 + 9 * 320),
-    (ex.check_centre_of_frame_ten_ms, (3200 + 199.5) / 16),
+    (ex.check_tail_prediction, (0, 1)),  # the last frame's span ends at 48 * 320 + 400 = 16000 - 240
+    (ex.check_state_dict_entries, 7 * 2 + 7 * 2),  # per block: conv weight and bias, norm weight and bias
     (ex.check_receptive_field_wider_first_layer, 20 + 2 * (10 + 20 + 40 + 80) + 160 + 320),
-    (ex.check_hop_ms_at_8khz, 40),
-    (ex.check_group_norm_axis, "time"),
-    (ex.check_layer_norm_without_bias, ["hubert_large", "hubert_xlarge", "wavlm_large"]),
-    (ex.check_layer_two_receptive_field_ms, 2.5),
-    (ex.check_chunk_overlap, 80),
-    (ex.check_layer0_gigabytes_ten_minutes, ((9_600_000 - 10) // 5 + 1) * 512 * 4 / 1e9),
+    (ex.check_cli_frames, (40_000 - 400) // 320 + 1),  # 2.5 s at 44.1 kHz -> 40,000 samples at 16 kHz
 ]
 
 
@@ -36,11 +27,6 @@ def test_right_wrong_and_unanswered(checker, answer):
         assert verdict.correct is None and "Not answered yet" in repr(verdict)
 
 
-def test_layer_output_frames_checker():
-    assert ex.check_layer_output_frames(((8000 - 10) // 5 + 1 - 3) // 2 + 1, 8000, layer=1).correct is True
-    assert ex.check_layer_output_frames(5, 8000, layer=1).correct is False
-
-
 def test_function_checker_runs_the_student_function_on_every_case():
     reference = lambda n: n * n
     cases = [(n,) for n in range(-3, 10)]
@@ -55,3 +41,343 @@ def test_function_checker_runs_the_student_function_on_every_case():
     assert ex.check_function(stub, cases, reference, "square it").correct is None
     assert ex.check_function(..., cases, reference, "square it").correct is None
     assert ex.check_function(42, cases, reference, "square it").correct is False
+
+
+def test_frames_for_checker():
+    """Right: the whole stack as one conv of kernel 400, stride 320 (notebook 3), clamped at 0."""
+    assert ex.check_frames_for(lambda n: max(0, (n - 400) // 320 + 1)).correct is True
+    assert ex.check_frames_for(lambda n: (n - 400) // 320 + 1).correct is False  # no clamp
+    assert ex.check_frames_for(lambda n: max(0, -(-(n - 400) // 320) + 1)).correct is False  # ceil
+    assert ex.check_frames_for(lambda n: n // 320).correct is False
+
+
+def test_tail_prediction_checker_rejects_the_group_norm_answer():
+    assert ex.check_tail_prediction((49, 49)).correct is False and ex.check_tail_prediction((0, 0)).correct is False
+
+
+def test_param_count_checker():
+    """Right: count the parameters torchaudio's own builder creates."""
+    import torch
+    from torchaudio.models.wav2vec2.components import _get_feature_extractor
+
+    def torchaudio_count(norm_mode, shapes, bias):
+        with torch.device("meta"):
+            return sum(p.numel() for p in _get_feature_extractor(norm_mode, shapes, bias).parameters())
+
+    def norms_everywhere(norm_mode, shapes, bias):  # forgets that group_norm normalizes layer 0 only
+        channels = [1] + [c for c, _, _ in shapes]
+        return sum(o * i * k + o * bias + 2 * o for (o, k, _), i in zip(shapes, channels, strict=False))
+
+    assert ex.check_param_count(torchaudio_count).correct is True
+    assert ex.check_param_count(norms_everywhere).correct is False
+    assert ex.check_param_count(lambda m, shapes, bias: torchaudio_count(m, shapes, False)).correct is False
+
+
+def test_sample_rate_checker():
+    """Right: the rate whose sample count gives that many frames, with frames = floor((L - 400) / 320) + 1."""
+
+    def brute_force(num_frames, seconds, rates=(8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)):
+        return next(r for r in rates if max(0, (round(r * seconds) - 400) // 320 + 1) == num_frames)
+
+    assert brute_force(644, 9.36) == 22050  # TencentGameMate/chinese_speech_pretrain#30
+    assert ex.check_sample_rate_from(brute_force).correct is True
+    assert ex.check_sample_rate_from(lambda n, s: 16000).correct is False
+    assert ex.check_sample_rate_from(lambda n, s: round(n * 320 / s)).correct is False  # not a common rate
+
+
+def test_frames_changed_by_edit_checker():
+    # samples [600, 700): frame 1 sees [320, 720), frame 2 [640, 1040); frame 0 ends at 400, frame 3 starts at 960
+    assert ex.check_frames_changed_by_edit([1, 2]).correct is True
+    assert ex.check_frames_changed_by_edit((2, 1)).correct is True
+    for wrong in ([2], [1, 2, 3], list(range(49)), 2):
+        assert ex.check_frames_changed_by_edit(wrong).correct is False
+    assert ex.check_frames_changed_by_edit(...).correct is None
+
+
+def test_span_checker():
+    """Right: start = i * product of strides; width = the fewest samples that give one output,
+    found by walking the stack backwards from one output."""
+
+    def walk_back(i, shapes):
+        hop, needed = 1, 1
+        for _, _, s in shapes:
+            hop *= s
+        for _, k, s in reversed(shapes):
+            needed = (needed - 1) * s + k
+        return i * hop, i * hop + needed
+
+    assert ex.check_span(walk_back).correct is True
+    assert ex.check_span(lambda i, shapes: [*walk_back(i, shapes)]).correct is True  # a list is fine
+    assert ex.check_span(lambda i, shapes: (320 * i, 320 * i + 400)).correct is False  # wav2vec2 only
+    assert ex.check_span(lambda i, shapes: (walk_back(i, shapes)[0], walk_back(i, shapes)[1] - 1)).correct is False
+
+
+def test_stack_with_10ms_hop_checker():
+    # hop 5 * 2**5 = 160 samples = 10 ms; rf 10 + 2 * (5 + 10 + 20 + 40) + 3 * 80 = 400 samples = 25 ms
+    right = [(512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 4, 2)]
+    assert ex.check_stack_with_10ms_hop(right).correct is True
+    wav2vec2 = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2  # hop 320
+    verdict = ex.check_stack_with_10ms_hop(wav2vec2)
+    assert verdict.correct is False and "hop of 320" in repr(verdict)
+    assert ex.check_stack_with_10ms_hop(wav2vec2[:6]).correct is False  # hop 160 but rf 240
+    gap = ex.check_stack_with_10ms_hop([(1, 400, 1), (1, 1, 160)])  # hop 160, rf 400, but skips samples
+    assert gap.correct is False and "skip" in repr(gap)
+    for malformed in ("abc", [(1, 2)], [], [(1, 0, 1)]):
+        assert ex.check_stack_with_10ms_hop(malformed).correct is False
+    assert ex.check_stack_with_10ms_hop(...).correct is None
+
+
+# --- notebook 6 -------------------------------------------------------------------------------
+
+
+def test_alias_checker():
+    def fold(freq_hz, rate_hz):  # folding written with a loop, independently of the package
+        f = abs(freq_hz)
+        while f > rate_hz / 2:
+            f = abs(f - rate_hz)
+        return f
+
+    assert ex.check_alias(fold).correct is True
+    assert ex.check_alias(lambda f, rate: f % rate).correct is False  # no folding above rate / 2
+    assert ex.check_alias(lambda f, rate: f % (rate / 2)).correct is False  # folds the wrong way
+    wrong = ex.check_alias(lambda f, rate: f)
+    assert wrong.correct is False and "Hint:" in repr(wrong)
+
+    def stub(freq_hz, rate_hz): ...
+
+    assert ex.check_alias(stub).correct is None and ex.check_alias(...).correct is None
+
+
+def test_click_frames_checker():
+    # frame i sees [320 i, 320 i + 400); 1 s = 49 frames, the last sees [15360, 15760)
+    assert ex.check_click_frames([9, 10], positions=(3_210, 15_900)).correct is True  # 3210 in frames 9, 10
+    assert ex.check_click_frames((10, 9), positions=(3_210, 15_900)).correct is True  # any order
+    assert ex.check_click_frames([9, 10, 49], positions=(3_210, 15_900)).correct is False
+    assert ex.check_click_frames([10], positions=(3_210, 15_900)).correct is False
+    assert ex.check_click_frames([38], positions=(12_345,)).correct is True  # 12345 - 12160 < 400; 11840 + 400 < 12345
+    assert ex.check_click_frames(10, positions=(3_210,)).correct is False  # not a list
+    assert ex.check_click_frames(..., positions=(3_210,)).correct is None
+
+
+# --- notebook 5 -------------------------------------------------------------------------------
+
+
+def test_batch_neighbour_checker():
+    """Right: count A's moved frames with torchaudio's own modules (random weights), A alone vs
+    next to another clip of the same length."""
+    import torch
+    from torchaudio.models.wav2vec2.components import _get_feature_extractor
+
+    from w2v2_walkthrough.weights import random_extractor
+
+    shapes = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+    g = torch.Generator().manual_seed(7)
+    a, b = torch.randn(2, 1000, generator=g)
+    right = {}
+    for preset, mode in (("wav2vec2_base", "group_norm"), ("hubert_large", "layer_norm")):
+        with torch.device("meta"):
+            model = _get_feature_extractor(mode, shapes, False).eval()
+        model.load_state_dict(random_extractor(preset, seed=7).state_dict(), assign=True)
+        with torch.no_grad():
+            alone, together = model(a[None], None)[0][0], model(torch.stack([a, b]), None)[0][0]
+        right[preset] = int(((together - alone).norm(dim=-1) > 1e-5 * alone.norm(dim=-1)).sum())
+    assert ex.check_batch_neighbour(right).correct is True
+    for wrong in ({"wav2vec2_base": 3, "hubert_large": 0}, {"wav2vec2_base": 0}, {"wav2vec2_base": 0, "x": 0}, 0):
+        assert ex.check_batch_neighbour(wrong).correct is False
+    assert ex.check_batch_neighbour(...).correct is None
+
+
+def test_valid_instance_norm_checker():
+    """Right: GroupNorm itself on each item's valid slice, zeros after (written independently)."""
+    import torch
+
+    def per_slice(x, lengths, eps=1e-5):
+        out = torch.zeros_like(x)
+        for b, n in enumerate(lengths):
+            out[b, :, :n] = torch.nn.functional.group_norm(x[b : b + 1, :, :n], x.shape[1], eps=eps)[0]
+        return out
+
+    def ignores_lengths(x, lengths, eps=1e-5):
+        return torch.nn.functional.group_norm(x, x.shape[1], eps=eps)
+
+    def no_zeros_after(x, lengths, eps=1e-5):
+        out = ignores_lengths(x, lengths, eps)
+        for b, n in enumerate(lengths):
+            out[b, :, :n] = per_slice(x[b : b + 1], [n], eps)[0, :, :n]
+        return out
+
+    def unbiased(x, lengths, eps=1e-5):
+        out = torch.zeros_like(x)
+        for b, n in enumerate(lengths):
+            v = x[b, :, :n]
+            out[b, :, :n] = (v - v.mean(dim=1, keepdim=True)) / torch.sqrt(v.var(dim=1, keepdim=True) + eps)
+        return out
+
+    def first_is_longest(x, lengths, eps=1e-5):  # right on the tensor cases, whose first item is full
+        return per_slice(x[:, :, : lengths[0]], lengths, eps)
+
+    assert ex.check_valid_instance_norm(per_slice).correct is True
+    for wrong in (ignores_lengths, no_zeros_after, unbiased, lambda x, lengths: x, first_is_longest):
+        verdict = ex.check_valid_instance_norm(wrong)
+        assert verdict.correct is False and "Hint:" in repr(verdict)
+
+    def stub(x, lengths, eps=1e-5): ...
+
+    assert ex.check_valid_instance_norm(stub).correct is None and ex.check_valid_instance_norm(...).correct is None
+
+
+def test_quiet_input_checker_follows_the_weights():
+    """Right: measured with torchaudio's module holding the same weights; with eps ~ 0 the same
+    quiet input changes nothing, and the checker's answer flips with it."""
+    import torch
+    from torchaudio.models.wav2vec2.components import _get_feature_extractor
+
+    from w2v2_walkthrough import norms
+    from w2v2_walkthrough.weights import random_extractor
+
+    clip = 0.1 * torch.randn(2000, generator=torch.Generator().manual_seed(0))
+    base = random_extractor("wav2vec2_base")
+    with torch.device("meta"):
+        upstream = _get_feature_extractor("group_norm", [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2, False)
+    upstream.load_state_dict(base.state_dict(), assign=True)
+    with torch.no_grad():
+        loud, quiet = upstream(torch.stack([clip, 1e-3 * clip]), None)[0]
+    right = bool((quiet - loud).norm() / loud.norm() > 0.10)
+    assert ex.check_quiet_input(right, base, clip).correct is True
+    assert ex.check_quiet_input(not right, base, clip).correct is False
+    exact = norms.with_eps(base, 1e-30)
+    assert ex.check_quiet_input(False, exact, clip).correct is True
+    assert ex.check_quiet_input("yes", base, clip).correct is False
+    assert ex.check_quiet_input(..., base, clip).correct is None
+
+
+# --- notebook 8: the same extractor in Hugging Face transformers ---
+
+
+def test_torchaudio_args_checker_runs_the_mirror_against_hf():
+    """Right: torchaudio's own converter (import_huggingface._get_config) builds the extractor as
+    f"{feat_extract_norm}_norm", zip(conv_dim, conv_kernel, conv_stride) and conv_bias."""
+
+    def right(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
+        return f"{feat_extract_norm}_norm", list(zip(conv_dim, conv_kernel, conv_stride, strict=True)), conv_bias
+
+    def norms_swapped(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
+        other = {"group": "layer_norm", "layer": "group_norm"}[feat_extract_norm]
+        return other, list(zip(conv_dim, conv_kernel, conv_stride, strict=True)), conv_bias
+
+    def no_bias(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
+        return f"{feat_extract_norm}_norm", list(zip(conv_dim, conv_kernel, conv_stride, strict=True)), False
+
+    def kernel_first(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
+        return f"{feat_extract_norm}_norm", list(zip(conv_kernel, conv_dim, conv_stride, strict=True)), conv_bias
+
+    def stub(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias): ...
+
+    assert ex.check_torchaudio_args(right).correct is True
+    for wrong in (norms_swapped, no_bias, kernel_first):
+        verdict = ex.check_torchaudio_args(wrong)
+        assert verdict.correct is False and "Hint:" in repr(verdict), wrong.__name__
+    assert ex.check_torchaudio_args(stub).correct is None and ex.check_torchaudio_args(...).correct is None
+
+
+def test_one_layer_norm_swap_is_caught_by_the_outputs_alone():
+    """In a one-layer stack GroupNorm(C, C) and LayerNorm(C) have the same parameter names and
+    shapes: only the computed outputs can reject the swap."""
+    from w2v2_walkthrough import get_feature_extractor
+    from w2v2_walkthrough.exercises import nb08
+
+    one_layer = [c for c in nb08.CONFIGS if len(c[1]) == 1]
+    assert {c[0] for c in one_layer} == {"group", "layer"}
+    for config in one_layer:
+        swapped = "layer_norm" if config[0] == "group" else "group_norm"
+        shapes = list(zip(*config[1:4], strict=True))
+        group, layer = (get_feature_extractor(m, shapes, config[4]).state_dict() for m in ("group_norm", "layer_norm"))
+        assert {k: v.shape for k, v in group.items()} == {k: v.shape for k, v in layer.items()}
+        assert nb08._computes_the_same((swapped, shapes, config[4]), nb08._hf_encoder(*config)) is False
+
+
+def test_hf_short_lengths_prediction_checker():
+    # By hand, layer by layer with floor((L - k) / s) + 1 and no clamp: 0 samples -> (0 - 10) // 5 + 1
+    # = -1, and every later layer maps -1 to -1 ((-1 - 3) // 2 + 1 = (-1 - 2) // 2 + 1 = -1);
+    # 100 -> 19, 9, 4, 1, 0, 0, 0; 399 -> 78, 38, 18, 8, 3, 1, 0.
+    assert ex.check_hf_short_lengths([-1, 0, 0]).correct is True
+    assert ex.check_hf_short_lengths((-1, 0, 0)).correct is True
+    assert ex.check_hf_short_lengths([0, 0, 0]).correct is False
+    assert ex.check_hf_short_lengths(-1).correct is False
+    assert ex.check_hf_short_lengths(...).correct is None
+
+
+# --- notebook 9: questions people ask ---
+
+
+def test_chunk_starts_checker():
+    """Right: transformers' chunk_iter steps by chunk_len - stride_left - stride_right from 0 and stops
+    after the first chunk that reaches the end; preprocess rounds every length to a multiple of
+    inputs_to_logits_ratio = 320 samples with Python's round."""
+
+    def right(num_samples, chunk_length_s, stride_length_s):
+        chunk = round(chunk_length_s * 16_000 / 320) * 320
+        stride = round(stride_length_s * 16_000 / 320) * 320
+        starts = [0]
+        while starts[-1] + chunk < num_samples:
+            starts.append(starts[-1] + chunk - 2 * stride)
+        return starts
+
+    def unaligned(num_samples, chunk_length_s, stride_length_s):
+        chunk, stride = int(chunk_length_s * 16_000), int(stride_length_s * 16_000)
+        return list(range(0, max(1, num_samples - stride), chunk - 2 * stride))
+
+    def one_stride(num_samples, chunk_length_s, stride_length_s):
+        chunk = round(chunk_length_s * 50) * 320
+        stride = round(stride_length_s * 50) * 320
+        starts = [0]
+        while starts[-1] + chunk < num_samples:
+            starts.append(starts[-1] + chunk - stride)
+        return starts
+
+    def stub(num_samples, chunk_length_s, stride_length_s): ...
+
+    assert ex.check_chunk_starts(right).correct is True
+    for wrong in (unaligned, one_stride):
+        verdict = ex.check_chunk_starts(wrong)
+        assert verdict.correct is False and "Hint:" in repr(verdict), wrong.__name__
+    assert ex.check_chunk_starts(stub).correct is None
+
+
+def test_short_clip_mask_prediction_checker():
+    # HF's unclamped count for 300 samples is 0; the mask sets index 0 - 1 = -1 (the last of 49
+    # frames) and fills leftwards: all 49 marked valid.
+    assert ex.check_short_clip_mask(49).correct is True
+    assert ex.check_short_clip_mask(0).correct is False
+    assert ex.check_short_clip_mask(None).correct is None
+
+
+# --- notebook 7: an hour of audio, exactly ---
+
+
+def test_chunk_spans_checker():
+    """Right: written from the frame spans alone (frame i sees [320 i, 320 i + 400))."""
+
+    def right(num_samples, chunk_frames):
+        total = max(0, (num_samples - 400) // 320 + 1)
+        return [(320 * f0, 320 * (min(f0 + chunk_frames, total) - 1) + 400) for f0 in range(0, total, chunk_frames)]
+
+    def no_overlap(num_samples, chunk_frames):
+        return [(start, start + 320 * chunk_frames) for start, _ in right(num_samples, chunk_frames)]
+
+    def full_chunks_only(num_samples, chunk_frames):
+        return [(a, b) for a, b in right(num_samples, chunk_frames) if b - a == 320 * (chunk_frames - 1) + 400]
+
+    def stub(num_samples, chunk_frames): ...
+
+    assert ex.check_chunk_spans(right).correct is True
+    assert ex.check_chunk_spans(lambda n, f: [list(span) for span in right(n, f)]).correct is True  # lists are fine
+    for wrong in (no_overlap, full_chunks_only, lambda n, f: 42):
+        verdict = ex.check_chunk_spans(wrong)
+        assert verdict.correct is False and "Hint:" in repr(verdict)
+    assert ex.check_chunk_spans(stub).correct is None and ex.check_chunk_spans(...).correct is None
+
+
+def test_cli_frames_checker_rejects_the_44k_count():
+    assert ex.check_cli_frames((110_250 - 400) // 320 + 1).correct is False  # 44.1 kHz samples read as 16 kHz
+    assert ex.check_cli_frames(125).correct is False  # 2.5 s * 50 frames per second

@@ -1,11 +1,12 @@
 """Figures build under Agg with the axes, labels and sizes the notebooks rely on."""
 
 import matplotlib
+import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 
-from w2v2_walkthrough import plotting, random_extractor, trace_activations
+from w2v2_walkthrough import filters, plotting, random_extractor, trace_activations
 from w2v2_walkthrough.audio import load_speech_clip
 from w2v2_walkthrough.style import OKABE_ITO
 
@@ -42,18 +43,101 @@ def test_waveform_with_frame_grid(clip):
     assert ax.lines[0].get_color() == OKABE_ITO[0]
 
 
+def heatmap_rows(fig, n):
+    """The first ``n`` axes are the time-aligned rows; the colourbar slots come after them."""
+    return fig.axes[:n], fig.axes[n : 2 * n]
+
+
 def test_activation_heatmaps_align_with_the_waveform(trace):
     fig = plotting.plot_activations(trace)
-    assert len(fig.axes) == 2 + 7
-    assert fig.axes[-1].get_xlabel() == "time (ms)" and fig.axes[1].get_ylabel() == "Hz"
+    rows, caxes = heatmap_rows(fig, 2 + 7)
+    assert len(fig.axes) == 2 * (2 + 7)  # every row has a colourbar slot, so the time axes line up
+    assert rows[-1].get_xlabel() == "time (ms)" and rows[1].get_ylabel() == "Hz"
     # layer 6 frames: 24 outputs, centres at 12.46875 ms + 20 ms * j, cells 20 ms wide
-    left, right, _, _ = fig.axes[-1].images[0].get_extent()
+    left, right, _, _ = rows[-1].images[0].get_extent()
     assert left == pytest.approx(199.5 / 16 - 10) and right == pytest.approx(199.5 / 16 + 20 * 23.5)
-    assert fig.axes[2].images[0].get_array().shape == (64, trace.layers[0].gelu.shape[-1])
+    assert rows[2].images[0].get_array().shape == (64, trace.layers[0].gelu.shape[-1])
     w, h = fig.get_size_inches()
     assert w >= 10 and h >= 8
+    # a labelled channel axis and a colourbar for the spectrogram and for every layer
+    assert all("channel" in ax.get_ylabel() for ax in rows[2:])
+    assert [t.get_text() for t in rows[2].get_yticklabels()] == ["0", "63"]
+    assert caxes[1].get_ylabel() == "dB" and not caxes[0].axison
+    assert all(cax.axison and cax.collections for cax in caxes[1:])
+    positions = [ax.get_position() for ax in rows]  # every row spans the same width
+    assert max(p.x1 for p in positions) - min(p.x1 for p in positions) < 1e-9
     none_fig = plotting.plot_activations(trace, stage="norm")
     assert "no norm stage" in none_fig.axes[3].texts[0].get_text()
+
+
+def test_activation_zoom_keeps_absolute_time_and_marks():
+    click = torch.zeros(16000)
+    click[8000] = 1.0
+    trace = trace_activations(random_extractor("hubert_large"), click)
+    full = plotting.plot_activations(trace)
+    zoom = plotting.plot_activations(trace, xlim_ms=(400, 600), marks_ms=[500])
+    rows, _ = heatmap_rows(zoom, 9)
+    assert rows[0].get_xlim() == (400, 600)
+    # zooming changes the view, not where each position is drawn
+    assert [ax.images[0].get_extent() for ax in rows[2:]] == [ax.images[0].get_extent() for ax in full.axes[2:9]]
+    assert all(any(list(line.get_xdata()) == [500, 500] for line in ax.lines) for ax in rows)
+    # colour limits come from the click, not from the silence around it: the background (0) and
+    # the click's values both lie inside every layer's colour range
+    for ax, layer in zip(rows[2:], trace.layers, strict=True):
+        lo, hi = ax.images[0].get_clim()
+        act = layer.gelu[0, :64]
+        assert lo <= 0 <= hi and hi - lo >= 0.5 * float(act.max() - act.min())
+
+
+def test_layer_stages(trace):
+    fig = plotting.plot_layer_stages(trace, layer=0)
+    rows, caxes = heatmap_rows(fig, 4)  # waveform, conv, norm, gelu
+    assert [ax.get_ylabel().split()[0] for ax in rows[1:]] == ["conv", "norm", "gelu"]
+    assert rows[2].images[0].get_array().shape == (64, trace.layers[0].norm.shape[-1])
+    assert all(cax.collections for cax in caxes[1:])
+    fig = plotting.plot_layer_stages(trace, layer=1)  # no norm after layer 1 in group_norm mode
+    assert [ax.get_ylabel().split()[0] for ax in fig.axes[1:3]] == ["conv", "gelu"]
+
+
+def test_layer_statistics_compares_inits(trace):
+    other = trace_activations(random_extractor("wav2vec2_base", seed=1), trace.waveform)
+    fig = plotting.plot_layer_statistics(trace, compare={"seed 1": other})
+    line = next(ln for ln in fig.axes[0].lines if ln.get_label() == "seed 1")
+    assert line.get_linestyle() == "--"
+    assert list(line.get_ydata()) == pytest.approx([float(layer.conv.std()) for layer in other.layers])
+
+
+def test_sorted_by_peak_draws_the_diagonal_by_construction():
+    weight = torch.randn(64, 1, 10, generator=torch.Generator().manual_seed(0))
+    energy = torch.rand(64, 50, generator=torch.Generator().manual_seed(1))
+    fig = plotting.plot_sorted_by_peak(energy, weight, filters.cosine_bank(32))
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 3
+    for ax in panels:
+        rows = ax.images[0].get_array()
+        assert np.allclose(rows.max(axis=1), 1.0) and rows.min() >= 0  # each row scaled to its maximum
+    # sorted by peak: the column of each row's maximum never goes down (the diagonal is built in)
+    middle = panels[1].images[0].get_array()
+    assert np.all(np.diff(middle.argmax(axis=1)) >= 0)
+    assert panels[0].get_xlabel() == "time (ms)" and panels[1].get_xlabel() == "frequency (Hz)"
+
+
+def test_bank_measures_histograms():
+    sets = {
+        "random": filters.bank_measures(filters.random_init_bank(range(2))),
+        "cosines": filters.bank_measures(filters.cosine_bank()),
+    }
+    fig = plotting.plot_bank_measures(sets)
+    assert len(fig.axes) == 3 and all(labelled(ax) for ax in fig.axes)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["random", "cosines"]
+    flatness = sets["cosines"]["flatness"].numpy()
+    expected, _ = np.histogram(flatness, bins=np.linspace(0, 1, 21))
+    outline = fig.axes[1].patches[1].get_path().vertices  # a step outline: (edge, height) pairs
+    heights = outline[1:-1:2, 1][: len(expected)]
+    np.testing.assert_allclose(heights, expected / len(flatness))  # a share of the filters
+    for ax in fig.axes:  # each set's histogram is a share: its bars sum to 1
+        for patch in ax.patches:
+            assert patch.get_path().vertices[1:-1:2, 1].sum() == pytest.approx(1.0)
 
 
 def test_frame_spans_and_gradient(clip):

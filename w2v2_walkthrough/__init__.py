@@ -6,15 +6,19 @@ Modules, one idea each:
 * :mod:`.components`  the mirror (``LayerNorm``, ``ConvLayerBlock``, ``FeatureExtractor``, ``get_feature_extractor``)
 * :mod:`.presets`     the conv config of every torchaudio wav2vec2-family builder
 * :mod:`.arithmetic`  lengths, inverse lengths, receptive field, hop, frame spans and times
-* :mod:`.norms`       group norm vs layer norm: textbook forms and measured axes
+* :mod:`.receptive`   the receptive field measured: gradients and conv path counts
+* :mod:`.norms`       group norm vs layer norm: reference forms, measured axes, padding and gain
 * :mod:`.tracing`     every layer's activations via forward hooks
 * :mod:`.audio`       soundfile loading, the bundled speech clip, synthetic signals
-* :mod:`.weights`     seeded random, torchaudio bundle or local checkpoint weights
-* :mod:`.filters`     layer 0 as a filter bank: frequency responses, peak frequencies
-* :mod:`.plotting`    figures (``style`` sets their look)
-* :mod:`.chunked`     exact extraction of long audio in bounded memory
+* :mod:`.weights`     seeded random, torchaudio bundle or local checkpoint weights (``WeightChoice``)
+* :mod:`.filters`     layer 0 as a filter bank: responses, peak frequencies, bank measures, references
+* :mod:`.plotting`    figures, and :mod:`.diagrams` schematic diagrams (``style`` sets their look)
+* :mod:`.chunked`     exact extraction of long audio in bounded memory (:mod:`.npy` writes the output)
+* :mod:`.huggingface` the same extractor in Hugging Face transformers
+* :mod:`.validation`  input checks with errors that name the fix; :mod:`.extraction` the front door
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
-* :mod:`.exercises`   checkers for the notebooks' exercises
+* :mod:`.source`      source code shown in the notebooks
+* :mod:`.exercises`   checkers for the notebooks' exercises; :mod:`.quiz` the lesson plan's quiz
 """
 
 import importlib

@@ -1,60 +1,95 @@
-"""What the two normalizations compute, in textbook form, and a measurement of their axes.
+"""What the two normalizations compute, in textbook form; a measurement of their axes; and what
+that means for padding, input gain and DC offset.
 
-On a conv output ``x`` of shape ``[batch, channels C, frames T]``:
+On a conv output ``x`` of shape ``[batch, channels C, positions T]``:
 
 * ``nn.GroupNorm(C, C)`` (group_norm mode, first layer only) has one group per channel, so it is
   **instance norm**: for every (item, channel) the mean and variance are taken over the T
-  frames of the whole utterance.
+  positions of the whole utterance. This is exactly the image formula "GroupNorm(G, C) averages
+  over (C/G)·H·W" with G = C and H·W = T.
 * the transpose :class:`~w2v2_walkthrough.components.LayerNorm` (layer_norm mode, every layer)
-  takes, for every (item, frame), the mean and variance over the C channels of that frame.
+  takes, for every (item, position), the mean and variance over the C channels at that
+  position. This is what departs from the image picture: the image "LayerNorm over C·H·W" would
+  be ``GroupNorm(1, C)``, statistics over C·T per item.
 
-The image-style formulas ("GroupNorm averages over (C/G)*H*W, LayerNorm over C*H*W") describe
-neither correctly for these modules: :func:`measure_normalized_axes` shows what they really do.
+:func:`measure_normalized_axes` shows what each module really does; :func:`padding_sweep`,
+:func:`sensitivity` and :func:`with_eps` measure the consequences.
 """
+
+import copy
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
 
+# ----------------------------------------------------------------------------------------------
+# Textbook forms (short on purpose: the notebook shows their source)
+
 
 def normalize_over(
-    x: Tensor, dim: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+    x: Tensor,
+    dims: int | tuple[int, ...],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
 ) -> Tensor:
-    """``(x - mean) / sqrt(var + eps)`` with biased statistics over ``dim`` of ``[batch, C, T]``,
-    then the per-channel affine map. The two norms below differ only in ``dim``."""
-    mean = x.mean(dim=dim, keepdim=True)
-    var = x.var(dim=dim, unbiased=False, keepdim=True)
+    """``(x - mean) / sqrt(var + eps)`` with biased statistics over ``dims`` of ``[batch, C, T]``,
+    then the per-channel affine map. The norms below differ only in ``dims``."""
+    mean = x.mean(dim=dims, keepdim=True)
+    var = x.var(dim=dims, unbiased=False, keepdim=True)  # biased, as the modules use
     y = (x - mean) / torch.sqrt(var + eps)
-    if weight is not None:
-        y = y * weight[None, :, None] + bias[None, :, None]
-    return y
+    if weight is None:
+        return y
+    return y * weight[None, :, None] + bias[None, :, None]  # per-channel affine
 
 
-def instance_norm_reference(
-    x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
-) -> Tensor:
-    """Textbook form of ``GroupNorm(C, C)`` on ``[batch, C, T]``: statistics over time (dim 2), per channel."""
+def instance_norm_reference(x: Tensor, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """``GroupNorm(C, C)`` on ``[batch, C, T]``: per (item, channel), over time."""
     return normalize_over(x, 2, weight, bias, eps)
 
 
-def channel_layer_norm_reference(
-    x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
-) -> Tensor:
-    """Textbook form of the transpose LayerNorm on ``[batch, C, T]``: statistics over channels (dim 1), per frame."""
+def channel_layer_norm_reference(x: Tensor, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """The transpose ``LayerNorm(C)`` on ``[batch, C, T]``: per (item, position), over channels."""
     return normalize_over(x, 1, weight, bias, eps)
+
+
+def valid_instance_norm(x: Tensor, lengths: Sequence[int] | Tensor, eps: float = 1e-5) -> Tensor:
+    """``GroupNorm(C, C)`` without affine map, with each item's statistics taken over its first
+    ``lengths[b]`` positions only; positions past an item's length are set to 0.
+
+    Args:
+        x: ``[batch, C, T]``.
+        lengths: valid positions per item, ``[batch]``, each in ``[1, T]``.
+
+    Returns:
+        ``[batch, C, T]``; item ``b``'s first ``lengths[b]`` positions equal
+        ``instance_norm_reference(x[b:b+1, :, :lengths[b]])``.
+    """
+    lengths = torch.as_tensor(lengths).reshape(-1)
+    valid = torch.arange(x.shape[2]) < lengths[:, None]  # (B, T)
+    mask = valid[:, None, :].to(x.dtype)  # (B, 1, T)
+    count = lengths.to(x.dtype)[:, None, None]  # (B, 1, 1)
+    mean = (x * mask).sum(dim=2, keepdim=True) / count  # (B, C, 1)
+    var = ((x - mean) ** 2 * mask).sum(dim=2, keepdim=True) / count  # (B, C, 1)
+    return (x - mean) / torch.sqrt(var + eps) * mask
+
+
+# ----------------------------------------------------------------------------------------------
+# Measuring the axes
 
 
 #: Candidate statistics axes of a ``[batch, C, T]`` tensor, by what they describe.
 CANDIDATE_AXES = {
     "over time, per (item, channel)": (2,),
-    "over channels, per (item, frame)": (1,),
+    "over channels, per (item, position)": (1,),
     "over channels and time, per item": (1, 2),
 }
 
 
 def measure_normalized_axes(norm: nn.Module, channels: int = 512, frames: int = 200, seed: int = 0) -> dict[str, float]:
-    """Feed a norm module a ``[2, channels, frames]`` input whose every channel and frame has its own
-    offset and scale, and report, for each candidate axis set, the worst deviation of the output
-    from mean 0 / standard deviation 1 along those axes.
+    """Feed a norm module a ``[2, channels, frames]`` input whose every channel and position has its
+    own offset and scale, and report, for each candidate axis set, the worst deviation of the
+    output from mean 0 / standard deviation 1 along those axes.
 
     The axes a module normalizes over score ~0; the others score far from 0. Affine parameters are
     temporarily set to the identity so that only the normalization is measured.
@@ -80,16 +115,151 @@ def measure_normalized_axes(norm: nn.Module, channels: int = 512, frames: int = 
     return report
 
 
-def normalized_axes(norm: nn.Module, tol: float = 1e-3) -> str:
+def normalized_axes(norm: nn.Module, tol: float = 1e-3, channels: int | None = None) -> str:
     """The label from :data:`CANDIDATE_AXES` over which ``norm`` normalizes (measured).
 
     Normalizing over a set of axes also normalizes over any larger set (every channel at mean 0,
     variance 1 over time means the whole item is too), so the answer is the *finest* set that
-    scores below ``tol``.
+    scores below ``tol``. ``channels`` defaults to the module's own channel count.
     """
-    report = measure_normalized_axes(norm)
+    report = measure_normalized_axes(norm, channels=channels or _channels_of(norm))
     hits = [label for label, dev in report.items() if dev < tol]
     hits = [h for h in hits if not any(set(CANDIDATE_AXES[o]) < set(CANDIDATE_AXES[h]) for o in hits)]
     if len(hits) != 1:
         raise RuntimeError(f"Could not identify the normalization axes: {report}")
     return hits[0]
+
+
+def _channels_of(norm: nn.Module) -> int:
+    if isinstance(norm, nn.GroupNorm):
+        return norm.num_channels
+    if isinstance(norm, nn.LayerNorm):
+        return norm.normalized_shape[0]
+    raise TypeError(f"Expected a GroupNorm or LayerNorm module, got {type(norm).__name__}.")
+
+
+def statistics_groups(dims: Sequence[int], batch: int, channels: int, positions: int) -> Tensor:
+    """Which cells of a ``[batch, channels, positions]`` block share one mean and variance when the
+    statistics are taken over ``dims`` (a value of :data:`CANDIDATE_AXES`): a label per cell,
+    equal labels = one group. Statistics never cross items (dim 0 is never in ``dims``)."""
+    dims = set(dims)
+    if not dims or not dims <= {1, 2}:
+        raise ValueError(f"dims must be a non-empty subset of (1, 2) (channels, time), got {sorted(dims)}.")
+    b, c, t = torch.meshgrid(torch.arange(batch), torch.arange(channels), torch.arange(positions), indexing="ij")
+    cells = torch.stack([b, c * (1 not in dims), t * (2 not in dims)], dim=-1)  # pooled axes -> 0
+    return torch.unique(cells.reshape(-1, 3), dim=0, return_inverse=True)[1].reshape(b.shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# Consequences: padding, gain, DC offset
+
+
+def frame_changes(new: Tensor, reference: Tensor) -> Tensor:
+    """Relative change of each frame, ``|new_t - ref_t| / |ref_t|`` over the feature axis
+    (``[..., frame, feature]`` -> ``[..., frame]``); 0 where both frames are all zeros (digital
+    silence through a bias-free layer_norm model), ``inf`` where only the reference is."""
+    diff, size = (new - reference).norm(dim=-1), reference.norm(dim=-1)
+    return torch.where(diff == 0, torch.zeros_like(diff), diff / size)
+
+
+def total_change(new: Tensor, reference: Tensor) -> float:
+    """Relative change of a whole feature tensor, ``|new - ref| / |ref|`` (Frobenius norms)."""
+    return float((new - reference).norm() / reference.norm())
+
+
+def _features(extractor: nn.Module, waveform: Tensor) -> Tensor:
+    from .extraction import extract_features
+
+    return extract_features(extractor, waveform)[0]
+
+
+def padding_sweep(extractor: nn.Module, clip: Tensor, fractions: Sequence[float]) -> Tensor:
+    """How much zero padding changes a clip's own frames.
+
+    For each fraction ``f``, ``clip`` (``[time]``) is zero-padded at the end by ``round(f * len)``
+    samples, as the shorter item of a batch would be, and each of its valid frames (those of the
+    clip alone) is compared with the clip run alone.
+
+    Returns:
+        relative change per valid frame, ``[len(fractions), frames]`` (see :func:`frame_changes`).
+    """
+    alone = _features(extractor, clip)[0]  # (frames, C)
+    rows = []
+    for f in fractions:
+        padded = nn.functional.pad(clip, (0, round(f * clip.numel())))
+        rows.append(frame_changes(_features(extractor, padded)[0, : len(alone)], alone))
+    return torch.stack(rows)
+
+
+def zero_mean_unit_var(waveform: Tensor, eps: float = 1e-7) -> Tensor:
+    """Hugging Face's ``do_normalize`` (``Wav2Vec2FeatureExtractor.zero_mean_unit_var_norm``) of
+    one utterance ``[time]``: ``(x - mean) / sqrt(var + 1e-7)``, biased variance."""
+    return (waveform - waveform.mean()) / torch.sqrt(waveform.var(unbiased=False) + eps)
+
+
+def sensitivity(extractor: nn.Module, clip: Tensor, transforms: dict[str, Callable[[Tensor], Tensor]]) -> dict:
+    """Relative change of the features (:func:`total_change`) of ``clip`` (``[time]``) when each
+    transform is applied to it first, e.g. ``{"x10": lambda x: 10 * x}``. One batched pass: the
+    items of a batch of equal lengths do not affect each other."""
+    batch = torch.stack([clip] + [t(clip) for t in transforms.values()])  # (1 + n, time)
+    features = _features(extractor, batch)  # (1 + n, frames, C)
+    return {name: total_change(f, features[0]) for name, f in zip(transforms, features[1:], strict=True)}
+
+
+def with_eps(extractor: nn.Module, eps: float) -> nn.Module:
+    """A copy of ``extractor`` whose every norm (GroupNorm or LayerNorm) uses ``eps`` instead of
+    1e-5: with ``eps`` near 0, what remains of a gain's effect is not the eps's doing."""
+    changed = copy.deepcopy(extractor)
+    for block in changed.conv_layers:
+        if block.layer_norm is not None:
+            block.layer_norm.eps = eps
+    return changed
+
+
+def layer0(extractor: nn.Module, waveform: Tensor) -> tuple[Tensor, Tensor | None]:
+    """Layer 0's conv output and norm output (``None`` if it has no norm), ``[batch, C, T]``,
+    for mono audio ``[time]`` or ``[batch, time]``: the cheap way to look at the statistics."""
+    block = extractor.conv_layers[0]
+    with torch.no_grad():
+        conv = block.conv(waveform.reshape(-1, waveform.shape[-1])[:, None])  # (B, C, T)
+        return conv, None if block.layer_norm is None else block.layer_norm(conv)
+
+
+def batched_features(
+    extractor: nn.Module, clips: Sequence[Tensor], instance_norm: Callable = valid_instance_norm
+) -> list[Tensor]:
+    """Features of clips of different lengths from ONE zero-padded batch, exactly as if each clip
+    were run alone: every GroupNorm takes its statistics over each item's valid positions only
+    (``instance_norm(x, lengths, eps)``, by default :func:`valid_instance_norm`); a LayerNorm needs
+    nothing, its positions are independent.
+
+    Returns:
+        one ``[frames, feature]`` tensor per clip.
+    """
+    from .arithmetic import layer_output_lengths, min_samples_for_frames
+
+    shapes = [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
+    if not clips or any(c.ndim != 1 for c in clips):
+        raise ValueError("clips must be a non-empty list of mono waveforms [time] (1-D tensors).")
+    lengths = [c.numel() for c in clips]
+    if min(lengths) < min_samples_for_frames(1, shapes):
+        raise ValueError(
+            f"Every clip needs at least {min_samples_for_frames(1, shapes)} samples (one frame); got lengths {lengths}."
+        )
+    for block in extractor.conv_layers:
+        norm = block.layer_norm
+        if isinstance(norm, nn.GroupNorm) and norm.num_groups != norm.num_channels:
+            raise ValueError(f"Only GroupNorm(C, C) (group_norm mode) is supported, got {norm}.")
+    per_layer = torch.tensor([layer_output_lengths(n, shapes) for n in lengths])  # (B, layers)
+    x = nn.utils.rnn.pad_sequence(list(clips), batch_first=True)[:, None]  # (B, 1, time)
+    with torch.no_grad():
+        for i, block in enumerate(extractor.conv_layers):
+            x = block.conv(x)  # (B, C, T_i)
+            norm = block.layer_norm
+            if isinstance(norm, nn.GroupNorm):
+                x = instance_norm(x, per_layer[:, i].tolist(), norm.eps)
+                x = x * norm.weight[None, :, None] + norm.bias[None, :, None]
+            elif norm is not None:
+                x = norm(x)
+            x = nn.functional.gelu(x)
+    return [x[b, :, : per_layer[b, -1]].T for b in range(len(clips))]

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from . import arithmetic as ar
-from .filters import frequency_responses
+from .filters import frequency_responses, peak_frequencies, power_spectra
 from .presets import SAMPLE_RATE, Shape
 from .style import DIVERGING_CMAP, HEATMAP_CMAP, OKABE_ITO, new_figure, styled
 from .tracing import Trace
@@ -60,6 +60,60 @@ def _spectrogram_db(waveform: Tensor, n_fft: int = 400, hop: int = 160) -> Tenso
     return 10 * torch.log10(spec + 1e-10)
 
 
+def _heatmap_grid(fig: Figure, height_ratios: Sequence[float]):
+    """A column of axes sharing the time axis, each with a slot for its colourbar on the right.
+
+    Returns ``(axes, caxes)``; the colourbar column has the same width in every row so that the
+    time axes line up.
+    """
+    grid = fig.add_gridspec(len(height_ratios), 2, width_ratios=[1, 0.015], height_ratios=list(height_ratios))
+    axes = [fig.add_subplot(grid[0, 0])]
+    axes += [fig.add_subplot(grid[i, 0], sharex=axes[0]) for i in range(1, len(height_ratios))]
+    caxes = [fig.add_subplot(grid[i, 1]) for i in range(len(height_ratios))]
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    return axes, caxes
+
+
+def _draw_positions(ax, cax, act: np.ndarray, geo, sample_rate: int, label: str) -> None:
+    """One layer's ``[channels, positions]`` as a heatmap, each position at its exact centre in
+    time, with a labelled channel axis and a colourbar of the value: limits at the 1st and 99th
+    percentile of the values that differ from the median (the background), and the median."""
+    first = ar.samples_to_ms((geo.receptive_field - 1) / 2, sample_rate)
+    step = ar.samples_to_ms(geo.jump, sample_rate)
+    left, right = first - step / 2, first + step * (act.shape[1] - 0.5)
+    background = float(np.median(act))
+    varied = act[act != background]  # silence around an impulse must not set the scale
+    lo, hi = np.quantile(varied if varied.size else act, [0.01, 0.99])  # robust to a few extremes
+    lo, hi = min(lo, background), max(hi, background)
+    if hi <= lo:  # constant
+        lo, hi = lo - 0.5, hi + 0.5
+    image = ax.imshow(
+        act,
+        aspect="auto",
+        origin="lower",
+        cmap=HEATMAP_CMAP,
+        extent=[left, right, 0, act.shape[0]],
+        interpolation="nearest",
+        vmin=lo,
+        vmax=hi,
+    )
+    ax.set_ylabel(label, rotation=0, ha="right", va="center")
+    ax.set_yticks([0.5, act.shape[0] - 0.5], ["0", str(act.shape[0] - 1)])
+    fig = ax.get_figure()
+    fig.colorbar(image, cax=cax)
+    cax.tick_params(labelsize=8)
+
+
+def _finish_time_axes(axes, caxes, duration_ms: float, xlim_ms, marks_ms: Sequence[float]) -> None:
+    axes[-1].set_xlabel("time (ms)")
+    axes[0].set_xlim(*(xlim_ms or (0, duration_ms)))
+    caxes[0].set_axis_off()  # the waveform row has no colour scale
+    for ms in marks_ms:
+        for ax in axes:
+            ax.axvline(ms, color=OKABE_ITO[3], ls="--", lw=1)
+
+
 @styled
 def plot_activations(
     trace: Trace,
@@ -68,21 +122,26 @@ def plot_activations(
     item: int = 0,
     channels: int = 64,
     title: str | None = None,
+    xlim_ms: tuple[float, float] | None = None,
+    marks_ms: Sequence[float] = (),
 ) -> Figure:
     """Waveform, spectrogram, then one heatmap per layer (first ``channels`` channels), aligned in time.
 
-    Each layer's output ``j`` is drawn at its exact centre ``j * jump + (rf - 1) / 2`` samples.
+    Each layer's position ``j`` is drawn at its exact centre ``j * jump + (rf - 1) / 2`` samples;
+    every heatmap has its own colourbar (robust limits, see ``_draw_positions``). The time
+    axis is absolute: ``xlim_ms`` zooms in on a part of the trace without shifting the grid, and a
+    dashed line marks each time in ``marks_ms``.
     """
     waveform = trace.waveform[item]
     table = ar.receptive_field_table(trace.conv_config)
     n_layers = len(trace.layers)
     fig = new_figure(2.0 + 1.1 * (n_layers + 2))
-    axes = fig.subplots(n_layers + 2, 1, sharex=True, gridspec_kw={"height_ratios": [1.2, 1.2] + [1] * n_layers})
+    axes, caxes = _heatmap_grid(fig, [1.2, 1.2] + [1] * n_layers)
     _draw_waveform(axes[0], waveform, sample_rate)
     axes[0].set_xlabel("")
     spec = _spectrogram_db(waveform)
     duration_ms = 1000.0 * waveform.numel() / sample_rate
-    axes[1].imshow(
+    image = axes[1].imshow(
         spec.numpy(),
         origin="lower",
         aspect="auto",
@@ -91,38 +150,48 @@ def plot_activations(
         vmin=float(spec.max()) - 80,
     )
     axes[1].set_ylabel("Hz")
-    for ax, layer, geo in zip(axes[2:], trace.layers, table, strict=True):
+    fig.colorbar(image, cax=caxes[1], label="dB")
+    for ax, cax, layer, geo in zip(axes[2:], caxes[2:], trace.layers, table, strict=True):
         act = layer.stage(stage)
         if act is None:
             ax.text(
                 0.5, 0.5, f"layer {layer.index}: no {stage} stage", transform=ax.transAxes, ha="center", va="center"
             )
             ax.set_yticks([])
+            cax.set_axis_off()
             continue
-        act = act[item, :channels].numpy()
-        first = ar.samples_to_ms((geo.receptive_field - 1) / 2, sample_rate)
-        step = ar.samples_to_ms(geo.jump, sample_rate)
-        left, right = first - step / 2, first + step * (act.shape[1] - 0.5)
-        lo, hi = np.quantile(act, [0.01, 0.99])  # robust limits: a few extreme values must not wash out the rest
-        if hi <= lo:  # mostly constant (e.g. silence around an impulse): fall back to the full range
-            lo, hi = float(act.min()), float(act.max())
-        ax.imshow(
-            act,
-            aspect="auto",
-            origin="lower",
-            cmap=HEATMAP_CMAP,
-            extent=[left, right, 0, act.shape[0]],
-            interpolation="nearest",
-            vmin=lo,
-            vmax=hi,
-        )
-        ax.set_ylabel(f"L{layer.index}\nch", rotation=0, ha="right", va="center")
-        ax.set_yticks([])
-    axes[-1].set_xlabel("time (ms)")
-    axes[0].set_xlim(0, duration_ms)
+        _draw_positions(ax, cax, act[item, :channels].numpy(), geo, sample_rate, f"layer {layer.index}\nchannel")
+    _finish_time_axes(axes, caxes, duration_ms, xlim_ms, marks_ms)
     fig.suptitle(
         title or f"Activations after {stage}, layer by layer ({channels} channels each), aligned with the audio"
     )
+    return fig
+
+
+@styled
+def plot_layer_stages(
+    trace: Trace,
+    layer: int = 0,
+    sample_rate: int = SAMPLE_RATE,
+    item: int = 0,
+    channels: int = 64,
+    title: str | None = None,
+    xlim_ms: tuple[float, float] | None = None,
+) -> Figure:
+    """Waveform, then one layer's conv, norm (when it has one) and GELU outputs (first ``channels``
+    channels), aligned in time, each with its own colourbar."""
+    waveform = trace.waveform[item]
+    geo = ar.receptive_field_table(trace.conv_config)[layer]
+    acts = trace.layers[layer]
+    stages = [(name, acts.stage(name)) for name in ("conv", "norm", "gelu") if acts.stage(name) is not None]
+    fig = new_figure(1.6 + 1.3 * (len(stages) + 1))
+    axes, caxes = _heatmap_grid(fig, [1.0] + [1.2] * len(stages))
+    _draw_waveform(axes[0], waveform, sample_rate)
+    axes[0].set_xlabel("")
+    for ax, cax, (name, act) in zip(axes[1:], caxes[1:], stages, strict=True):
+        _draw_positions(ax, cax, act[item, :channels].numpy(), geo, sample_rate, f"{name}\nchannel")
+    _finish_time_axes(axes, caxes, 1000.0 * waveform.numel() / sample_rate, xlim_ms, ())
+    fig.suptitle(title or f"Layer {layer}: conv, norm and GELU outputs ({channels} channels), aligned with the audio")
     return fig
 
 
@@ -180,9 +249,50 @@ def plot_gradient_span(
 
 
 @styled
+def plot_effective_receptive_field(
+    mean_grad: Tensor,
+    paths: Tensor,
+    shapes: Sequence[Shape] | None = None,
+    title: str = "Inside the window: mean |gradient| and the number of conv paths",
+) -> Figure:
+    """Mean ``|d frame / d sample|`` over a frame's span ``[rf]`` (filled, left axis) with the conv
+    path counts ``[rf]`` (step line, right axis), both against the sample's offset from the frame's
+    first sample. The first and last ``rf - hop`` samples, which the neighbouring frames also see,
+    are shaded."""
+    g = mean_grad.detach().abs().cpu().numpy()
+    p = paths.detach().cpu().numpy()
+    rf, hop = ar.receptive_field(shapes), ar.hop_length(shapes)
+    if g.shape != (rf,) or p.shape != (rf,):
+        raise ValueError(
+            f"mean_grad and paths must both have shape [{rf}] (one frame's span), got "
+            f"{list(g.shape)} and {list(p.shape)}"
+        )
+    x = np.arange(rf)
+    fig = new_figure(3.6)
+    ax = fig.add_subplot()
+    overlap = rf - hop
+    ax.axvspan(-0.5, overlap - 0.5, color="0.85", lw=0, label=f"also seen by the neighbour ({overlap} samples)")
+    ax.axvspan(rf - overlap - 0.5, rf - 0.5, color="0.85", lw=0)
+    ax.fill_between(x, g, color=OKABE_ITO[0], step="mid", alpha=0.6, label="mean |gradient|")
+    ax.set_xlabel("sample offset from the frame's first sample")
+    ax.set_ylabel("mean |gradient|")
+    ax.set_xlim(-0.5, rf - 0.5)
+    ax.set_ylim(0, None)
+    twin = ax.twinx()
+    twin.step(x, p, where="mid", color=OKABE_ITO[3], lw=1.3, label="conv paths")
+    twin.set_ylabel("conv paths", color=OKABE_ITO[3])
+    twin.set_ylim(0, None)
+    twin.spines["right"].set_visible(True)
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    ax.set_title(title)
+    return fig
+
+
+@styled
 def plot_norm_statistics(x: Tensor, title: str = "Statistics of a conv output", item: int = 0) -> Figure:
-    """Mean and standard deviation of ``x[item]`` (``[channels, frames]``) per channel (over time) and
-    per frame (over channels) — the two axes the two norms use."""
+    """Mean and standard deviation of ``x[item]`` (``[channels, positions]``) per channel (over time)
+    and per position (over channels) — the two axes the two norms use."""
     a = x[item].detach().cpu()
     fig = new_figure(3.4)
     ax1, ax2 = fig.subplots(1, 2)
@@ -194,17 +304,26 @@ def plot_norm_statistics(x: Tensor, title: str = "Statistics of a conv output", 
     ax1.legend()
     ax2.plot(a.mean(dim=0).numpy(), label="mean", lw=0.8)
     ax2.plot(a.std(dim=0, unbiased=False).numpy(), label="std", lw=0.8)
-    ax2.set_xlabel("frame")
+    ax2.set_xlabel("position")
     ax2.set_ylabel("value")
-    ax2.set_title("per frame, over channels")
+    ax2.set_title("per position, over channels")
     ax2.legend()
     fig.suptitle(title)
     return fig
 
 
 @styled
-def plot_layer_statistics(trace: Trace, item: int = 0, title: str = "Per-layer statistics") -> Figure:
-    """Mean, standard deviation and share of positive values of every layer's stages."""
+def plot_layer_statistics(
+    trace: Trace,
+    item: int = 0,
+    title: str = "Per-layer statistics",
+    compare: dict[str, Trace] | None = None,
+) -> Figure:
+    """Standard deviation and share of positive values of every layer's stages.
+
+    ``compare`` adds the conv standard deviation of other traces (e.g. the same audio through an
+    extractor initialised differently) as dashed lines on the left panel.
+    """
     fig = new_figure(3.4)
     ax1, ax2 = fig.subplots(1, 2)
     idx = [layer.index for layer in trace.layers]
@@ -215,10 +334,14 @@ def plot_layer_statistics(trace: Trace, item: int = 0, title: str = "Per-layer s
         xs = [i for i, _ in rows]
         ax1.plot(xs, [float(t.std()) for _, t in rows], marker=marker, label=f"{stage} std")
         ax2.plot(xs, [float((t > 0).float().mean()) for _, t in rows], marker=marker, label=f"{stage} share > 0")
+    for n, (name, other) in enumerate((compare or {}).items()):
+        stds = [float(layer.conv[item].std()) for layer in other.layers]
+        colour = OKABE_ITO[(4 + n) % len(OKABE_ITO)]
+        ax1.plot([layer.index for layer in other.layers], stds, ls="--", marker="o", color=colour, label=name)
     for ax in (ax1, ax2):
         ax.set_xticks(idx)
         ax.set_xlabel("layer")
-        ax.legend()
+        ax.legend(fontsize=9)
     ax1.set_ylabel("standard deviation")
     ax1.set_yscale("log")
     ax2.set_ylabel("share of values > 0")
@@ -247,6 +370,91 @@ def plot_filters(
     ax2.set_ylabel("gain (dB, per filter max = 0)")
     ax2.set_ylim(-40, 2)
     ax2.set_title("frequency responses")
+    fig.suptitle(title)
+    return fig
+
+
+def _sorted_rows(values: Tensor, peaks: Tensor) -> np.ndarray:
+    """Rows sorted by ``peaks`` (lowest at the bottom), each scaled to its own maximum."""
+    rows = values.detach().double()[torch.argsort(peaks, stable=True)]
+    return (rows / rows.amax(dim=1, keepdim=True).clamp_min(1e-300)).numpy()
+
+
+@styled
+def plot_sorted_by_peak(
+    chirp_energy: Tensor,
+    weight: Tensor,
+    ideal: Tensor,
+    chirp_hz: tuple[float, float] = (50.0, 7950.0),
+    duration_ms: float = 2000.0,
+    sample_rate: int = SAMPLE_RATE,
+    title: str = "Filters sorted by their peak frequency",
+) -> Figure:
+    """Three pictures of filter banks, one row per filter sorted by peak frequency, each row scaled
+    to its own maximum (one shared colour scale, 0 to 1):
+
+    left, the layer-0 energy ``[channels, windows]`` during a linear chirp from ``chirp_hz[0]`` to
+    ``chirp_hz[1]`` (time at the bottom, the chirp's frequency at the top); middle, the same
+    kernels' power responses ``|H|^2`` (``weight``); right, those of the ``ideal`` bank.
+    """
+    fig = new_figure(4.0)
+    axes = fig.subplots(1, 3)
+    peaks = peak_frequencies(weight, sample_rate)
+    _, power = power_spectra(weight, sample_rate)
+    _, ideal_power = power_spectra(ideal, sample_rate)
+    panels = [
+        (_sorted_rows(chirp_energy, peaks), [0, duration_ms], "time (ms)", "energy during a chirp"),
+        (_sorted_rows(power, peaks), [0, sample_rate / 2], "frequency (Hz)", "|H|², same filters"),
+        (
+            _sorted_rows(ideal_power, peak_frequencies(ideal, sample_rate)),
+            [0, sample_rate / 2],
+            "frequency (Hz)",
+            "|H|², Hann-windowed cosines",
+        ),
+    ]
+    for ax, (rows, (x0, x1), xlabel, panel_title) in zip(axes, panels, strict=True):
+        image = ax.imshow(
+            rows,
+            aspect="auto",
+            origin="lower",
+            extent=[x0, x1, 0, rows.shape[0]],
+            vmin=0,
+            vmax=1,
+            cmap=HEATMAP_CMAP,
+            interpolation="nearest",
+        )
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("filter, sorted by peak")
+        ax.set_title(panel_title)
+    f0, f1 = chirp_hz
+    top = axes[0].secondary_xaxis(
+        "top", functions=(lambda t: f0 + (f1 - f0) * t / duration_ms, lambda f: (f - f0) * duration_ms / (f1 - f0))
+    )
+    top.set_xlabel("chirp frequency (Hz)")
+    fig.colorbar(image, ax=list(axes), label="share of the row's maximum")
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def plot_bank_measures(measures: dict[str, dict[str, Tensor]], title: str = "Filter-bank measures") -> Figure:
+    """Histograms (share of filters) of :func:`filters.bank_measures` for several sets of kernels,
+    ``{label: {"peak_hz": [out], "flatness": [out], "near_peak": [out]}}``, one panel per measure."""
+    fig = new_figure(3.6)
+    axes = fig.subplots(1, 3)
+    specs = [
+        ("peak_hz", np.linspace(0, SAMPLE_RATE / 2, 17), "peak frequency (Hz)"),
+        ("flatness", np.linspace(0, 1, 21), "spectral flatness"),
+        ("near_peak", np.linspace(0, 1, 21), "energy within ±500 Hz of the peak"),
+    ]
+    for ax, (key, bins, xlabel) in zip(axes, specs, strict=True):
+        for n, (label, m) in enumerate(measures.items()):
+            values = m[key].detach().double().numpy()
+            weights = np.full(values.shape, 1.0 / len(values))
+            ax.hist(values, bins=bins, weights=weights, histtype="step", lw=1.8, color=OKABE_ITO[n], label=label)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("share of filters")
+    axes[0].legend(fontsize=9, loc="upper center")
     fig.suptitle(title)
     return fig
 
@@ -287,4 +495,36 @@ def plot_heatmap(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
+    return fig
+
+
+@styled
+def plot_padding_sweep(
+    fractions: Sequence[float],
+    changes: dict[str, Tensor],
+    floor: float = 1e-7,
+    title: str = "How much zero padding moves a clip's own frames",
+) -> Figure:
+    """Relative change of a clip's valid frames against the padding added (both in %, log-log).
+
+    ``changes`` maps a label to ``[len(fractions), frames]`` relative changes per frame (as from
+    ``norms.padding_sweep``); each label gets its median over the frames (solid) and its maximum
+    (dashed). Values below ``floor`` (float rounding) are drawn at ``floor``, which is marked.
+    """
+    pct = 100 * np.asarray(fractions, dtype=float)
+    fig = new_figure(3.6)
+    ax = fig.add_subplot()
+    for n, (label, change) in enumerate(changes.items()):
+        c = change.detach().cpu().double()
+        colour = OKABE_ITO[n % len(OKABE_ITO)]
+        median = 100 * np.maximum(c.median(dim=1).values.numpy(), floor)
+        worst = 100 * np.maximum(c.max(dim=1).values.numpy(), floor)
+        ax.loglog(pct, median, marker="o", color=colour, label=f"{label}: median over frames")
+        ax.loglog(pct, worst, marker=".", ls="--", color=colour, label=f"{label}: worst frame")
+    ax.axhline(100 * floor, color="0.6", lw=0.8, ls=":")
+    ax.text(pct[0], 100 * floor * 1.5, "float rounding", color="0.4", fontsize=10, va="bottom")
+    ax.set_xlabel("padding added (% of the clip's length)")
+    ax.set_ylabel("relative change of a valid frame (%)")
+    ax.set_title(title)
+    ax.legend(loc="center right", fontsize=9)
     return fig

@@ -2,18 +2,27 @@
 
 * :func:`input_gradient`: ``d features[frame] / d waveform`` by autograd; its non-zero support
   is the set of samples the frame really depends on.
+* :func:`span_gradients`: the same gradient for many frames in one backward pass, each frame's
+  restricted to its own span (valid for local, ``layer_norm`` models only).
 * :func:`path_counts`: how many conv paths lead from each input sample to one output frame (the
-  gradient of an all-ones linear stack). Samples near the centre of the window are reached by
-  more paths: the *effective* receptive field is peaked, not flat.
+  gradient of an all-ones linear stack). A property of the layer config alone: a trapezoid with
+  80-sample ramps and a rippled plateau for wav2vec2.
+
+Structure and gradient prove different things. No path from sample ``t`` to frame ``i`` means
+``d frame_i / d sample_t == 0`` for *any* weights (independence). A non-zero gradient proves
+dependence for the weights at hand; a zero gradient alone proves nothing (GELU's derivative
+vanishes at one point, weights can cancel).
 """
 
+import copy
+import itertools
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
 from . import arithmetic as ar
-from .presets import Shape
+from .presets import Shape, resolve_shapes
 
 
 def input_gradient(extractor: nn.Module, waveform: Tensor, frames: int | Sequence[int]) -> Tensor:
@@ -23,11 +32,9 @@ def input_gradient(extractor: nn.Module, waveform: Tensor, frames: int | Sequenc
     one forward pass is shared). The extractor is copied to float64 so no gradient underflows to
     an exact zero.
     """
-    import copy
-
     single = isinstance(frames, int)
     frames = [frames] if single else list(frames)
-    model = copy.deepcopy(extractor).double()
+    model = copy.deepcopy(extractor).double().requires_grad_(False)  # no weight gradients needed
     x = waveform.detach().double().reshape(1, -1).requires_grad_(True)
     features, _ = model(x, None)
     grads = []
@@ -39,6 +46,40 @@ def input_gradient(extractor: nn.Module, waveform: Tensor, frames: int | Sequenc
     return grads[0] if single else torch.stack(grads)
 
 
+def span_gradients(
+    extractor: nn.Module, waveform: Tensor, frames: Sequence[int], shapes: Sequence[Shape] | None = None
+) -> Tensor:
+    """``d sum(features[0, frame, :]) / d waveform`` on each frame's own span, ``[len(frames), rf]``.
+
+    One backward pass of the *sum* of the frames, in float64. On a local (``layer_norm``) model a
+    frame depends on no sample outside its span, so where the spans do not overlap, the sum's
+    gradient on frame ``i``'s span is frame ``i``'s own. Frames whose spans overlap, or a
+    ``group_norm`` model (its statistics make every frame depend on every sample), raise
+    ``ValueError``: use :func:`input_gradient` there.
+    """
+    frames = list(frames)
+    if not frames:
+        raise ValueError("frames is empty: pass at least one frame index")
+    if any(isinstance(m, nn.GroupNorm) for m in extractor.modules()):
+        raise ValueError(
+            "span_gradients needs a layer_norm model: in a group_norm model every frame "
+            "depends on every sample. Use input_gradient(extractor, waveform, frame) instead."
+        )
+    spans = sorted(ar.frame_span(f, shapes) for f in frames)
+    if any(end > next_start for (_, end), (next_start, _) in itertools.pairwise(spans)):
+        raise ValueError(
+            f"the spans of frames {frames} overlap; pick frames at least "
+            f"{-(-ar.receptive_field(shapes) // ar.hop_length(shapes))} apart"
+        )
+    model = copy.deepcopy(extractor).double().requires_grad_(False)
+    x = waveform.detach().double().reshape(1, -1).requires_grad_(True)
+    features, _ = model(x, None)  # (1, frames, C)
+    if max(frames) >= features.shape[1] or min(frames) < 0:
+        raise ValueError(f"frames must be in [0, {features.shape[1]}), got {frames}")
+    (grad,) = torch.autograd.grad(features[0, frames].sum(), x)
+    return torch.stack([grad[0, slice(*ar.frame_span(f, shapes))] for f in frames])
+
+
 def nonzero_span(grad: Tensor) -> tuple[int, int]:
     """``[first, last + 1)`` of the non-zero entries of a 1-D gradient."""
     hits = torch.nonzero(grad).flatten()
@@ -47,16 +88,26 @@ def nonzero_span(grad: Tensor) -> tuple[int, int]:
     return int(hits.min()), int(hits.max()) + 1
 
 
-def path_counts(shapes: Sequence[Shape] | None = None) -> Tensor:
-    """Number of conv paths from each of the ``receptive_field`` input samples to one output frame.
+def path_counts(
+    shapes: Sequence[Shape] | None = None,
+    num_samples: int | None = None,
+    frame: int = 0,
+) -> Tensor:
+    """Number of conv paths from each input sample to output frame ``frame``, ``[num_samples]``.
 
     Equals the gradient of a stack of single-channel convs with all-ones kernels (no norm, no
-    nonlinearity). Shape ``[receptive_field]``; the total is the product of the kernel sizes.
+    nonlinearity): it depends on the layer config alone, never on weights. By default the input is
+    just the receptive field and the frame is 0, so entry ``t`` is the paths from the frame's
+    ``t``-th sample; the total is the product of the kernel sizes.
     """
-    config = list(ar.DEFAULT_SHAPES if shapes is None else shapes)
-    x = torch.zeros(1, 1, ar.receptive_field(config), dtype=torch.float64, requires_grad=True)
-    h = x
-    for _, kernel_size, stride in config:
-        h = nn.functional.conv1d(h, torch.ones(1, 1, kernel_size, dtype=torch.float64), stride=stride)
-    h.sum().backward()
-    return x.grad[0, 0]
+    config = resolve_shapes(shapes)
+    n = ar.receptive_field(config) if num_samples is None else num_samples
+    if not 0 <= frame < ar.num_frames(n, config):
+        raise ValueError(f"frame {frame} is not among the frames of {n} samples")
+    x = torch.zeros(1, 1, n, dtype=torch.float64, requires_grad=True)
+    h = x  # (1, 1, n): the input samples
+    for _, k, s in config:
+        all_ones = torch.ones(1, 1, k, dtype=torch.float64)  # every tap is weight 1
+        h = nn.functional.conv1d(h, all_ones, stride=s)  # no norm, no GELU: only the paths
+    h[0, 0, frame].backward()  # h is (1, 1, frames)
+    return x.grad[0, 0]  # (n,): d frame / d sample = the number of paths

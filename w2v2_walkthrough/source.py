@@ -22,6 +22,24 @@ def upstream_source(name: str, docstrings: bool = False) -> str:
     return _clean(inspect.getsource(getattr(upstream, name)), docstrings)
 
 
+def upstream_part(name: str, start: str | None = None, stop: str | None = None) -> "SourceCode":
+    """A slide-sized part of :func:`upstream_source` (docstrings dropped), dedented: from the first
+    line that contains ``start`` (default: the first line) up to, not including, the first later
+    line that contains ``stop`` (default: the end). A marker that is not there raises ``ValueError``,
+    so a changed torchaudio cannot silently show the wrong lines."""
+    lines = upstream_source(name).splitlines()
+    first = 0 if start is None else _find(lines, start, 0, name)
+    end = len(lines) if stop is None else _find(lines, stop, first + 1, name)
+    return SourceCode(textwrap.dedent("\n".join(lines[first:end])).strip("\n"))
+
+
+def _find(lines: list[str], marker: str, begin: int, name: str) -> int:
+    for n in range(begin, len(lines)):
+        if marker in lines[n]:
+            return n
+    raise ValueError(f"no line of torchaudio's {name} (from line {begin + 1} on) contains {marker!r}")
+
+
 def mirror_source(name: str, docstrings: bool = False) -> str:
     """Source of the mirror's counterpart of ``name``."""
     if name not in MIRRORED:

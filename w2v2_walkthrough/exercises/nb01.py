@@ -1,21 +1,43 @@
 """Exercises of notebook 1, From waveform to frames."""
 
+import random
+
 from .. import arithmetic as ar
-from ..presets import DEFAULT_SHAPES, SAMPLE_RATE
-from ._core import Verdict, check_value
+from ..presets import SAMPLE_RATE
+from ._core import Verdict, check_function, check_value
+
+TAILS = (240, 241)  # trailing samples replaced in exercise 2
 
 
-def check_frames_for_two_seconds(answer) -> Verdict:
-    """How many frames does 2 s of 16 kHz audio give?"""
-    return check_value(answer, ar.num_frames(2 * SAMPLE_RATE), "apply floor((L - 400) / 320) + 1 to L = 32000.")
+def _lengths() -> list[int]:
+    """Clip lengths to try a function on: every length up to 2 frames, edges, and a seeded spread to 20 s."""
+    edges = [n + d for f in (1, 2, 3, 49, 50) for n in [ar.min_samples_for_frames(f)] for d in (-1, 0, 1)]
+    spread = random.Random(0).sample(range(20 * SAMPLE_RATE), 200)
+    return sorted(set(range(ar.min_samples_for_frames(2) + 2)) | set(edges) | set(spread))
 
 
-def check_batch_feature_shape(answer) -> Verdict:
-    """Shape of the features of a batch of 3 one-second clips?"""
-    expected = (3, ar.num_frames(SAMPLE_RATE), DEFAULT_SHAPES[-1][0])
+def check_frames_for(function) -> Verdict:
+    """``frames_for(num_samples)``: the frames the extractor gives for ``num_samples`` samples."""
+    return check_function(
+        function,
+        [(n,) for n in _lengths()],
+        ar.num_frames,
+        "each layer's output length is the next layer's input length, and no length goes below 0.",
+    )
+
+
+def frames_reaching_tail(num_samples: int, tail: int) -> int:
+    """How many frames' spans contain at least one of the last ``tail`` samples of the clip."""
+    return sum(ar.frame_span(i)[1] > num_samples - tail for i in range(ar.num_frames(num_samples)))
+
+
+def check_tail_prediction(prediction) -> Verdict:
+    """Frames of a layer_norm model that change when the last 240 (241) samples of 1 s change?"""
+    expected = tuple(frames_reaching_tail(SAMPLE_RATE, tail) for tail in TAILS)
     return check_value(
-        answer,
+        prediction,
         expected,
-        "(batch, frame, feature): 1 s gives the frame count from the table above.",
+        "in a layer_norm model a frame changes only if its span [320 n, 320 n + 400) holds a changed "
+        "sample: where does the last frame's span end?",
         lambda a, e: tuple(a) == e,
     )

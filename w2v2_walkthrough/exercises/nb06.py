@@ -1,16 +1,49 @@
 """Exercises of notebook 6, Intermediate activations."""
 
+import random
+from collections.abc import Iterable
+
 from .. import arithmetic as ar
-from ._core import Verdict, check_value, close_to
+from ..filters import alias
+from ._core import Verdict, check_function, check_value
 
 
-def check_layer_output_frames(answer, num_samples: int, layer: int = 3) -> Verdict:
-    """How many frames does layer ``layer`` output for ``num_samples`` samples?"""
-    expected = ar.layer_output_lengths(num_samples)[layer]
-    return check_value(answer, expected, "apply floor((L - k) / s) + 1 layer by layer.")
+def _alias_cases() -> list[tuple[float, float]]:
+    """Tones at and around the special points (0, rate/2, rate, ...) and at random, for several rates."""
+    rng = random.Random(6)
+    cases = []
+    for rate in (3200, 16000, 8000, 1000, 44100):
+        special = [0, rate / 4, rate / 2, rate, 1.5 * rate, 2 * rate, rate - 1, rate / 2 + 1, 3 * rate + 7]
+        cases += [(f, rate) for f in special]
+        cases += [(round(rng.uniform(0, 5 * rate), 3), rate) for _ in range(12)]
+    return cases
 
 
-def check_layer_two_receptive_field_ms(answer) -> Verdict:
-    """Receptive field of one output of layer 2, in ms?"""
-    expected = ar.samples_to_ms(ar.receptive_field_table()[2].receptive_field)
-    return check_value(answer, expected, "read the receptive-field table at layer 2 and divide by 16.", close_to(1e-6))
+def check_alias(function) -> Verdict:
+    """``alias(freq_hz, rate_hz)``: the frequency in ``[0, rate_hz / 2]`` at which a tone of
+    ``freq_hz`` appears when sampled ``rate_hz`` times per second."""
+    return check_function(
+        function,
+        _alias_cases(),
+        alias,
+        "the samples of cos(2 pi f n / rate) do not change when f moves by a whole multiple of the rate, "
+        "nor when f changes sign. Bring f into one period first, then fold.",
+        same=lambda got, expected: abs(float(got) - expected) <= 1e-6 * max(1.0, expected),
+    )
+
+
+def changed_frames(positions: Iterable[int], num_samples: int) -> list[int]:
+    """The frames a click at each of ``positions`` can change in a local (layer_norm) extractor."""
+    return sorted({i for p in positions for i in ar.frames_containing(p, num_samples)})
+
+
+def check_click_frames(prediction, positions: Iterable[int] = (3_210, 15_900), num_samples: int = 16_000) -> Verdict:
+    """Which frames change when clicks at ``positions`` are added to ``num_samples`` of silence?"""
+    expected = changed_frames(positions, num_samples)
+    return check_value(
+        prediction,
+        expected,
+        "frame i sees samples [320 i, 320 i + 400). Find the frames whose span holds each click, and "
+        "count the frames one second has.",
+        same=lambda got, exp: sorted(int(i) for i in got) == exp,
+    )
