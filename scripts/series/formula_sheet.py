@@ -207,16 +207,5 @@ def sheet_html(f: dict) -> str:
 
 def render_formula_sheet(out: Path, katex_prefix: str | None = "katex") -> Path:
     """Write ``out/formula_sheet.html``; KaTeX is installed into ``out/katex_prefix`` (None: no maths)."""
-    out.mkdir(parents=True, exist_ok=True)
-    math_css = math_js = ""
-    if katex_prefix is not None:
-        katex.install_katex(out / katex_prefix)
-        math_css, math_js = katex.stylesheet(katex_prefix), katex.render_script(katex_prefix, "body")
-    page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
-        "<title>Formula sheet: wav2vec2's feature extractor</title>\n"
-        f"{math_css}\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n{sheet_html(facts())}\n{math_js}\n</body></html>\n"
-    )
-    path = out / "formula_sheet.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    title = "Formula sheet: wav2vec2's feature extractor"
+    return katex.write_page(out / "formula_sheet.html", title, sheet_html(facts()), PAGE_CSS, katex_prefix)

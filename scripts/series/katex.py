@@ -61,3 +61,22 @@ def render_script(prefix: str, selector: str) -> str:
         "  document.documentElement.dataset.mathErrors = document.querySelectorAll('.katex-error').length;\n"
         "</script>"
     )
+
+
+def write_page(path: Path, title: str, body: str, css: str, katex_prefix: str | None = "katex") -> Path:
+    """A standalone HTML page (the lesson plan, the formula sheet) whose maths KaTeX renders offline;
+    KaTeX is installed next to it into ``katex_prefix`` (``None``: no maths)."""
+    import html
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    math_css = math_js = ""
+    if katex_prefix is not None:
+        install_katex(path.parent / katex_prefix)
+        math_css, math_js = stylesheet(katex_prefix), render_script(katex_prefix, "body")
+    path.write_text(
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
+        f"<title>{html.escape(title)}</title>\n{math_css}\n<style>{css}</style>\n</head>\n<body>\n"
+        f"{body}\n{math_js}\n</body></html>\n",
+        encoding="utf-8",
+    )
+    return path

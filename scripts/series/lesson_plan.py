@@ -97,17 +97,5 @@ def render_lesson_plan(out: Path, katex_prefix: str | None = "katex", source: Pa
         raise ValueError(f"{source} must hold the quiz placeholder {QUIZ_PLACEHOLDER!r} exactly once")
     body = markdown2html_mistune(fill_numbers(text, numbers())).replace(QUIZ_PLACEHOLDER, quiz_html())
     title = re.search(r"^# (.+)$", text, re.M).group(1)
-    out.mkdir(parents=True, exist_ok=True)
-    math_css = math_js = ""
-    if katex_prefix is not None:
-        katex.install_katex(out / katex_prefix)
-        math_css, math_js = katex.stylesheet(katex_prefix), katex.render_script(katex_prefix, "body")
-    page = (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
-        f"<title>{html.escape(title)}</title>\n{math_css}\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
-        "<nav><a href='index.html'>Series index</a> · <a href='formula_sheet.html'>Formula sheet</a></nav>\n"
-        f"{body}\n{math_js}\n</body></html>\n"
-    )
-    path = out / "lesson_plan.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    nav = "<nav><a href='index.html'>Series index</a> · <a href='formula_sheet.html'>Formula sheet</a></nav>\n"
+    return katex.write_page(out / "lesson_plan.html", title, nav + body, PAGE_CSS, katex_prefix)
