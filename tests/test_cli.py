@@ -28,6 +28,11 @@ def full_pass(preset, x):
         return random_extractor(preset)(torch.from_numpy(x)[None], None)[0][0].numpy()
 
 
+def close(got, full):
+    """Equal to float32 rounding: the largest difference is at most 1e-5 of the largest |feature|."""
+    return got.shape == full.shape and np.abs(got - full).max() <= 1e-5 * np.abs(full).max()
+
+
 def test_extract_writes_features_and_times(tmp_path, wav, capsys):
     path, x = wav
     out = tmp_path / "feats.npy"
@@ -36,12 +41,20 @@ def test_extract_writes_features_and_times(tmp_path, wav, capsys):
     feats, times = np.load(out), np.load(tmp_path / "feats.times.npy")
     n = (8_000 - 400) // 320 + 1
     assert feats.shape == (n, 512) and feats.dtype == np.float32
-    assert np.abs(feats - full_pass("wav2vec2_large_lv60k", x)).max() <= 1e-5
+    assert close(feats, full_pass("wav2vec2_large_lv60k", x))
     expected = [[320 * i / 16000, (320 * i + 199.5) / 16000] for i in range(n)]  # frame i sees [320 i, 320 i + 400)
     assert times.dtype == np.float64 and times.tolist() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feats.npy", "feats.times.npy", "in.wav"]
     err = capsys.readouterr().err
     assert "WARNING: --weights random: random weights (seed 0), NOT pretrained" in err and "UNTRAINED" in err
+
+
+def test_help_states_the_time_convention_and_the_channel_policy(capsys):
+    with pytest.raises(SystemExit):
+        main(["extract", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "centre (the mean of its samples' instants)" in text and "exact centre" not in text
+    assert "the default, error, refuses such a file" in text
 
 
 def test_weights_must_be_chosen(tmp_path, wav, capsys):
@@ -64,7 +77,7 @@ def test_a_44k_stereo_file_needs_no_sox_and_no_matplotlib(tmp_path):
     assert not [m for m in imported if m.split(".")[0] == "matplotlib"]  # ...and has no matplotlib
     assert "st44.wav: 44100 Hz, 2 channels (--multichannel mean)" in r.stderr
     whole = soxr.resample(stereo.mean(axis=1), 44100, 16000, quality="HQ")  # resample all, then one full pass
-    assert np.abs(np.load(tmp_path / "f.npy") - full_pass("wav2vec2_base", whole)).max() <= 1e-4
+    assert close(np.load(tmp_path / "f.npy"), full_pass("wav2vec2_base", whole))
 
 
 def no_network(*args, **kwargs):

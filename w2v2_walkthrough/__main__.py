@@ -1,9 +1,12 @@
 """Command line: ``python -m w2v2_walkthrough extract IN.wav OUT.npy --preset NAME --weights WEIGHTS``.
 
-Writes ``OUT.npy`` (float32 ``[frames, 512]``, written chunk by chunk so memory stays bounded)
-and ``OUT.times.npy`` (float64 ``[frames, 2]``: each frame's start and exact centre in seconds).
-Both appear under their final names only when complete. Audio at any sample rate is resampled
-to 16 kHz while streaming (soxr, bit for bit as ``w2v2_walkthrough.load_audio`` resamples).
+Writes ``OUT.npy`` (float32 ``[frames, 512]``, written chunk by chunk as the audio streams, so
+memory stays bounded) and then ``OUT.times.npy`` (float64 ``[frames, 2]``, computed from the frame
+count once the features are done: each frame's start, the instant of its first sample, and its
+centre, the mean of its samples' instants, in seconds; sample ``t`` is the instant ``t / 16000``
+s). Neither file appears under its final name until it is complete. Audio at any sample rate is
+resampled to 16 kHz while streaming (soxr, bit for bit as ``w2v2_walkthrough.load_audio``
+resamples); the file must hold at least 400 samples (25 ms) after resampling.
 """
 
 import argparse
@@ -51,7 +54,8 @@ def times_path(out: Path) -> Path:
 
 
 def frame_times(n_frames: int, shapes) -> np.ndarray:
-    """``[n_frames, 2]`` float64: each frame's first sample and exact centre, in seconds."""
+    """``[n_frames, 2]`` float64, in seconds: each frame's start (the instant of its first sample,
+    sample ``t`` being at ``t / 16000`` s) and centre (the mean of its samples' instants)."""
     starts = np.arange(n_frames, dtype=np.float64) * ar.hop_length(shapes)  # (n,) in samples
     centres = starts + (ar.receptive_field(shapes) - 1) / 2  # (n,) in samples
     return np.stack([starts, centres], axis=1) / SAMPLE_RATE  # (n, 2) in seconds
@@ -126,10 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m w2v2_walkthrough", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser(
-        "extract", help="features of an audio file of any length and sample rate, exactly, in bounded memory"
+        "extract",
+        help="features of an audio file at any sample rate, 25 ms to hours long, in bounded memory: the "
+        "frames of one full pass (up to float32 rounding)",
     )
     ex.add_argument("input", help="a WAV/FLAC/OGG file, any sample rate (resampled to 16 kHz while streaming)")
-    ex.add_argument("output", help="where to write the features (.npy); frame times go to OUT.times.npy")
+    ex.add_argument(
+        "output",
+        help="where to write the features (.npy); each frame's start and centre (the mean of its samples' "
+        "instants), in seconds, go to OUT.times.npy",
+    )
     ex.add_argument(
         "--preset", required=True, choices=sorted(PRESETS), metavar="NAME", help=f"one of: {', '.join(PRESETS)}"
     )
@@ -150,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--multichannel",
         choices=["error", "mean", "first"],
         default="error",
-        help="for files with several channels: average them (mean) or keep the first (first)",
+        help="for files with several channels: average them (mean) or keep the first (first); the "
+        "default, error, refuses such a file",
     )
     ex.add_argument("--no-progress", action="store_true", help="no progress bar")
     ex.set_defaults(run=extract_command)

@@ -1,6 +1,6 @@
 """Exact feature extraction for audio of any length in bounded memory.
 
-A full-utterance pass keeps layer 0's output, ``512 x samples / 5`` floats (about 6.5 MB per
+A full-utterance pass keeps layer 0's output, ``512 x samples / 5`` floats (about 6.55 MB per
 second of audio, 23.6 GB per hour). Here the signal is cut into chunks using the arithmetic of
 :mod:`w2v2_walkthrough.arithmetic`, so that every frame is computed from exactly the samples it
 would see in the full pass:
@@ -10,21 +10,24 @@ would see in the full pass:
   the full pass) and needs ``(f1 - f0 - 1) * hop + receptive_field`` samples: consecutive chunks
   share ``receptive_field - hop`` samples (80 for wav2vec2).
 * **group_norm mode** is not local: layer 0's ``GroupNorm(C, C)`` normalizes each channel with
-  its mean and variance over the *whole* utterance. Pass 1 computes them exactly, in float64,
-  from the 10-sample input windows of layer 0 (:func:`layer0_statistics`); pass 2 runs the chunks
-  through the extractor's own blocks, with layer 0's GroupNorm swapped for a
-  :class:`FrozenGroupNorm` that holds those global statistics.
+  its mean and variance over the whole utterance, so every frame depends on every sample layer 0
+  reads (all but the ``(L - 10) mod 5`` trailing ones). Pass 1 computes those statistics in
+  float64 from the 10-sample input windows of layer 0 (:func:`layer0_statistics`; exact up to
+  float64 rounding); pass 2 runs the chunks through the extractor's own blocks, with layer 0's
+  GroupNorm swapped for a :class:`FrozenGroupNorm` that holds those global statistics.
 
 Sources are tensors or files read block by block (and resampled to 16 kHz while streaming) with
-:class:`~w2v2_walkthrough.audio.FileSource`; the file never sits in memory whole. Output goes to
-a tensor or to any array-like written chunk by chunk in order (a numpy array or memmap, or a
+:class:`~w2v2_walkthrough.audio.FileSource`; the file never sits in memory whole. The features go
+to a tensor or to any array-like written chunk by chunk in order (a numpy array or memmap, or a
 :class:`~w2v2_walkthrough.npy.NpyWriter`, which keeps memory flat however long the output).
+:func:`difference` measures how far chunked features are from a full pass.
 """
 
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -41,10 +44,12 @@ from .validation import check_length, check_sample_rate, check_waveform
 __all__ = [
     "DEFAULT_CHUNK_SECONDS",
     "Chunk",
+    "Difference",
     "FileSource",
     "FrozenGroupNorm",
     "NpyWriter",
     "TensorSource",
+    "difference",
     "extract_chunked",
     "layer0_statistics",
     "open_source",
@@ -55,11 +60,12 @@ __all__ = [
     "with_frozen_statistics",
 ]
 
-#: Audio per chunk, chosen by measurement (``benchmarks/benchmark.py --part chunks``): chunks of a
-#: few seconds keep the large early activations in the CPU's cache. On 60 s of audio (2 cores,
-#: 2026-11-25), torchaudio's full pass took 1.49x / 1.60x / 1.40x / 1.12x / 1.02x the time of
-#: wav2vec2_base chunks of 1 / 2 / 4 / 8 / 30 s, and 1.89x / 1.86x / 1.49x / 1.25x / 1.04x for
-#: wav2vec2_large_lv60k. Layer 0's output is 6.5 MB per second of chunk.
+#: Audio per chunk, chosen by measurement: ``benchmarks/benchmark.py --part chunks`` times a full
+#: pass against chunks of 1 to 30 s on 60 s of audio (results in ``benchmarks/results.md``). On a
+#: quiet 2-core machine chunks of 1 to 2 s were the fastest, faster than a full pass; under load
+#: (other jobs on the same cores) they were slower. Why small chunks are faster was not measured
+#: (that a small chunk's early activations stay in the CPU's cache is a hypothesis). Layer 0's
+#: output is 6.55 MB per second of chunk.
 DEFAULT_CHUNK_SECONDS = 2.0
 
 
@@ -165,8 +171,12 @@ def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=
 
     Layer 0's conv is linear: output ``j`` of channel ``c`` is ``w_c . x_j + b_c``. So its mean
     over all outputs is ``w_c . m + b_c`` and its variance ``w_c^T Cov w_c``, where ``m`` and
-    ``Cov`` are the mean and covariance of the windows ``x_j`` (:func:`window_moments`): a
-    ``k``-vector and a ``k x k`` matrix. The 512-channel conv never runs.
+    ``Cov`` are the mean and the population (``1/N``, as GroupNorm's biased variance) covariance
+    of the windows ``x_j`` (:func:`window_moments`): a ``k``-vector and a ``k x k`` matrix. The
+    512-channel conv never runs. ``Cov = E[x x^T] - m m^T`` is the one-pass formula, which loses
+    digits when the mean is large against the spread; in float64, for audio in ``[-1, 1]``, its
+    error (about ``1e-16 E[x^2]``) stays far below GroupNorm's ``eps = 1e-5``. The result is exact
+    up to float64 rounding.
 
     Returns:
         ``(mean, var)``, float64 tensors ``[C]``.
@@ -176,7 +186,7 @@ def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=
     per_read = chunk_frames * ar.hop_length(conv_config(extractor)) // s  # windows per read
     count, first, second = window_moments(source, k, s, per_read, progress)
     m = first / count  # (k,)
-    cov = second / count - torch.outer(m, m)  # (k, k)
+    cov = second / count - torch.outer(m, m)  # (k, k), population (1/N) covariance
     w = block.conv.weight.detach()[:, 0].double()  # (C, k)
     mean = w @ m  # (C,)
     if block.conv.bias is not None:
@@ -189,8 +199,11 @@ class FrozenGroupNorm(nn.Module):
     """``GroupNorm(C, C)`` with its per-channel statistics fixed in advance.
 
     ``(x - mean) / sqrt(var + eps) * weight + bias`` is one affine map per channel, folded in
-    float64 into ``x * scale + shift``. With the whole signal's statistics
-    (:func:`layer0_statistics`) it normalizes any chunk as the GroupNorm does the whole signal.
+    float64 into ``x * scale + shift`` and applied with ``torch.addcmul(shift, x, scale)``
+    (``shift + x * scale``). PyTorch's CPU GroupNorm kernel folds its statistics the same way
+    (per channel ``scale = weight * rstd``, ``bias - mean * scale``). With the whole signal's
+    statistics (:func:`layer0_statistics`) it normalizes any chunk as the GroupNorm does the
+    whole signal.
 
     Shape: ``(B, C, T)`` in and out.
     """
@@ -239,7 +252,7 @@ def extract_chunked(
         extractor: a mirror or torchaudio ``FeatureExtractor`` (any preset, any weights).
         signal: mono audio ``[time]`` at 16 kHz, or the path of an audio file at any rate
             (resampled to 16 kHz while streaming; see :class:`~w2v2_walkthrough.audio.FileSource`).
-        chunk_seconds: audio per chunk; memory grows with it (layer 0's output: 6.5 MB per second).
+        chunk_seconds: audio per chunk; memory grows with it (layer 0's output: 6.55 MB per second).
         out: optional array-like of shape ``[frames, C]`` to write into, chunk by chunk in order
             (a numpy array, a memmap, or an :class:`NpyWriter`); by default a tensor is allocated.
         sample_rate: the rate of a tensor ``signal`` (must be 16 kHz).
@@ -273,6 +286,37 @@ def extract_chunked(
                 out[chunk.first_frame : chunk.end_frame] = y if isinstance(out, Tensor) else y.numpy()
                 bar.update(chunk.end_frame - chunk.first_frame)
     return out
+
+
+class Difference(NamedTuple):
+    """How far features are from a reference (:func:`difference`)."""
+
+    max_abs: float  # largest |got - reference|
+    scale: float  # largest |reference|
+    relative: float  # ||got - reference|| / ||reference|| over the whole tensor
+
+    @property
+    def max_rel(self) -> float:
+        """The largest absolute difference as a fraction of the largest reference value."""
+        return self.max_abs / self.scale if self.scale else float("inf") if self.max_abs else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"max |diff| {self.max_abs:.2g} = {self.max_rel:.2g} x max |reference|; relative error {self.relative:.2g}"
+        )
+
+
+def difference(got, reference) -> Difference:
+    """Compare features ``got`` with ``reference`` (tensors or arrays of the same shape), in float64."""
+    got, reference = torch.as_tensor(got).double(), torch.as_tensor(reference).double()
+    if got.shape != reference.shape:
+        raise ValueError(f"Cannot compare shapes {list(got.shape)} and {list(reference.shape)}.")
+    if got.numel() == 0:
+        return Difference(0.0, 0.0, 0.0)
+    delta = got - reference
+    max_abs, norm = float(delta.abs().max()), float(reference.norm())
+    relative = float(delta.norm()) / norm if norm else float("inf") if max_abs else 0.0
+    return Difference(max_abs, float(reference.abs().max()), relative)
 
 
 def peak_layer0_bytes(num_samples: int, shapes=None, bytes_per_value: int = 4) -> int:

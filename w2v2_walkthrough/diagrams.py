@@ -262,7 +262,9 @@ def chunk_plan(num_samples: int = 2_100, chunk_frames: int = 2, shapes=None, tit
     ``"chunk-<n>"``), and under it one thin bar for the window of each frame it produces,
     ``[hop * i, hop * i + receptive_field)``. Dotted lines mark the hop grid: every chunk starts
     on it. Hatched: the samples two consecutive chunks both read (gid ``"overlap-<n>"``, between
-    chunk ``n - 1`` and ``n``); grey: the tail no frame sees.
+    chunk ``n - 1`` and ``n``); grey: the tail in no frame's window. A layer_norm model never uses
+    that tail; a group_norm model's layer 0 still reads all of it but the ``(L - 10) mod 5`` last
+    samples into its statistics, which every frame depends on.
     """
     from . import arithmetic as ar
     from .chunked import plan_chunks
@@ -280,7 +282,7 @@ def chunk_plan(num_samples: int = 2_100, chunk_frames: int = 2, shapes=None, tit
     unused = num_samples - chunks[-1].stop
     if unused > 0:
         ax.broken_barh([(chunks[-1].stop, unused)], (-1.0, 0.5), facecolors="0.55", gid="unused")
-        ax.text(num_samples, -1.1, f"{unused} samples in no frame's window", ha="right", va="bottom", fontsize=10)
+        ax.text(num_samples, -1.15, f"last {unused}: in no frame's window", ha="right", va="bottom", fontsize=10)
     row_height = 1 + 0.4 * chunk_frames
     labels = []
     for n, chunk in enumerate(chunks):
@@ -303,7 +305,7 @@ def chunk_plan(num_samples: int = 2_100, chunk_frames: int = 2, shapes=None, tit
             )
             ax.text(chunk.start + shared + 0.01 * num_samples, y - 0.2, f"{shared} samples read twice", va="center")
     ax.set_yticks([y for y, _ in labels], [text for _, text in labels])
-    ax.set_ylim(len(chunks) * row_height, -1.2)
+    ax.set_ylim(len(chunks) * row_height, -1.9)  # headroom above the signal bar for the tail's label
     ax.set_xlim(-0.01 * num_samples, 1.01 * num_samples)
     ax.set_xticks(range(0, num_samples + 1, hop))
     ax.set_xlabel(f"sample (dotted: the hop grid, every {hop} samples; thin bars: each frame's {rf}-sample window)")
