@@ -191,9 +191,10 @@ for family in ["hubert", "wavlm"]:
 speech, _ = w2v.load_speech_clip()
 x = torch.zeros(2, 1_600)  # (B, T): a padded batch
 x[0], x[1, :1_000] = speech[8_000:9_600], speech[20_000:21_000]
+extractors, encoders = {}, {}  # kept for the cells below
 for preset in ["wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large", "wavlm_base"]:
-    extractor = weights.extractor(preset)
-    encoder = hf.to_hf(extractor, hf.family_of(preset))
+    extractors[preset] = extractor = weights.extractor(preset)
+    encoders[preset] = encoder = hf.to_hf(extractor, hf.family_of(preset))
     ours, _ = w2v.extract_features(extractor, x)  # (B, F, C)
     diff = hf.max_abs_diff(ours, hf.hf_features(encoder, x))
     print(f"{preset:<21} -> {type(encoder).__name__:<23} max |diff| = {diff}")
@@ -222,14 +223,13 @@ assert diff == 0.0
 
 # %%
 # NBVAL_CHECK_OUTPUT
-base = hf.feature_encoder(hf.config_for("wav2vec2_base"))
-lv60k = hf.feature_encoder(hf.config_for("wav2vec2_large_lv60k"))
+base, lv60k = encoders["wav2vec2_base"], encoders["wav2vec2_large_lv60k"]  # HF's classes
 act = base.conv_layers[0].activation
 print(f"HF {type(act).__name__}.act is F.gelu: {act.act is torch.nn.functional.gelu}")
 print("HF     ", base.conv_layers[0].layer_norm)
-print("mirror ", weights.extractor("wav2vec2_base").conv_layers[0].layer_norm)
+print("mirror ", extractors["wav2vec2_base"].conv_layers[0].layer_norm)
 print("HF     ", lv60k.conv_layers[1].layer_norm)
-print("mirror ", weights.extractor("wav2vec2_large_lv60k").conv_layers[1].layer_norm)
+print("mirror ", extractors["wav2vec2_large_lv60k"].conv_layers[1].layer_norm)
 
 # %% [markdown]
 # The activation is `F.gelu` called with its default (exact, erf-based) form, as `ConvLayerBlock`
@@ -269,7 +269,8 @@ assert torch.equal(theirs, ours)
 print(f"HF and the package agree on all {len(lengths)} lengths from 400 to 20 000 samples")
 
 # %% [markdown]
-# Below 400 samples (no frame at all) the two part ways: that is Exercise 2.
+# Below 400 samples no frame fits, and the package (like torchaudio) says 0. What HF's method
+# says there is Exercise 2.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## `inputs_to_logits_ratio` is the hop
@@ -297,8 +298,7 @@ assert config.inputs_to_logits_ratio == ar.hop_length()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-extractor = weights.extractor("wav2vec2_base")
-encoder = hf.to_hf(extractor)
+extractor, encoder = extractors["wav2vec2_base"], encoders["wav2vec2_base"]  # from above
 with torch.no_grad():
     print("HF     forward", inspect.signature(encoder.forward), "->", list(encoder(x).shape))
 features, frames = w2v.extract_features(extractor, x, lengths=torch.tensor([1_600, 1_000]))
@@ -306,8 +306,23 @@ print("mirror forward(x, length) ->", list(features.shape), "+ valid frames", fr
 
 # %% [markdown]
 # In HF, valid frames come from `attention_mask` through `_get_feat_extract_output_lengths`
-# (notebook 9), after the conv stack; no mask ever reaches the convs, so for group_norm models the
-# padding still shapes the statistics (notebook 5).
+# (notebook 9), after the conv stack. No mask reaches the conv feature encoder: as in torchaudio,
+# the lengths fix the frame *counts* for every model, but the *values* of a group_norm model's
+# valid frames still depend on the padding, which enters layer 0's GroupNorm statistics
+# (notebook 5).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Where the mask does go
+#
+# The transformer encoder after the feature encoder (and its projection) zeroes the padded frames
+# before its first convolution, the convolutional positional embedding `pos_conv_embed`:
+
+# %%
+encoder_class = hf.modeling().Wav2Vec2Encoder  # the transformer encoder
+hf.show(encoder_class.forward, "if attention_mask is not None", "hidden_states = hidden_")
+
+# %% [markdown]
+# So the mask reaches a convolution, but only after the conv feature encoder, at frame level.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -318,9 +333,10 @@ print("mirror forward(x, length) ->", list(features.shape), "+ valid frames", fr
 #   both ways with `strict=True`, and outputs agree with max |diff| 0.0, because the ops are the
 #   same PyTorch calls in the same order.
 # - HuBERT's and WavLM's encoders are the same code under other class names.
-# - `_get_feat_extract_output_lengths` is the per-layer floor of notebook 3;
-#   `inputs_to_logits_ratio` is the hop, 320.
-# - HF's encoder takes no lengths and returns `[batch, feature, frame]`.
+# - `_get_feat_extract_output_lengths` is the per-layer floor of notebook 3 without torchaudio's
+#   clamp at 0; `inputs_to_logits_ratio` is the hop, 320.
+# - HF's feature encoder takes no lengths and no mask, and returns `[batch, feature, frame]`; the
+#   transformer encoder after it zeroes the padded frames before its positional convolution.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -350,8 +366,9 @@ w2v.exercises.check_torchaudio_args(torchaudio_args)
 # ### Exercise 2
 #
 # **Predict before running:** what does HF's `_get_feat_extract_output_lengths` return for inputs
-# of 0, 100 and 399 samples? (The package says 0 frames for all three.) Write a list of three
-# integers.
+# of 0, 100 and 399 samples? The package, like torchaudio, clamps every layer's count at 0 and
+# says 0 for all three; HF's loop (shown above) has no clamp. Work it layer by layer and write a
+# list of three integers.
 
 # %% tags=["solution"]
 prediction = [-1, 0, 0]
@@ -359,7 +376,9 @@ prediction = [-1, 0, 0]
 # %%
 w2v.exercises.check_hf_short_lengths(prediction)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: run it
+#
 # Now run it:
 
 # %%
@@ -369,8 +388,30 @@ print("HF:     ", hf.output_lengths(hf.config_for("wav2vec2_base"), short).tolis
 print("package:", [ar.num_frames(n) for n in short])
 
 # %% [markdown]
-# torchaudio clamps every layer's count at 0; HF does not, so below 80 samples the first conv's
-# count is negative and stays -1 through the stack. Notebook 9 shows where that bites: the
+# The two agree from 80 samples on (0 frames up to 399) and differ below 80.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2: layer by layer
+#
+# HF's `_conv_out_length` line (shown above) for 79 samples, layer by layer, beside the package's
+# counts, which are clamped at 0:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+layers = list(zip(config.conv_kernel, config.conv_stride, strict=True))  # (kernel, stride)
+counts, n = [], torch.tensor(79)
+for k, s in layers:
+    n = torch.div(n - k, s, rounding_mode="floor") + 1  # HF's _conv_out_length
+    counts.append(int(n))
+print("79 samples, HF per layer:     ", counts)
+print("79 samples, package per layer:", ar.layer_output_lengths(79))
+print("a count of -1 in layers 1-6 ->", [(-1 - k) // s + 1 for k, s in layers[1:]])
+assert counts[-1] == hf.output_lengths(config, [79]).item()
+
+# %% [markdown]
+# Without the clamp, a count that drops below 0 in some layer (layer 4 for 79 samples) stays
+# there: $\lfloor (-1 - k)/2 \rfloor + 1 = -1$ for the kernels 3 and 2 of layers 1–6, so -1
+# is a fixed point, and the method returns -1. Notebook 9 shows where that bites: the
 # frame-level attention mask.
 
 # %% [markdown]

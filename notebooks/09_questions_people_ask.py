@@ -35,7 +35,7 @@
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
 import torch
-from torchaudio.pipelines import WAV2VEC2_ASR_LARGE_960H, WAV2VEC2_LARGE
+from torchaudio.pipelines import WAV2VEC2_ASR_LARGE_960H, WAV2VEC2_BASE, WAV2VEC2_LARGE
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
@@ -63,13 +63,17 @@ features, _ = w2v.extract_features(weights.extractor("wav2vec2_base"), speech[:1
 print("1 s of audio ->", list(features.shape), "= [batch, frame, feature]")
 window, hop = ar.samples_to_ms(ar.receptive_field()), ar.samples_to_ms(ar.hop_length())
 print(f"each frame sees {window} ms; a new frame starts every {hop} ms")
+base, large = (b._params["encoder_embed_dim"] for b in (WAV2VEC2_BASE, WAV2VEC2_LARGE))
+print(f"the transformer encoder's width (torchaudio's configs): Base {base}, Large {large}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 1
 #
 # Each vector of the conv feature extractor sees a 25 ms window (400 samples at 16 kHz), a new one
-# starts every 20 ms (320 samples), so neighbouring windows overlap by 5 ms; each vector has 512
-# dimensions. (The transformer after the extractor works at its own width; not computed here.)
+# starts every 20 ms (320 samples), so neighbouring windows overlap by 5 ms; each extractor vector
+# has 512 dimensions. The asker more likely means the model's output vectors, those of the
+# transformer encoder after the extractor: 768 dimensions in Base and 1024 in Large, as
+# torchaudio's builders configure them (`encoder_embed_dim`).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Why 49 per second, and 999 for 20 s?
@@ -105,16 +109,20 @@ for n in [31_439, 31_440]:
     print(f"{n} samples -> {ar.num_frames(n)} frames")
 print("400 + 320 x 97 =", 400 + 320 * 97)
 start, end = ar.frame_span(0)
-centre = ar.frame_center(0)
-print(f"frame 0 sees [{start}, {end}): centre {centre} = {ar.samples_to_ms(centre):.2f} ms")
+centre = ar.frame_center(0)  # the mean of samples 0..399
+print(f"frame 0 reads samples [{start}, {end}) = [{start / 16:g}, {end / 16:g}) ms")
+print(f"its centre: sample {centre} = {ar.samples_to_ms(centre):.2f} ms", end=" ")
+print(f"({ar.samples_to_ms(end / 2):g} ms with each sample a 1/16 ms interval)")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 3
 #
 # A frame is added each time the length reaches $400 + 320k$: 31 440 is exactly $400 + 320 \cdot
-# 97$, the length at which frame 97 (the 98th) fits. Frame 0 sees samples $[0, 400)$, so its
-# window's centre is sample 199.5, 12.47 ms, not 10 ms; frame $i$'s is $20 i + 12.47$ ms. That is
-# the window's geometry; where a trained model's evidence sits inside the window is learned.
+# 97$, the length at which frame 97 (the 98th) fits. Sample $t$ is the instant $t / 16000$ s, so
+# frame 0 reads the 25 ms starting at 0 ms, and its centre, the mean of its samples' instants, is
+# sample 199.5 = 12.47 ms (12.5 ms if each sample stands for the 1/16 ms interval it opens; that
+# 0.03 ms never matters). Not 10 ms: frame $i$'s centre is $20 i + 12.47$ ms. That is the
+# window's geometry; where a trained model's evidence sits inside the window is learned.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. 644 frames for 9.36 s?
@@ -147,24 +155,47 @@ for rate in [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]:
 # > "…it would be of great help if I can get the time offsets of start and end of each word"
 # > (huggingface/transformers#11307)
 
+# %% [markdown]
+# With `return_timestamps="char"` or `"word"`, the ASR pipeline's `postprocess` turns each token's
+# frame offsets into seconds. Its `align_to` is the pipeline's `_align_to`, the model config's
+# `inputs_to_logits_ratio`: the hop, 320 samples (notebook 8).
+
 # %%
 # NBVAL_CHECK_OUTPUT
-ratio = hf.config_for("wav2vec2_base").inputs_to_logits_ratio  # samples per frame: 320
-for i in [0, 1, 50, 170]:
-    start, end = ar.frame_span(i)
-    pipeline_s = i * ratio / 16_000  # the ASR pipeline's timestamp for offset i
-    window = f"[{start / 16:g}, {end / 16:g}) ms"
-    centre = f"{ar.samples_to_ms(ar.frame_center(i)):.2f} ms"
-    print(f"frame {i:>3}: pipeline {pipeline_s:.2f} s | window {window}, centre {centre}")
+pipeline = hf.asr_pipeline().AutomaticSpeechRecognitionPipeline
+hf.show(pipeline.postprocess, "align_to = self._align_to", "chunks.append")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 5, run: the pipeline's own code
+#
+# A made-up greedy CTC output, one label per frame (notebook 3's): 10 frames blank, 3 frames "h",
+# 5 blank, 2 frames "i". `hf.pipeline_timestamps` runs the `postprocess` above on it, with a CTC
+# tokenizer over these labels and the Base config:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ctc = ["-"] * 10 + ["h"] * 3 + ["-"] * 5 + ["i"] * 2  # "-" is the CTC blank
+for chunk in hf.pipeline_timestamps(ctc, hf.config_for("wav2vec2_base")):
+    text, (start_s, stop_s) = chunk["text"], chunk["timestamp"]
+    first, last = ctc.index(text), len(ctc) - 1 - ctc[::-1].index(text)  # the token's run
+    start_ms, end_ms = ar.frame_start(first) / 16, ar.frame_span(last)[1] / 16
+    centre_ms = ar.samples_to_ms(ar.frame_center(first))
+    print(f"{text!r}: pipeline ({start_s}, {stop_s}) s | frames {first}-{last} read ", end="")
+    print(f"[{start_ms:g}, {end_ms:g}) ms; frame {first}'s centre {centre_ms:.2f} ms")
+    assert start_s == ar.frame_start(first) / 16_000  # a frame's start, exactly
+
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 5
 #
-# Frame $i$'s window is $[20 i, 20 i + 25)$ ms. The ASR pipeline's timestamps
-# (`return_timestamps="word"`) turn a CTC offset $i$ into $i \cdot$ `inputs_to_logits_ratio` /
-# `sampling_rate` seconds (`postprocess` in `pipelines/automatic_speech_recognition.py`): the
-# window's start; its centre is 12.47 ms later. Arithmetic gives the windows; when a trained
-# model's output for a word fires within them is learned.
+# The pipeline gives a token whose run starts at frame $i$ the time
+# $i \cdot$ `inputs_to_logits_ratio` / `sampling_rate` $= 20 i$ ms (`postprocess`, lines 734–740
+# of `pipelines/automatic_speech_recognition.py`, shown above): the **start** of frame $i$'s window
+# $[20 i, 20 i + 25)$ ms. The window's centre, the mean of its samples' instants (sample $t$ at
+# $t / 16000$ s), is 12.47 ms later (12.5 ms with samples as intervals), so start and centre
+# differ by about 12.5 ms. The stop is the start of the frame after the run (260 ms for "h"),
+# 5 ms before the run's last window ends. Arithmetic gives the windows; when a trained model's
+# output for a word fires within them is learned.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. How short can the input be?
@@ -193,8 +224,9 @@ print("torchaudio's Large, pretrained and fine-tuned on 960 h: same extractor co
 # One frame needs 400 samples and two need 720, and every preset has this stack; with 399, a
 # layer with kernel 2 gets a single position (the message's "(1)" and "(2)"), and PyTorch raises
 # this error. torchaudio builds its fine-tuned Large with the same extractor config as the
-# pretrained one. The issue's error names a kernel of 4, which no layer of these extractors has:
-# it does not come from the conv feature extractor.
+# pretrained one. The issue's error names a kernel of 4, which no layer of these extractors has;
+# from that we infer (we did not reproduce the issue) that it does not come from the conv feature
+# extractor.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Why do batched and single outputs differ?
@@ -220,30 +252,51 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 7
 #
-# In the group_norm model the clip's frames change: GroupNorm's statistics run over every
-# position, padding included, and no mask reaches the conv stack (notebook 8). The layer_norm
-# model normalises each position over its channels alone, so frames whose windows lie inside the
-# clip keep their values, up to float rounding. How much group_norm frames move depends on the
-# weights and on the amount of padding (notebook 5).
+# In the group_norm model the clip's frames change: layer 0's GroupNorm statistics run over every
+# position, padding included, and no mask reaches the conv feature encoder (notebook 8). The
+# layer_norm model normalises each position over its channels alone, so frames whose windows lie
+# inside the clip keep their values, up to float rounding. `lengths` (HF: `attention_mask`) fixes
+# the frame *counts* for every model, not the *values* of a group_norm model's valid frames; how
+# much they move depends on the weights and the amount of padding (notebook 5).
+#
+# This is about the conv features only. Later in huggingface/transformers#21534 a user reports a
+# different WER with and without padding for `wav2vec2-large-960h-lv60-self`, a layer_norm model:
+# end to end (the transformer encoder, its mask, the processor), nothing here shows layer_norm
+# models immune.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Does the pipeline's chunking give the same features?
 #
 # > "`chunk_length_s=None` and `chunk_length_s=10` should yield the same (or similar) results"
-# > (huggingface/transformers#16671, about transcripts)
+# > (huggingface/transformers#16671)
 #
-# The features, positions first, cut by transformers' own chunking code, scaled down (its
-# defaults: 10 s chunks, 10/6 s strides).
+# That issue, "End of transcripts missing when chunking enabled", was a bug in the pipeline's
+# post-processing (huggingface/transformers#16726 locates it there). The question under it stays:
+# does chunking give the same features? The pipeline chunks only when `chunk_length_s` is set;
+# the stride then defaults to a sixth of it:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-clip = speech[8_000:14_400]  # (T,) 0.4 s, in chunks of 0.2 s with 0.04 s strides
+print(hf.show(pipeline.preprocess, "def preprocess", "if isinstance(inputs, str)"))
+print(hf.show(pipeline.preprocess, "if chunk_length_s:", "if isinstance(stride_length_s"))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 8, the chunks
+#
+# transformers' own chunking code cuts a 0.4 s clip, scaled down from the issue's 10 s chunks:
+# 0.2 s chunks with 0.04 s strides, then (last line) with no stride:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+clip = speech[8_000:14_400]  # (T,) 0.4 s
 lv60k = weights.extractor("wav2vec2_large_lv60k")
 stitched, chunks = hf.pipeline_features(lv60k, clip, chunk_length_s=0.2, stride_length_s=0.04)
 for c in chunks:
     where = f"chunk at sample {c.start:>4} = frame {c.start / 320:>4}"
     print(f"{where}: {c.num_samples} samples, keeps its frames {c.keep}")
 print("frames stitched:", len(stitched), "| frames of the clip:", ar.num_frames(len(clip)))
+no_stride, _ = hf.pipeline_features(lv60k, clip, chunk_length_s=0.2, stride_length_s=0)
+print("stride 0: frames stitched:", len(no_stride))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 8, continued: the values
@@ -267,9 +320,11 @@ for preset, normalise, chunked, whole in runs:
 # ### Answer 8
 #
 # The pipeline rounds chunk and stride lengths to `inputs_to_logits_ratio` = 320 samples, so every
-# chunk starts on the frame grid, and the frames it keeps tile the whole clip's frames exactly.
-# (It counts $n / 320$ frames in a chunk of $n$ samples, one more than there are, as in
-# question 2; the last chunk's slice simply ends at its last frame.)
+# chunk starts on the frame grid. It counts $n / 320$ frames in a chunk of $n$ samples, one more
+# than there are (question 2). With a stride of at least 320 samples after rounding, every kept
+# slice ends within the chunk's frames (the last chunk's at its last frame), and the kept frames
+# tile the whole clip's frames exactly. With a stride that rounds to 0, a chunk's slice asks for
+# that missing frame, and the frame straddling each boundary is lost: 18 of 19 frames above.
 #
 # For the layer_norm model without normalisation the stitched frames are the whole clip's, up to
 # float rounding. With `do_normalize`, the processor runs on every chunk, so each chunk is
@@ -295,12 +350,26 @@ print("valid frames:", frames.tolist())
 print("HF's mask == arange(49) < frames:", torch.equal(theirs, ours))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 9, the method's code
+#
+# It counts each row's samples (`non_padded_lengths`), turns the counts into frames with
+# `self._get_feat_extract_output_lengths` (`output_lengths`, notebook 8), and builds the mask:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+model_class = hf.modeling().Wav2Vec2PreTrainedModel
+hf.show(model_class._get_feature_vector_attention_mask, "attention_mask = torch.zeros")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 9
 #
-# The private method is notebook 3's frame count turned into a mask: frame $t$ of a row is valid
-# when $t < \lfloor (n - 400)/320 \rfloor + 1$. Without it, take torchaudio's `lengths` output
-# (next question) or `ar.num_frames`, and compare with `arange`. Exercise 2 finds a row where the
-# two part ways.
+# The method turns each row's sample count into frames with `_get_feat_extract_output_lengths`
+# (notebook 8: no clamp at 0), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
+# marks every index up to that one. For rows of at least 400 samples that is notebook 3's frame
+# count turned into a mask: frame $t$ is valid when $t < \lfloor (n - 400)/320 \rfloor + 1$.
+# Without the private method, take torchaudio's `lengths` output (next question) or
+# `ar.num_frames`, and compare with `arange`. Exercise 2 asks what the code does with a row
+# shorter than 400 samples.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10. What does `lengths` mean?
@@ -325,8 +394,9 @@ print("features identical with and without lengths:", torch.equal(with_lengths, 
 # `lengths` is how many samples of each row of a zero-padded batch are real: a count in samples,
 # not a rate. The extractor turns it into valid frames with the per-layer floor formula, clamped
 # at 0; the features are the same with or without it, since the convs run over the padding either
-# way. The maintainer's answer in the thread points to where torchaudio's transformer then uses
-# the frame counts to mask the padded frames.
+# way. So `lengths` fixes the frame counts for every model; the values of a group_norm model's
+# valid frames still depend on the padding (question 7). The maintainer's answer in the thread
+# points to where torchaudio's transformer then uses the frame counts to mask the padded frames.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11. Can I skip the processor's normalisation?
@@ -361,11 +431,15 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
 # - A frame sees 25 ms and starts every 20 ms; $n$ samples give $\lfloor (n - 400)/320 \rfloor + 1$
 #   frames (49 for 1 s, 999 for 20 s), and the 98th frame appears at 31 440 samples.
 # - 644 frames for 9.36 s is what 22.05 kHz samples (librosa's default rate) read as 16 kHz give.
-# - Frame $i$'s window is $[20 i, 20 i + 25)$ ms; the ASR pipeline's timestamps are window starts.
-# - Fewer than 400 samples give no frame, in every preset (torchaudio's fine-tuned Large too).
-# - Padding and chunking change group_norm features and leave layer_norm features alone (up to
-#   float rounding); per-chunk `do_normalize` changes both. Chunk positions are exact.
-# - The frame mask is `arange(F) < frames`; `lengths` is samples in, valid frames out.
+# - Frame $i$'s window is $[20 i, 20 i + 25)$ ms, its centre $20 i + 12.47$ ms; the ASR
+#   pipeline's timestamps are window starts (offset x `inputs_to_logits_ratio` / `sampling_rate`).
+# - Fewer than 400 samples: the length arithmetic (`ar.num_frames`, torchaudio's `lengths`) gives
+#   0 frames, and the modules raise a `RuntimeError`, in every preset.
+# - Padding and chunking change group_norm features and leave layer_norm conv features alone (up
+#   to float rounding); per-chunk `do_normalize` changes both. With a stride of at least one hop,
+#   the chunks' kept frames tile the clip's.
+# - For rows of at least 400 samples HF's frame mask is `arange(F) < frames`; `lengths` is
+#   samples in, valid frame counts out.
 # - Skipping `do_normalize` cancels out in group_norm, bias-free models except through GroupNorm's
 #   $\epsilon$ (how much is left depends on weights and loudness); in layer_norm models it does not.
 
@@ -400,8 +474,8 @@ w2v.exercises.check_chunk_starts(chunk_starts)
 # ### Exercise 2
 #
 # **Predict before running:** a 300-sample clip is batched with a 1 s clip and padded to 16 000
-# samples. How many of the 49 frames does HF's `_get_feature_vector_attention_mask` mark valid
-# for the short clip? (It has no frame at all: 300 < 400.)
+# samples. How many of the 49 frames does HF's `_get_feature_vector_attention_mask` (its code is
+# in question 9) mark valid for the short clip? (It has no frame at all: 300 < 400.)
 
 # %% tags=["solution"]
 prediction = 49

@@ -1,8 +1,12 @@
 """Hugging Face's feature encoder is the same computation as torchaudio's and the mirror's: same
 config under other names, same state-dict keys, bit-identical outputs, same length arithmetic."""
 
+import ast
+import inspect
 import math
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -46,6 +50,54 @@ def test_missing_transformers_names_the_install_command(monkeypatch):
         hf.require_transformers()
     with pytest.raises(ImportError, match=r"pip install transformers"):
         hf.config_for("wav2vec2_base")
+
+
+# --- showing transformers' source ---
+
+
+def test_show_cites_the_lines_it_shows():
+    asr = hf.asr_pipeline()
+    shown = hf.show(asr.AutomaticSpeechRecognitionPipeline.postprocess, "for item in offsets", "chunks.append")
+    header, code = shown.splitlines()[0], shown.splitlines()[2:]
+    first, last = (int(n) for n in header.split("lines ")[1].rstrip(":").split("-"))
+    file_lines = Path(asr.__file__).read_text(encoding="utf-8").splitlines()
+    assert header.startswith("# automatic_speech_recognition.py, lines ")
+    assert file_lines[first - 1].strip() == code[0].strip() == "for item in offsets:"
+    assert file_lines[last - 1].strip() == code[-1].strip() == "stop /= self.feature_extractor.sampling_rate"
+    assert last - first + 1 == len(code)  # no docstring in between: one shown line per file line
+    with pytest.raises(ValueError, match=r"contains 'no such line'"):
+        hf.show(asr.AutomaticSpeechRecognitionPipeline.postprocess, "no such line")
+
+
+def test_show_folds_long_lines_without_changing_the_code():
+    """A shown method with lines of 100+ characters fits a slide and is still the same Python."""
+    method = hf.modeling().Wav2Vec2PreTrainedModel._get_feature_vector_attention_mask
+    shown = hf.show(method)
+    code = "\n".join(shown.splitlines()[2:])
+    assert max(len(line) for line in shown.splitlines()) <= hf.WIDTH
+    source = Path(inspect.getsourcefile(method)).read_text(encoding="utf-8")
+    assert max(len(line) for line in source.splitlines()) > hf.WIDTH  # there was something to fold
+
+    def code_of(text):
+        return ast.dump(strip_docstring(ast.parse(textwrap.dedent(text)).body[0]))
+
+    assert code_of(code) == code_of(inspect.getsource(method))
+
+
+def strip_docstring(node):
+    if ast.get_docstring(node) is not None:
+        node.body = node.body[1:]
+    return node
+
+
+@pytest.mark.parametrize("width", [20, 40, 60, 80])
+def test_fold_breaks_only_inside_brackets(width):
+    line = "x = f(a_long_name, (b + c) * another_long_name, g(h, i_j_k), 'a, (string', last_one)"
+    folded = hf._fold(line, width)
+    assert ast.dump(ast.parse(folded)) == ast.dump(ast.parse(line))
+    assert all(len(part) <= width for part in folded.splitlines()[:-1]) or folded == line
+    assert hf._fold("# " + "word " * 30, 40).count("\n") >= 3
+    assert hf._fold("short", width) == "short"
 
 
 # --- configs under other names ---
@@ -202,10 +254,25 @@ def test_output_lengths_equal_the_package_for_every_length_up_to_20000():
     package = torch.tensor([ar.num_frames(int(n)) for n in lengths])
     assert torch.equal(package, closed_form)
     assert torch.equal(got[80:], closed_form[80:])
-    # HF does not clamp at 0 as torchaudio does: below 80 samples the first conv's count goes
-    # negative and stays -1 through the stack.
+    # HF does not clamp at 0 as torchaudio does: below 80 samples some layer's count drops below 0,
+    # and -1 is a fixed point of floor((L - k) / s) + 1 for the kernels 3 and 2 with stride 2.
     assert torch.equal(got[:80], torch.full((80,), -1))
     assert torch.equal(got.clamp(min=0), closed_form)
+
+
+def test_unclamped_counts_go_negative_in_a_later_layer_not_the_first():
+    """Notebook 8's reading of 79 samples: the counts per layer, from HF's own method on the stack's
+    first 1..7 layers, are 14, 6, 2, 0, -1, -1, -1; the first conv alone goes negative only below 5."""
+    shapes = list(PRESETS["wav2vec2_base"].shapes)
+
+    def hf_counts(n_layers, lengths):
+        config = hf.make_config(hf.config_fields("group_norm", shapes[:n_layers], False))
+        return hf.output_lengths(config, lengths).tolist()
+
+    assert [hf_counts(n, [79])[0] for n in range(1, 8)] == [14, 6, 2, 0, -1, -1, -1]  # by hand
+    first_layer = hf_counts(1, list(range(80)))
+    assert [n for n, count in enumerate(first_layer) if count < 0] == [0, 1, 2, 3, 4]
+    assert all(hf_counts(7, [n])[0] == -1 for n in (0, 4, 5, 40, 79))
 
 
 def test_output_lengths_follow_any_stack():
@@ -267,6 +334,42 @@ def test_pipeline_chunks_are_hop_aligned_and_tile_the_frames():
     full = run(mirror.inner, x[None])[0]
     rel = ((features - full).norm() / full.norm()).item()
     assert rel < 1e-5  # layer_norm, no normalisation: the same frames up to float rounding
+
+
+def test_a_stride_that_rounds_to_zero_loses_the_frame_at_each_boundary():
+    """Chunks of 3200 samples without overlap: each holds 9 frames, not the 10 the pipeline counts,
+    so the frame straddling each boundary (frame 9 of 0..18) is lost."""
+    mirror = randomize_(get_feature_extractor("layer_norm", SMALL, True), seed=8).eval()
+    x = padded_batch([6_400])[0]
+    features, chunks = hf.pipeline_features(mirror, x, chunk_length_s=0.2, stride_length_s=0.004)  # 64 -> 0
+    assert [(c.start, c.keep) for c in chunks] == [(0, (0, 10)), (3_200, (0, 10))]
+    full = run(mirror, x[None])[0]
+    assert len(full) == 19 and len(features) == 18
+    assert torch.allclose(features, torch.cat([full[:9], full[10:]]), rtol=1e-4, atol=1e-6)
+
+
+def test_pipeline_timestamps_are_frame_starts_from_the_pipelines_own_code():
+    """One label per frame: a token whose run is frames [i, j] gets (i, j + 1) x hop / 16 000 s."""
+    ctc = ["-"] * 10 + ["h"] * 3 + ["-"] * 5 + ["i"] * 2 + ["|"] + ["y"] + ["o"] * 2
+    base = hf.config_for("wav2vec2_base")
+    chars = hf.pipeline_timestamps(ctc, base)
+    assert chars == [
+        {"text": "h", "timestamp": (10 * 0.02, 13 * 0.02)},
+        {"text": "i", "timestamp": (18 * 0.02, 20 * 0.02)},
+        {"text": " ", "timestamp": (20 * 0.02, 21 * 0.02)},
+        {"text": "y", "timestamp": (21 * 0.02, 22 * 0.02)},
+        {"text": "o", "timestamp": (22 * 0.02, 24 * 0.02)},
+    ]
+    words = hf.pipeline_timestamps(ctc, base, return_timestamps="word")
+    assert words == [{"text": "hi", "timestamp": (0.2, 0.4)}, {"text": "yo", "timestamp": (0.42, 0.48)}]
+    # another hop (strides 5, 2, 2, 2: 40 samples) scales every time: the config is what counts
+    shapes = [(4, 10, 5), (4, 3, 2), (4, 3, 2), (4, 2, 2)]
+    other = hf.make_config(hf.config_fields("layer_norm", shapes, True))
+    assert hf.pipeline_timestamps(ctc, other)[0]["timestamp"] == (10 * 40 / 16_000, 13 * 40 / 16_000)
+    with pytest.raises(ValueError, match=r"one per frame"):
+        hf.pipeline_timestamps([], base)
+    with pytest.raises(ValueError, match=r"'char' or 'word'"):
+        hf.pipeline_timestamps(ctc, base, return_timestamps="frame")
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,11 @@ Everything here builds models from configs: nothing is downloaded.
 """
 
 import ast
+import functools
 import importlib
 import inspect
+import json
+import tempfile
 import textwrap
 import types
 from collections.abc import Sequence
@@ -33,7 +36,7 @@ from torch import Tensor, nn
 
 from .components import get_feature_extractor
 from .presets import PRESETS, SAMPLE_RATE, Shape, get_preset
-from .source import SourceCode, package_source
+from .source import SourceCode
 from .validation import check_waveform
 
 #: transformers' model families whose feature encoder is wav2vec2's, and their class-name prefixes.
@@ -83,16 +86,95 @@ def family_of(preset: str) -> str:
 
 
 def show(obj, start: str | None = None, stop: str | None = None) -> SourceCode:
-    """transformers' source of ``obj`` as installed here, docstrings dropped, headed by its file and
-    name. ``start`` / ``stop`` cut a slide-sized part: from the first line that contains ``start`` up
-    to, not including, the first later line that contains ``stop``. A marker that is not there
-    raises ``ValueError``, so a changed transformers cannot silently show other lines."""
+    """transformers' source of ``obj`` as installed here, docstrings dropped, headed by its file, the
+    line numbers shown (so a notebook can cite them) and its name; a line longer than ``WIDTH`` is
+    broken inside its brackets (a comment between words), layout only. ``start`` / ``stop`` cut a
+    slide-sized part: from the first line that contains ``start`` up to, not including, the first later
+    line that contains ``stop``. A marker that is not there raises ``ValueError``, so a changed
+    transformers cannot silently show other lines."""
     obj = inspect.unwrap(obj)  # layers' forwards are wrapped for gradient checkpointing
-    lines = package_source(obj).splitlines()[1:]
+    numbered = _numbered_lines(obj)
+    lines = [line for _, line in numbered]
     first = 0 if start is None else _line_with(lines, start, 0, obj)
     end = len(lines) if stop is None else _line_with(lines, stop, first + 1, obj)
-    part = textwrap.dedent("\n".join(lines[first:end])).strip("\n")
-    return SourceCode(f"# {Path(inspect.getsourcefile(obj)).name}: {obj.__qualname__}\n{part}")
+    shown = numbered[first:end]
+    while shown and not shown[-1][1].strip():  # no trailing blank lines
+        shown.pop()
+    part = _fold_all(textwrap.dedent("\n".join(line for _, line in shown)))
+    (a, _), (b, _) = shown[0], shown[-1]
+    where = f"# {Path(inspect.getsourcefile(obj)).name}, " + (f"line {a}:" if a == b else f"lines {a}-{b}:")
+    name = obj.__qualname__
+    header = f"{where} {name}" if len(where) + 1 + len(name) <= WIDTH else f"{where}\n# {name}"
+    return SourceCode(f"{header}\n{part}")
+
+
+#: The longest code line :func:`show` prints: wider lines do not fit a 1280x720 slide.
+WIDTH = 95
+
+
+def _fold_all(source: str, width: int = WIDTH) -> str:
+    """Every line of ``source`` through :func:`_fold`, each told how many brackets are open before it."""
+    out, opened = [], []
+    for line in source.splitlines():
+        out.append(_fold(line, width, [None] * len(opened)))
+        opened = _scan(line, opened)[0]
+    return "\n".join(out)
+
+
+def _scan(line: str, opened: list) -> tuple[list, list[tuple[int, list]]]:
+    """Brackets still open after ``line`` (their columns; ``None`` for one opened on an earlier line),
+    given those open before it, and the places after a ``", "`` where it may break: ``(column, the
+    brackets open there)``. Strings and a trailing comment are skipped."""
+    opened, quote, breaks = list(opened), None, []
+    for column, char in enumerate(line):
+        if quote:
+            quote = None if char == quote and line[column - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            break
+        elif char in "([{":
+            opened.append(column)
+        elif char in ")]}":
+            opened = opened[:-1]
+        elif char == "," and line[column + 1 : column + 2] == " ":
+            breaks.append((column + 1, list(opened)))
+    return opened, breaks
+
+
+def _fold(line: str, width: int = WIDTH, opened: list | None = None) -> str:
+    """``line`` broken into lines of at most ``width`` characters where Python allows it without a
+    backslash: after the outermost ``, `` inside brackets that keeps the first part short enough, the
+    rest aligned after its open bracket (at the line's indent when that bracket is on an earlier line:
+    ``opened`` are the brackets open before ``line``); or a comment between words. A line that cannot
+    be broken stays as it is."""
+    if len(line) <= width:
+        return line
+    indent = len(line) - len(line.lstrip())
+    if line.lstrip().startswith("#"):
+        prefix = " " * indent + "# "
+        text = line.lstrip()[1:].strip()
+        return "\n".join(textwrap.wrap(text, width, initial_indent=prefix, subsequent_indent=prefix))
+    breaks = [
+        (len(inside), -cut, cut, inside) for cut, inside in _scan(line, opened or [])[1] if inside and cut < width
+    ]
+    if not breaks:
+        return line
+    *_, cut, inside = min(breaks)  # the outermost, then the last
+    align = indent if inside[-1] is None else inside[-1] + 1
+    return line[:cut] + "\n" + _fold(" " * align + line[cut:].lstrip(), width, inside)
+
+
+def _numbered_lines(obj) -> list[tuple[int, str]]:
+    """``obj``'s source lines with their line numbers in its file, dedented, docstring lines dropped."""
+    raw, first_line = inspect.getsourcelines(obj)
+    source = textwrap.dedent("".join(raw))
+    drop = set()
+    for node in ast.walk(ast.parse(source)):
+        defines = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        if defines and ast.get_docstring(node) is not None:
+            drop.update(range(node.body[0].lineno, node.body[0].end_lineno + 1))
+    return [(first_line + n - 1, line) for n, line in enumerate(source.splitlines(), start=1) if n not in drop]
 
 
 def _line_with(lines: list[str], marker: str, begin: int, obj) -> int:
@@ -261,13 +343,27 @@ def same_code(family: str) -> dict[str, bool]:
     """Whether each encoder class of ``family`` is the same code as wav2vec2's, statement for
     statement (layout and the class-name prefix aside)."""
     prefix = FAMILIES[_check_family(family)]
-
-    def code(module, name):
-        source = textwrap.dedent(inspect.getsource(getattr(module, name)))
-        return ast.dump(ast.parse(source.replace(prefix, "Wav2Vec2")))
-
     ours, theirs = modeling("wav2vec2"), modeling(family)
-    return {name: code(ours, "Wav2Vec2" + name) == code(theirs, prefix + name) for name in ENCODER_CLASSES}
+    return {
+        name: _class_code(getattr(ours, "Wav2Vec2" + name), "Wav2Vec2")
+        == _class_code(getattr(theirs, prefix + name), prefix)
+        for name in ENCODER_CLASSES
+    }
+
+
+def _class_code(cls: type, prefix: str) -> str:
+    """The AST of a class's code (``ast.dump``: no positions, no layout), ``prefix`` written as ``Wav2Vec2``."""
+    node = _top_level_classes(inspect.getsourcefile(cls)).get(cls.__name__)
+    if node is None:  # not a top-level class of its file
+        node = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    return ast.dump(node).replace(prefix, "Wav2Vec2")
+
+
+@functools.lru_cache(maxsize=16)
+def _top_level_classes(path: str) -> dict[str, ast.ClassDef]:
+    """The top-level classes of a source file, parsed once (``inspect.getsource`` parses it per class)."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 # --- lengths and masks ---------------------------------------------------------------------------
@@ -306,6 +402,47 @@ def feature_vector_mask(config, attention_mask: Tensor, num_frames: int) -> Tens
 # --- the ASR pipeline's chunking -----------------------------------------------------------------
 
 
+def asr_pipeline() -> types.ModuleType:
+    """transformers' ASR pipeline module, ``transformers.pipelines.automatic_speech_recognition``."""
+    require_transformers()
+    return importlib.import_module("transformers.pipelines.automatic_speech_recognition")
+
+
+def pipeline_timestamps(labels: Sequence[str], config, return_timestamps: str = "char", blank: str = "-") -> list:
+    """The timestamps HF's ASR pipeline gives a greedy CTC output, one label per frame (``blank`` for
+    the CTC blank, ``"|"`` between words): ``[{"text": ..., "timestamp": (start_s, stop_s)}, ...]``.
+
+    Runs transformers' own ``AutomaticSpeechRecognitionPipeline.postprocess`` (a CTC model,
+    ``return_timestamps`` ``"char"`` or ``"word"``) with a ``Wav2Vec2CTCTokenizer`` over the labels'
+    vocabulary and the config's ``inputs_to_logits_ratio`` as the pipeline's ``_align_to``.
+    """
+    transformers = require_transformers()
+    if len(labels) == 0 or not all(isinstance(label, str) and label for label in labels):
+        raise ValueError(
+            "labels must be a non-empty sequence of non-empty strings, one per frame, e.g. ['-', 'h', 'h']."
+        )
+    if return_timestamps not in ("char", "word"):
+        raise ValueError(f"return_timestamps must be 'char' or 'word', got {return_timestamps!r}.")
+    vocab = {token: n for n, token in enumerate(dict.fromkeys([blank, "|", "<unk>", *labels]))}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "vocab.json"
+        path.write_text(json.dumps(vocab), encoding="utf-8")
+        tokenizer = transformers.Wav2Vec2CTCTokenizer(
+            str(path), pad_token=blank, unk_token="<unk>", bos_token=None, eos_token=None
+        )
+    pipe = types.SimpleNamespace(
+        type="ctc",
+        tokenizer=tokenizer,
+        feature_extractor=transformers.Wav2Vec2FeatureExtractor(sampling_rate=SAMPLE_RATE),
+        _align_to=config.inputs_to_logits_ratio,
+    )
+    tokens = torch.tensor([[vocab[label] for label in labels]])  # (1, F): one token id per frame
+    out = asr_pipeline().AutomaticSpeechRecognitionPipeline.postprocess(
+        pipe, [{"tokens": tokens, "is_last": True}], return_timestamps=return_timestamps
+    )
+    return [{"text": c["text"], "timestamp": tuple(float(t) for t in c["timestamp"])} for c in out["chunks"]]
+
+
 def processor_input(waveform: Tensor, do_normalize: bool) -> Tensor:
     """What HF's ``Wav2Vec2FeatureExtractor`` hands the model for one clip: ``[1, time]``,
     zero-mean unit-variance when ``do_normalize``."""
@@ -337,7 +474,7 @@ def pipeline_chunks(
     ``Wav2Vec2FeatureExtractor``) and ``rescale_stride``; a chunk keeps its frames
     ``[left, n - right)``, as the pipeline's ``postprocess`` does. Yields ``(PipelineChunk, input)``.
     """
-    asr = importlib.import_module("transformers.pipelines.automatic_speech_recognition")
+    asr = asr_pipeline()
     fe = require_transformers().Wav2Vec2FeatureExtractor(do_normalize=do_normalize)
     pipe = types.SimpleNamespace(feature_extractor=fe, _align_to=inputs_to_logits_ratio, dtype=None)
     x = np.asarray(torch.as_tensor(waveform, dtype=torch.float32))
