@@ -32,9 +32,13 @@
 # wav2vec2.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Every number in these notebooks is printed by a cell and checked by `nbval` in CI: if a claim
-# stops being true, the build fails. The code comes from the companion package `w2v2_walkthrough`,
-# whose modules mirror torchaudio's bit for bit (notebook 2 proves it).
+# Every number the prose states is printed by a cell whose output `nbval` compares in CI (such
+# cells carry a marker comment on their first line, hidden in these pages) or is checked by an
+# `assert`: if such a claim stops being true, the build fails. Figures and the prose itself are not
+# compared. The code comes from the companion
+# package `w2v2_walkthrough`; its `components` module mirrors torchaudio's feature-extractor code
+# and gives bit-identical output for the same weights (notebook 2 shows both, and the one line that
+# differs: an error message).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
@@ -58,7 +62,7 @@ print(weights.banner())
 #
 # The package ships a short clip it made itself with the espeak-ng speech synthesizer (CC0), so the
 # series runs offline. `load_speech_clip` returns a mono float32 tensor of shape `[time]` and the
-# sample rate, always 16 kHz: the rate every torchaudio preset was trained at.
+# sample rate, always 16 kHz: the rate every wav2vec2-family model is trained at.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -97,8 +101,8 @@ print(weights.describe("wav2vec2_base"))
 # Seven layers, written as `(out_channels, kernel_size, stride)`:
 # `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`. The first layer reads 10 samples at a
 # time and moves 5; the others combine 3 or 2 neighbouring outputs of the layer below and move 2.
-# Every torchaudio preset (wav2vec2, HuBERT and WavLM, Base to XLS-R 2B) uses this config; the cell
-# checks that.
+# Every torchaudio preset (wav2vec2, HuBERT and WavLM, Base to XLS-R 2B) uses this config:
+# `tests/test_presets.py` checks each preset against the extractor torchaudio's own builder makes.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -106,14 +110,15 @@ c_in = 1
 for i, (c_out, k, s) in enumerate(w2v.DEFAULT_SHAPES):
     print(f"layer {i}: Conv1d({c_in:>3} -> {c_out}, kernel_size={k}, stride={s})")
     c_in = c_out
-assert all(list(preset.shapes) == w2v.DEFAULT_SHAPES for preset in w2v.PRESETS.values())
-print(f"the same in all {len(w2v.PRESETS)} torchaudio presets")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Run it
 #
-# The extractor takes `(batch, time)`. `extract_features` checks the input (mono, 16 kHz, long
-# enough, no NaN) and adds the batch axis for a single clip. Out comes `(batch, frame, feature)`.
+# The extractor takes `(batch, time)`. `extract_features` adds the batch axis for a single clip and
+# checks the input: it refuses integer samples, 3-D input, `(time, channels)`-looking arrays, clips
+# too short for one frame and NaN. It checks the sample rate you *declare* (`sample_rate`, 16 kHz
+# unless you say otherwise), not the audio's real rate, so resample first; and a `(2, time)` stereo
+# tensor passes as a batch of two clips. Out comes `(batch, frame, feature)`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -124,8 +129,8 @@ print("out:", list(features.shape), "= (batch, frame, feature)")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The shape after every layer
 #
-# `trace_activations` runs the extractor with forward hooks and keeps every layer's output after
-# the conv, after the norm (only layer 0 has one in this model) and after the GELU, each
+# `trace_activations` runs the extractor with forward hooks and keeps every layer's output after the
+# conv, after the norm (in Base only layer 0 has one; the norms come below) and after the GELU, each
 # `[batch, channels, positions]`: a layer's time steps are its **positions**, and only the last
 # layer's positions are frames.
 
@@ -172,28 +177,56 @@ print("hop:", ar.hop_length(), "samples =", ar.samples_to_ms(ar.hop_length()), "
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What a frame sees
 #
-# The convolutions compute frame $n$ from the samples $[320n,\ 320n + 400)$, its **span**: 400
-# samples (25 ms), starting one hop after the previous frame's, so neighbouring spans overlap by 80
-# samples (notebook 4 derives the span and proves it with gradients).
+# The convolutions compute frame $n$ from the samples $[320n,\ 320n + 400)$, its **span**, starting
+# one hop after the previous frame's, so neighbouring spans overlap by 80 samples. Taking sample $t$
+# as the instant $t / 16$ ms, frame $n$ covers 25 ms of audio starting at $20n$ ms; its **centre**,
+# the mean of its samples' instants, is 12.47 ms later. Notebook 4 derives the span from the layer
+# config and proves its edges from the paths through the convolutions; gradients then show how much
+# each sample inside it counts.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 ms = ar.samples_to_ms
 for n in range(3):
     start, end = ar.frame_span(n)
-    print(f"frame {n}: samples [{start}, {end}), {ms(start):g} to {ms(end):g} ms")
+    centre = ms(ar.frame_center(n))  # the mean of samples start .. end - 1, in ms
+    covers = f"{ms(end - start):g} ms from {ms(start):g} ms"
+    print(f"frame {n}: samples [{start}, {end}) = {covers}, centre {centre:.2f} ms")
 print("neighbours share", ar.frame_span(0)[1] - ar.frame_span(1)[0], "samples")
 
-# %% [markdown]
-# The span is the whole story only for `layer_norm` models. In `group_norm` models such as Base,
-# layer 0's GroupNorm normalizes each channel by a mean and a variance taken over the **whole
-# clip**, so every frame also depends on every sample through those statistics (notebook 5).
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Two norm modes
+#
+# torchaudio builds this stack in one of two **norm modes** (notebook 2 reads the code, notebook 5
+# compares them):
+#
+# - `group_norm` (the Base models and wav2vec2 Large): one `GroupNorm` between layer 0's conv and its
+#   GELU. It normalizes each of the 512 channels by that channel's mean and variance over **all
+#   positions of the clip**, then scales and shifts it by learned weights.
+# - `layer_norm` (LV-60k, XLS-R, HuBERT Large and X-Large, WavLM Large): a `LayerNorm` after every
+#   conv, which normalizes each position over its 512 channels, on its own.
+#
+# So the span is the whole story only for `layer_norm` models. Through layer 0's clip-wide
+# statistics, every frame of a `group_norm` model also depends on every sample **that layer 0
+# reads**: all but the last $(L - 10) \bmod 5$ samples of an $L$-sample clip, which no window of
+# layer 0 reaches (notebook 5). For this clip:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+_, k0, s0 = w2v.DEFAULT_SHAPES[0]
+length = wave.numel()
+positions = trace.layers[0].conv.shape[-1]  # layer 0's outputs, measured
+read = (positions - 1) * s0 + k0  # where its last window ends
+print(f"layer 0 reads samples [0, {read}) of {length}: the last {length - read} left unread")
+print("(L - 10) mod 5 =", (length - k0) % s0)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The whole journey in one picture
 #
-# Waveform, spectrogram, then 64 of each layer's 512 channels, each position drawn at the exact
-# time it is centred on: layer 0 has a position every 5 samples, layer 6 every 320.
+# Waveform, spectrogram, then 64 of each layer's 512 channels, on one time axis: every spectrogram
+# column and every position is drawn centred on its time. Layer 6 has a position every 320 samples;
+# layer 0 has one every 5, far more than the figure is pixels wide, so its row shows neighbours
+# blended.
 
 # %%
 plotting.plot_activations(trace, title="Waveform to frames: every layer, aligned in time")
@@ -228,8 +261,10 @@ print("encoder layers:", len(model.encoder.transformer.layers))
 #   (20 ms), 49 frames from one second.
 # - Seven unpadded convolutions `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`, the same
 #   in every torchaudio preset; each layer turns $L$ positions into $\lfloor (L - k)/s \rfloor + 1$.
-# - The convolutions of frame $n$ see samples $[320n,\ 320n + 400)$; in `group_norm` models every
-#   frame also depends on the whole clip, through layer 0's GroupNorm statistics.
+# - The convolutions of frame $n$ see samples $[320n,\ 320n + 400)$: 25 ms of audio from $20n$ ms,
+#   centred 12.47 ms later. That is all a frame of a `layer_norm` model depends on; in `group_norm`
+#   models (Base) every frame also depends on every sample layer 0 reads (all but the last
+#   $(L - 10) \bmod 5$), through layer 0's GroupNorm statistics.
 # - The frames then go to a feature projection and a Transformer encoder.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -292,7 +327,8 @@ for preset in ["wav2vec2_large_lv60k", "wav2vec2_base"]:
         print(f"{preset} ({mode}), last {tail} new: {n} of {feats.shape[1]} frames change")
 
 # %% [markdown]
-# In the `layer_norm` model only frames whose span holds a changed sample change. In Base all of them
-# do, even when no span holds one: layer 0's GroupNorm statistics span the whole clip.
+# In the `layer_norm` model only frames whose span holds a changed sample change (the 0 is
+# structural: no path). In Base all do: layer 0's GroupNorm statistics gather every sample layer 0
+# reads. (The changes need generic weights, random or trained; all-zero weights change nothing.)
 #
 # **Next:** notebook 2 reads torchaudio's source of this stack, line by line.

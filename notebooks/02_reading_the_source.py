@@ -25,8 +25,8 @@
 # chains them, and the small transpose `LayerNorm`.
 #
 # **You will learn** exactly what happens to a tensor in each line (conv → norm → GELU, the
-# `unsqueeze(1)`, the final transpose, the `length` update), where each norm mode puts its norms,
-# and how the package's mirror is checked to be the same code.
+# `unsqueeze(1)`, the final transpose, the `length` update and what it does not fix), where each
+# norm mode puts its norms, and how the package's mirror is checked to be the same code.
 #
 # **What to know first:** notebook 1; `nn.Module.forward`.
 
@@ -82,8 +82,24 @@ source.upstream_part("_get_feature_extractor", stop="for i, (")
 source.upstream_part("_get_feature_extractor", start="for i, (", stop="blocks.append")
 
 # %% [markdown]
-# In `group_norm` mode only layer `i == 0` gets a norm, a `GroupNorm` with as many groups as
-# channels. In `layer_norm` mode every layer gets the transpose `LayerNorm`.
+# In `group_norm` mode only layer `i == 0` gets a norm: `GroupNorm(512, 512)`, one group per channel.
+# It normalizes each channel of each item on its own, over all the positions of the clip (what
+# `InstanceNorm1d` does), then scales and shifts each channel by a learned weight and bias
+# (`affine=True`). In `layer_norm` mode every layer gets the transpose `LayerNorm` (below), which
+# normalizes each position over its 512 channels.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Which models use which mode
+#
+# `group_norm` is the mode of the Base models and wav2vec2 Large (LS-960); `layer_norm` of LV-60k,
+# XLS-R, HuBERT Large and X-Large, and WavLM Large. The package's presets, one per torchaudio
+# builder (`tests/test_presets.py` checks each against the builder's own extractor):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for mode in ["group_norm", "layer_norm"]:
+    names = [name for name, preset in w2v.PRESETS.items() if preset.norm_mode == mode]
+    print(textwrap.fill(f"{mode}: {', '.join(names)}", 90, subsequent_indent="    "))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One block per layer
@@ -96,13 +112,17 @@ source.upstream_part("_get_feature_extractor", start="blocks.append")
 
 # %% [markdown]
 # The norm is passed to `ConvLayerBlock` under the name `layer_norm` even when it is a `GroupNorm`.
-# That is why checkpoint keys say `conv_layers.0.layer_norm.weight` in both modes.
+# That is why torchaudio and Hugging Face state dicts say
+# `feature_extractor.conv_layers.0.layer_norm.weight` in both modes. fairseq's original checkpoints
+# number the modules instead (`conv_layers.0.2.weight`, or `conv_layers.0.2.1.weight` in
+# `layer_norm` mode); torchaudio's fairseq importer renames them.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What it builds for Base
 #
 # The `wav2vec2_base` preset is `group_norm` mode without conv bias: its first block holds the
-# `GroupNorm` under the name `layer_norm`, the others hold `None` there.
+# `GroupNorm` under the name `layer_norm`, the others hold `None` there. The printout lists a block's
+# modules in the order `__init__` registers them, norm first; `forward` runs the conv first.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -147,17 +167,22 @@ print("output", list(y.shape), "length", length.tolist())
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why `rounding_mode="floor"` and the clamp
 #
-# For inputs shorter than the kernel, $L - k$ is negative. `torch.div(..., rounding_mode="floor")`
-# rounds towards minus infinity (Python's `//`), not towards zero, so the count can come out
-# negative, and the next line clamps it at 0. Layer 0 ($k = 10$, $s = 5$) on short inputs:
+# For inputs shorter than the kernel, $L - k$ is negative. `rounding_mode="floor"` rounds towards
+# minus infinity (Python's `//`), truncation towards zero. For $L = 6..9$, $(L - 10)/5$ lies in
+# $(-1, 0)$: floor gives a count of 0 (no window fits), truncation 1. Floor does make the count
+# negative for $L < k - s$ ($L \le 4$ here), hence the clamp at 0. Layer 0 ($k = 10$, $s = 5$),
+# against the number of 10-sample windows, 5 apart, that fit in $L$ samples:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for n in [0, 5, 6, 9, 10, 15]:
-    raw = torch.div(torch.tensor(n) - 10, 5, rounding_mode="floor") + 1
-    trunc = torch.div(torch.tensor(n) - 10, 5, rounding_mode="trunc") + 1
-    clamped = max(0, int(raw))
-    print(f"L={n:>2}: floor {int(raw):>2} | trunc would give {int(trunc):>2} | clamped {clamped}")
+L = torch.arange(16)  # input lengths 0 .. 15
+floor = torch.div(L - 10, 5, rounding_mode="floor") + 1
+trunc = torch.div(L - 10, 5, rounding_mode="trunc") + 1
+fit = torch.tensor([len(range(0, n - 10 + 1, 5)) for n in L.tolist()])  # windows [5j, 5j + 10)
+assert torch.equal(floor.clamp(min=0), fit)
+rows = {"L": L, "floor": floor, "trunc": trunc, "clamped": floor.clamp(min=0), "fit": fit}
+for name, row in rows.items():
+    print(f"{name:<8}" + "".join(f"{v:>3}" for v in row.tolist()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # With truncation, lengths 6..9 would claim one position where the conv produces none. Floor plus the
@@ -199,6 +224,33 @@ print("after unsqueeze(1)", list(x.unsqueeze(1).shape))
 features, lengths = extractor(x, torch.tensor([16_000, 8_000]))  # (2, frame, 512)
 print("output           ", list(features.shape), "valid frames", lengths.tolist())
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `length` fixes the counts, not the values
+#
+# `length` says how many frames of each row are real, in every model. It does not make them the
+# frames the clip would give alone: in a `group_norm` model, layer 0's GroupNorm statistics are taken
+# over the whole row, padding included. A quarter second of speech, alone and zero-padded to half a
+# second (a frame counts as different when it moves by more than 0.1% of its norm, far more than
+# float rounding moves it):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+speech = w2v.load_speech_clip()[0][:4_000]
+padded, valid = torch.nn.functional.pad(speech, (0, 4_000)), torch.tensor([4_000])  # (8000,)
+for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
+    model = weights.extractor(preset)
+    alone, _ = w2v.extract_features(model, speech)  # (1, 12, 512)
+    batch, n = w2v.extract_features(model, padded, lengths=valid)  # (1, 24, 512)
+    moved = (batch[:, : n.item()] - alone).norm(dim=-1) / alone.norm(dim=-1)  # (1, 12)
+    differ = (moved > 1e-3).sum().item()
+    mode = w2v.get_preset(preset).norm_mode
+    print(f"{preset} ({mode}): {differ} of {n.item()} valid frames differ from the clip alone")
+
+# %% [markdown]
+# Every valid frame's span lies inside the real samples, so the `layer_norm` model's valid frames
+# are the clip's own, up to rounding. Base's all differ (with generic weights, random or trained):
+# the padding entered layer 0's statistics. Notebook 5 sweeps the amount of padding.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The transpose `LayerNorm`
 
@@ -227,7 +279,8 @@ print("transpose LayerNorm == nn.LayerNorm over channels:", same)
 #
 # `w2v2_walkthrough.components` was written to match these lines. `source.code_diff` compares the
 # two after removing docstrings and comments: the three classes are statement for statement the
-# same, and the builder differs only in its friendlier error message.
+# same. The builder differs only in its mode check: it tests membership in the tuple `NORM_MODES`
+# (the same two names) instead of a list literal, and its error message says what to pass.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -242,7 +295,9 @@ for line in source.code_diff("_get_feature_extractor")[3:]:
 #
 # Build torchaudio's own extractor (with its default init: here the point is torchaudio's object,
 # whatever its weights), load its weights into the mirror (the `state_dict` keys are the same, so
-# `strict=True` works), and run both on the same padded batch.
+# `strict=True` works), and run both on the same batch: three rows of random samples with the
+# valid lengths 16 000, 12 000 and 399 (the rows are random all the way; only `lengths` says where
+# each one ends).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -272,10 +327,14 @@ for key, value in mine.state_dict().items():
 # ## Summary
 #
 # - `_get_feature_extractor` builds one `ConvLayerBlock` per layer: one input channel, then 512.
-#   `group_norm` mode puts one `GroupNorm(512, 512)` after layer 0; `layer_norm` mode a transpose
-#   `LayerNorm` after every layer. Both are stored under the key `layer_norm`.
+#   `group_norm` mode (Base models, wav2vec2 Large) puts one `GroupNorm(512, 512)` between layer 0's
+#   conv and its GELU, normalizing each channel over the clip; `layer_norm` mode (LV-60k, XLS-R,
+#   HuBERT Large and X-Large, WavLM Large) a transpose `LayerNorm` between every conv and its GELU,
+#   normalizing each position over the channels. Both are stored under the key `layer_norm`.
 # - `ConvLayerBlock.forward`: conv → optional norm → GELU, then
-#   $\text{length} = \max(0, \lfloor (\text{length} - k)/s \rfloor + 1)$.
+#   $\text{length} = \max(0, \lfloor (\text{length} - k)/s \rfloor + 1)$. `length` fixes the frame
+#   counts of a padded batch in every model; in `group_norm` models the valid frames' values still
+#   depend on the padding.
 # - `FeatureExtractor.forward`: check 2-D, `unsqueeze(1)` for one input channel, the blocks, then
 #   transpose to `[batch, frame, feature]`.
 # - The mirror is the same code and gives identical output for identical weights.

@@ -12,8 +12,8 @@
 #     language: python
 #     name: python3
 #   w2v2:
-#     summary: floor((L - k) / s) + 1, 49 frames per second, lengths in a padded batch,
-#       the inverse, exact frame times and the timestamp pitfalls
+#     summary: floor((L - k) / s) + 1, 49 frames per second, lengths in a padded batch (counts,
+#       not group_norm values), the inverse, frame start and centre times and the timestamp pitfalls
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -25,9 +25,9 @@
 #
 # **You will learn** $\lfloor (L - k)/s \rfloor + 1$ per layer and for the whole stack, why 1 s
 # gives 49 frames, which samples no frame sees (and why that holds only for `layer_norm` models),
-# how `length` works in a padded batch, the inverse (400 samples for one frame, 720 for two), the
-# exact centre of a frame, and the timestamp pitfalls of torchaudio's alignment tutorial and
-# Hugging Face's pipeline.
+# how `length` works in a padded batch (and what it cannot fix), the inverse (400 samples for one
+# frame, 720 for two), where a frame starts and where its centre lies in time, and the timestamp
+# pitfalls of torchaudio's alignment tutorial and Hugging Face's pipeline.
 #
 # **What to know first:** notebooks 1 and 2.
 
@@ -100,8 +100,10 @@ assert sum(lost) == tail
 print("lost per layer, in samples:", lost)
 
 # %% [markdown]
-# The tail is lost where the table says `unused`: layer 5 leaves one layer-4 position unread (80
-# samples apart) and layer 6 one layer-5 position (160 samples apart).
+# The tail is lost where the table says `unused`. Each input position a layer leaves unread
+# shortens the range its outputs cover by that input's jump, the samples between its positions:
+# layer 5 leaves one layer-4 position unread (layer-4 positions are 80 samples apart), layer 6 one
+# layer-5 position (160 apart), and $80 + 160 = 240$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Seen by no frame? Only in a `layer_norm` model
@@ -122,23 +124,35 @@ for preset, extractor in extractors.items():
     mode = w2v.get_preset(preset).norm_mode
     print(f"{preset} ({mode}): {changed} of {feats.shape[1]} frames change")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why every Base frame moves
+#
 # In Base, layer 0's GroupNorm normalizes each channel with a mean and a variance over **all**
-# positions of the clip, and the positions that read the tail are among them: every frame moves.
-# Spans describe what a frame depends on only in `layer_norm` models (notebook 5 measures the
-# group-norm effect).
+# layer-0 positions of the clip, and the positions that read the tail are among them: every frame
+# moves. Through those statistics a `group_norm` frame depends on every sample layer 0 reads (here
+# all 16 000: layer 0 leaves none `unused`). Spans describe what a frame depends on only in
+# `layer_norm` models (notebook 5 measures the group-norm effect).
+#
+# The 0 is structural: it holds for any weights at all. The 49 holds for any weights a model can
+# have, random or trained, but not for weights built to be degenerate (all zero: nothing changes).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## The whole stack is one big conv
+# ## For lengths, the stack is one big conv
 #
-# The per-layer floors compose exactly: for lengths, the stack behaves like a single conv with
-# kernel 400 (the receptive field) and stride 320 (the hop),
+# The per-layer floors compose exactly. If layer $l$'s input has $\lfloor (L - r)/j \rfloor + 1$
+# positions ($r$, $j$: receptive field and jump so far), its output has
+# $$\left\lfloor \frac{\lfloor (L - r)/j \rfloor + 1 - k}{s} \right\rfloor + 1
+#   = \left\lfloor \frac{L - r - (k-1)\,j}{j\,s} \right\rfloor + 1,$$
+# because $\lfloor \lfloor a/b \rfloor / c \rfloor = \lfloor a/(bc) \rfloor$ for integers $a$ and
+# $b, c > 0$: the same form, with notebook 4's recurrence for $r$ and $j$. Seven layers on, only for
+# the *count*, the stack is a single conv with kernel 400 (the receptive field) and stride 320 (the
+# hop), clamped at 0 like each layer:
 # $$\text{frames} = \max\left(0,\ \left\lfloor \frac{L - 400}{320} \right\rfloor + 1\right).$$
-# The assert checks every $L$ up to 20 s.
+# The assert checks the derivation on every $L$ up to 5 s.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-assert all(ar.num_frames(L) == max(0, (L - 400) // 320 + 1) for L in range(0, 20 * 16_000 + 1))
+assert all(ar.num_frames(L) == max(0, (L - 400) // 320 + 1) for L in range(0, 5 * 16_000 + 1))
 print("frames = floor((L - 400) / 320) + 1 holds; 10 s ->", ar.num_frames(160_000), "frames")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -157,21 +171,50 @@ diagrams.receptive_field_tree((0, 1))
 #
 # Clips of different lengths are zero-padded to the longest. The model computes frames over the
 # padding too, so it needs the real lengths: pass them as `length`, and each layer updates them
-# with the same formula.
+# with the same formula. Four clips cut from the speech, padded with zeros, through both models:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-clips = [16_000, 8_000, 5_000, 300]
-padded = torch.zeros(len(clips), max(clips))  # (4, 16000)
-extractor = extractors["wav2vec2_large_lv60k"]  # layer_norm
-features, frames = w2v.extract_features(extractor, padded, lengths=torch.tensor(clips))
-print("features", list(features.shape), "| valid frames per clip", frames.tolist())
-print("predicted", [ar.num_frames(n) for n in clips])
+clips = [8_000, 4_000, 2_500, 300]
+padded = torch.zeros(len(clips), max(clips))  # (4, 8000)
+for row, n in enumerate(clips):
+    padded[row, :n] = second[:n]  # the first n samples of the speech, then zeros
+lengths = torch.tensor(clips)
+batched = {p: w2v.extract_features(e, padded, lengths=lengths) for p, e in extractors.items()}
+for preset, (features, frames) in batched.items():
+    print(f"{preset}: features {list(features.shape)}, valid frames {frames.tolist()}")
+print("predicted by ar.num_frames:", [ar.num_frames(n) for n in clips])
 
 # %% [markdown]
-# Every row has 49 frames in `features`; frames past a row's `length` are computed from padding
+# Every row has 24 frames in `features`; frames past a row's `length` are computed from padding
 # and must be masked downstream. The 300-sample clip has no valid frame at all: it is shorter than
-# one span.
+# one span. The counts are the same for both models: `length` is arithmetic.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### `length` fixes the counts, not a `group_norm` model's values
+#
+# Are the valid frames the ones the clip gives alone? Compare the 4 000-sample row (half padding)
+# with that clip run by itself, by each valid frame's relative change
+# $\lVert f' - f \rVert / \lVert f \rVert$:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+print("with these weights:")
+for preset, (features, frames) in batched.items():
+    alone, _ = w2v.extract_features(extractors[preset], second[None, :4_000])  # (1, 12, 512)
+    valid = features[1, : frames[1]]  # (12, 512): the 4 000-sample row's valid frames
+    change = (valid - alone[0]).norm(dim=-1) / alone[0].norm(dim=-1)  # (12,)
+    if w2v.get_preset(preset).norm_mode == "layer_norm":
+        assert torch.allclose(valid, alone[0], rtol=1e-5, atol=1e-6)  # any weights
+    moved = f"{int((change > 1e-5).sum())} of {len(change)} valid frames move"
+    print(f"  {preset}: {moved}, median change {float(change.median()):.1%}")
+
+# %% [markdown]
+# In `wav2vec2_large_lv60k` (`layer_norm`) the valid frames are the clip's own, for any weights
+# (asserted): no conv reaches from the padding into them. In Base (`group_norm`) layer 0's
+# statistics average over the padded positions too, so the valid frames change, and no mask can
+# undo it: `length` fixes the frame *counts* for every model, not a `group_norm` model's *values*.
+# Notebook 5 sweeps the padding fraction.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The inverse: samples for $N$ frames
@@ -188,28 +231,35 @@ for n in [1, 2, 3, 49, 50]:
 # take 16 080 samples: slightly more than a second.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Where is a frame?
+# ## Where is a frame in time?
 #
-# Frame $n$'s span starts at sample $320n$ ($n \times 20$ ms). Its exact *centre* is the average
-# position of its 400 samples $320n, \dots, 320n + 399$: $320n + 199.5$.
+# The series' convention: sample $t$ is the instant $t / 16000$ s. Frame $n$ reads samples
+# $[320n,\ 320n + 400)$, so it covers 25 ms of audio starting at $20n$ ms, and a new frame starts
+# every 20 ms. Its **centre** is the mean of its samples' instants, sample $320n + 199.5$
+# (`ar.frame_center`):
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for n in [0, 1, 10]:
     start, end = ar.frame_span(n)
-    print(
-        f"frame {n:>2}: samples [{start}, {end}), start {ar.samples_to_ms(start):.3f} ms, "
-        f"centre {ar.frame_center(n)} samples = {ar.samples_to_ms(ar.frame_center(n)):.5f} ms"
-    )
+    ms = f"[{ar.samples_to_ms(start):.0f}, {ar.samples_to_ms(end):.0f}) ms"
+    centre = ar.samples_to_ms(ar.frame_center(n))
+    print(f"frame {n:>2}: samples [{start}, {end}) = {ms}, centre {centre:.2f} ms")
 
-# %% [markdown]
-# So timestamps computed as $n \times 20$ ms mark the **start** of each frame's span, 12.47 ms
-# before its centre:
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Start and centre
+#
+# So timestamps computed as $n \times 20$ ms mark the **start** of each frame's span, about 12.5 ms
+# before its centre. If each sample is taken instead as the 1/16 ms interval it stands for, the
+# frame is the interval $[20n, 20n + 25)$ ms and its centre 12.5 ms in; the 0.03 ms between the two
+# conventions never matters, the 12.5 ms between start and centre does:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-offset = ar.frame_center(0) - ar.frame_start(0)
-print(f"centre - start = {offset} samples = {ar.samples_to_ms(offset):.5f} ms")
+offset = ar.frame_center(0) - ar.frame_start(0)  # samples as instants
+half = ar.receptive_field() / 2  # samples as intervals: the middle of [0, 400)
+for name, gap in [("instants", offset), ("intervals", half)]:
+    print(f"samples as {name}: centre - start = {gap} samples, {ar.samples_to_ms(gap):.2f} ms")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Geometry, not timing
@@ -225,46 +275,53 @@ print(f"centre - start = {offset} samples = {ar.samples_to_ms(offset):.5f} ms")
 #
 # torchaudio's forced-alignment tutorials (`examples/tutorials/forced_alignment_tutorial.py` and
 # `ctc_forced_alignment_api_tutorial.py` in pytorch/audio) turn a frame index into samples with
-# `ratio = waveform.size(1) / trellis.size(0)` (or `/ emission.size(1)`): samples over frames. For
-# our clip:
+# `ratio = waveform.size(1) / trellis.size(0)` (or `/ emission.size(1)`): samples over frames.
+# For our clip, 1 s, a worst case and an hour:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 clip = w2v.load_speech_clip()[0]
-n = ar.num_frames(clip.numel())
-ratio = clip.numel() / n  # the tutorial's samples per frame
-unseen = clip.numel() - ar.frame_span(n - 1)[1]
-assert clip.numel() == 320 * n + 80 + unseen  # so ratio = 320 + (80 + unseen) / n
-late_ms = ar.samples_to_ms((n - 1) * ratio - ar.frame_start(n - 1))
-print(f"{clip.numel()} samples, {n} frames: ratio {ratio:.1f}; the hop is {ar.hop_length()}")
-print(f"frame {n - 1} placed at {late_ms:.1f} ms after the start of its span")
+ratio = clip.numel() / ar.num_frames(clip.numel())  # the tutorial's samples per frame
+print(f"the clip: {clip.numel()} samples, ratio {ratio:.1f}; the hop is {ar.hop_length()}")
+for length in [clip.numel(), 16_000, 16_079, 3600 * 16_000]:  # the clip, 1 s, worst tail, 1 h
+    n = ar.num_frames(length)
+    tail = length - ar.frame_span(n - 1)[1]  # samples after the last span
+    assert 320 * n + 80 + tail == length and tail < 320  # else one more frame would fit
+    late = ar.samples_to_ms((n - 1) * length / n - ar.frame_start(n - 1))  # ratio's - true
+    print(f"{length:>8} samples, tail {tail:>3}: last frame {late:4.1f} ms late")
 
-# %% [markdown]
-# A clip of $n$ frames has $320n + 80 + \text{tail}$ samples: the ratio spreads the 80 samples by
-# which a span outlasts a hop, and the unseen tail, over the hops. The error grows by
-# $\text{ratio} - 320$ samples per frame. The hop is exactly 320 samples, whatever the length.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Off by up to a frame, not a drift
+#
+# A clip of $n$ frames has $320n + 80 + \text{tail}$ samples, so the ratio is
+# $320 + (80 + \text{tail})/n$: it spreads the 80 samples by which a span outlasts a hop, and the
+# tail, over the frames. Frame $i$ lands $i\,(80 + \text{tail})/n$ samples late: the error grows
+# along the clip, but at the last frame it is $(n - 1)(80 + \text{tail})/n < 400$ samples (25 ms)
+# because the tail is under one hop. It does not accumulate with duration: about one frame at
+# worst. Still wrong: the hop is exactly 320 samples, whatever the length.
+#
+# (Tutorial checked at pytorch/audio commit 03bf124, 2023, where `get_trellis` has one row per
+# frame; releases up to 2.0 built `num_frame + 1` rows, as at commit a8f4e97, quoted in
+# pytorch/audio#3166, so there the ratio divides by frames + 1.)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Timestamp pitfall 2: Hugging Face reports frame starts
 #
-# In `transformers`, `Wav2Vec2CTCTokenizer._compute_offsets`
+# In `transformers` (5.24 checked), `Wav2Vec2CTCTokenizer._compute_offsets`
 # (`models/wav2vec2/tokenization_wav2vec2.py`) gives each token the index of the first frame of its
-# run, and the ASR pipeline (`pipelines/automatic_speech_recognition.py`) multiplies that by
-# `config.inputs_to_logits_ratio`, the product of the conv strides
-# (`models/wav2vec2/configuration_wav2vec2.py`). Running that code on a made-up CTC output:
+# run, and the ASR pipeline's `postprocess` (`pipelines/automatic_speech_recognition.py`, line 736:
+# `start = item["start_offset"] * align_to`, then `/ sampling_rate`) multiplies it by
+# `config.inputs_to_logits_ratio`, the product of the conv strides: the hop, 320. The same
+# arithmetic on a made-up CTC output (notebook 9, question 5, runs it with transformers' config):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from transformers import Wav2Vec2Config
-from transformers.models.wav2vec2.tokenization_wav2vec2 import Wav2Vec2CTCTokenizer
-
-compute_offsets = Wav2Vec2CTCTokenizer._compute_offsets  # the tokenizer's offset step
-hf_ratio = Wav2Vec2Config().inputs_to_logits_ratio  # 5 * 2**6
-# a greedy CTC output: 10 frames blank, 3 frames "h", 5 blank, 2 frames "i"
-tokens = compute_offsets([10, 3, 5, 2], ["<pad>", "h", "<pad>", "i"], "<pad>")
-for token in tokens:
-    label, first = token["char"], int(token["start_offset"])  # first: the run's first frame
-    hf_ms = 1000 * first * hf_ratio / 16_000  # what the pipeline reports
+# a greedy CTC output, one label per frame: 10 frames blank, 3 frames "h", 5 blank, 2 frames "i"
+ctc = ["-"] * 10 + ["h"] * 3 + ["-"] * 5 + ["i"] * 2
+for first, label in enumerate(ctc):
+    if label == "-" or (first > 0 and ctc[first - 1] == label):
+        continue  # keep the first frame of each run of a token, as _compute_offsets does
+    hf_ms = ar.samples_to_ms(first * ar.hop_length())  # the pipeline: offset * ratio / rate
     centre_ms = ar.samples_to_ms(ar.frame_center(first))
     print(f"{label!r}: HF {hf_ms:.1f} ms = start of frame {first}; centre {centre_ms:.2f} ms")
 
@@ -275,18 +332,19 @@ for token in tokens:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-L, ms = 16_000, ar.samples_to_ms
+L, centre_10 = 16_000, f"{ar.samples_to_ms(ar.frame_center(10)):.2f} ms"
 print("1. frames in 1 s as L / 320:      ", L // 320, "vs", ar.num_frames(L))
 print("2. ceil instead of floor:         ", -(-(L - 400) // 320) + 1, "vs", ar.num_frames(L))
-print("3. centre as n * 20 ms (frame 10):", 10 * 20.0, "ms vs", ms(ar.frame_center(10)), "ms")
+print("3. centre as n * 20 ms (frame 10):", 10 * 20.0, "ms vs", centre_10)
 print("4. centre with (k - 1) // 2:      ", 3200 + (400 - 1) // 2, "vs", ar.frame_center(10))
 print("5. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_frames(5_000))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Pitfall 5 is the one that bites in practice: in a batch padded to 16 000 samples, a 5 000-sample
-# clip has 15 real frames, not 49. Use the `length` output, or `ar.num_frames` of the real length.
-# Pitfall 3 shifts every frame's position by 12.47 ms; whether start or centre is closer to when a
-# token is emitted is a property of the trained model, not of the arithmetic.
+# clip has 15 real frames, not 49. Use the `length` output, or `ar.num_frames` of the real length
+# (that fixes the count; a `group_norm` model's valid frames still depend on the padding).
+# Pitfall 3 shifts every frame's position by about 12.5 ms; whether start or centre is closer to
+# when a token is emitted is a property of the trained model, not of the arithmetic.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -296,10 +354,12 @@ print("5. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_
 # - Frame $n$'s span is $[320n,\ 320n + 400)$; the last 240 samples of 1 s are in no span. Only a
 #   `layer_norm` model ignores them: in Base they change all 49 frames, through GroupNorm.
 # - Padded batches carry `length`, updated by the same formula; past it, frames are padding.
+#   `length` fixes the counts for every model; a `group_norm` model's valid frames still depend
+#   on the padding (notebook 5).
 # - $N$ frames need $400 + 320\,(N - 1)$ samples.
-# - A frame's centre is $320n + 199.5$ samples, 12.47 ms after its start: geometry, not when a CTC
-#   token fires. The hop is 320 samples exactly (not samples ÷ frames); Hugging Face's timestamps
-#   are frame starts.
+# - Frame $n$ covers $[20n,\ 20n + 25)$ ms; its centre, sample $320n + 199.5$, lies about 12.5 ms
+#   after its start: geometry, not when a CTC token fires. The hop is 320 samples exactly (samples
+#   ÷ frames is off by up to one frame); Hugging Face's timestamps are frame starts.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -330,11 +390,12 @@ w2v.exercises.check_sample_rate_from(sample_rate_from)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2: predict, then run
 #
-# In the `layer_norm` model, you replace samples 600 to 699 of the 1 s clip with silence. Which
-# frames change? Give a list of frame indices.
+# In the `layer_norm` model, you replace the last 400 samples of the 1 s clip (samples 15 600 to
+# 15 999, as many as one frame reads) with silence. Which frames change? Give a list of frame
+# indices.
 
 # %% tags=["solution"]
-prediction = [1, 2]
+prediction = [48]
 
 # %%
 w2v.exercises.check_frames_changed_by_edit(prediction)
@@ -345,9 +406,14 @@ w2v.exercises.check_frames_changed_by_edit(prediction)
 # %%
 # NBVAL_CHECK_OUTPUT
 edited = second.clone()
-edited[600:700] = 0.0
-feats, _ = w2v.extract_features(extractor, torch.stack([second, edited]))  # (2, 49, 512)
+edited[15_600:] = 0.0
+lv60k = extractors["wav2vec2_large_lv60k"]  # layer_norm
+feats, _ = w2v.extract_features(lv60k, torch.stack([second, edited]))  # (2, 49, 512)
 print("changed frames:", torch.nonzero((feats[0] != feats[1]).any(dim=-1)).flatten().tolist())
 
 # %% [markdown]
+# Frame 48 reads samples up to 15 759, and no frame reads past it; frames outside the edit cannot
+# change (structure, any weights), and frame 48 does for any weights a model can have (not for
+# degenerate ones such as all zeros).
+#
 # **Next:** notebook 4 derives 400 and 320 layer by layer, proves the span, and looks inside it.

@@ -13,7 +13,7 @@
 #     name: python3
 #   w2v2:
 #     summary: 400 samples (25 ms) and a 320-sample hop (20 ms), derived layer by layer,
-#       proved by structure and gradient; inside the span, a trapezoid of conv paths
+#       proved by structure and gradient; inside the span, rippled conv path counts, a trapezoid on average
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -26,8 +26,8 @@
 #
 # **You will learn** the receptive-field recurrence $r_l = r_{l-1} + (k_l - 1)\, j_{l-1}$, the
 # tree it describes, why a zero gradient proves nothing while a missing path does, how consecutive
-# frames overlap, and the shape of the effective receptive field: a trapezoid of conv paths with a
-# rippled plateau, reshaped by the weights.
+# frames overlap, and the shape of the effective receptive field: conv path counts that ripple
+# sample by sample and form a trapezoid on average, reshaped by the weights at a given input.
 #
 # **What to know first:** notebook 3 (frame spans).
 
@@ -93,8 +93,9 @@ diagrams.receptive_field_tree((0,))
 #
 # In a `layer_norm` model, LayerNorm and GELU act on one position at a time: only the convolutions
 # connect different times. If no chain of conv taps leads from sample $t$ to frame $i$, then
-# $\partial\,\text{frame}_i / \partial\,\text{sample}_t = 0$ for **any** weights.
-# `receptive.path_counts` counts those chains: the gradient of the stack with every weight 1.
+# $\partial\,\text{frame}_i / \partial\,\text{sample}_t = 0$ (all 512 entries) for **any** weights.
+# `receptive.path_counts` counts those chains in time, the **spatial** paths: the gradient of a
+# one-channel stack with every weight 1.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -104,7 +105,9 @@ source.show(receptive.path_counts)
 # ### No path outside the span
 #
 # Over half a second of input (24 frames), the samples with at least one path to frame $i$ are
-# exactly the computed span, for every frame:
+# exactly the computed span, for every frame. (With 512 channels each spatial path branches
+# through a channel at every layer, the same number of ways for every sample: the counts scale by
+# one factor, which `tests/test_receptive_lessons.py` checks, and the spans stay the same.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -117,15 +120,18 @@ print(f"all {ar.num_frames(n)} frames: paths only from their span [320 i, 320 i 
 
 # %% [markdown]
 # This is the proof of independence, and it needs no weights. It fails for a `group_norm` model:
-# GroupNorm(512, 512) after layer 0 averages each channel over **all** positions of the clip,
-# a path from every sample to every frame (notebook 5).
+# layer 0's GroupNorm averages each channel over **all** layer-0 positions of the clip, so every
+# frame depends on every sample layer 0 reads: all but the $(L - 10) \bmod 5$ trailing samples (at
+# most 4), which no conv reads at all (notebook 5).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Which samples do matter: the gradient
 #
-# A path can still carry nothing: weights can cancel. A **non-zero** gradient proves that frame $i$
-# depends on sample $t$, for the weights at hand. `receptive.input_gradient` asks autograd, in
-# float64 so that nothing underflows, on the `layer_norm` model `wav2vec2_large_lv60k`:
+# A path can still carry nothing: weights can cancel. A frame is 512 numbers, so
+# `receptive.input_gradient` differentiates one scalar per frame, the sum of its 512 values:
+# $\partial \sum_c \text{frame}_{i,c} / \partial\,\text{sample}_t$, by autograd in float64 so that
+# nothing underflows. A **non-zero** entry proves that frame $i$ depends on sample $t$, for the
+# weights at hand. On the `layer_norm` model `wav2vec2_large_lv60k`:
 
 # %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
@@ -159,26 +165,28 @@ print(f"yet GELU(x + 0.1) - GELU(x) = {step:+.4f} there: GELU still depends on x
 # %% [markdown]
 # So the proof has two halves: the **structure** shows that no sample outside the span can matter,
 # for any weights; the **gradient** shows that, with these weights, the samples of the span do
-# (the cell above prints how many). A zero inside the span would not have shown independence.
+# (the first gradient cell prints how many). A zero inside the span would not have shown
+# independence.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The gradient of frame 12
 #
-# Over the speech around it, with the computed span marked:
+# Its $|\text{gradient}|$ (of the sum of its 512 values) against the sample index, over its span
+# and 120 samples either side, with the computed span marked:
 
 # %%
-plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d frame 12 / d sample|")
+plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d sum(frame 12) / d sample|")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Spans over real speech
 #
-# Consecutive frames overlap by $400 - 320 = 80$ samples (5 ms). Frames 0, 1 and 2 and one from the
-# middle of the clip, drawn over the waveform:
+# Consecutive frames overlap by $400 - 320 = 80$ samples (5 ms). Frames 0, 1 and 2, and frame 12
+# from the middle of the half second, drawn over the waveform:
 
 # %% slideshow={"slide_type": "subslide"}
 # NBVAL_CHECK_OUTPUT
 print("overlap of consecutive frames:", ar.receptive_field() - ar.hop_length(), "samples")
-plotting.plot_frame_spans(wave, [0, 1, 2, 20], title="Sample spans of frames 0, 1, 2 and 20")
+plotting.plot_frame_spans(wave, [0, 1, 2, 12], title="Sample spans of frames 0, 1, 2 and 12")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The effective receptive field: conv paths
@@ -188,27 +196,37 @@ plotting.plot_frame_spans(wave, [0, 1, 2, 20], title="Sample spans of frames 0, 
 # %%
 # NBVAL_CHECK_OUTPUT
 paths = receptive.path_counts()  # (400,)
-plateau = paths[80:320]
-top = torch.nonzero(paths == paths.max()).flatten().tolist()
-central = float(paths[100:300].sum() / paths.sum())
+assert torch.equal(paths, paths.flip(0))  # symmetric: the last 80 samples mirror the first 80
+ramp, plateau = paths[:80], paths[80:320]
+mean, top = float(plateau.mean()), torch.nonzero(paths == paths.max()).flatten().tolist()
 print("total paths:", int(paths.sum()), "=", "10 * 3**4 * 2 * 2 =", 10 * 3**4 * 2 * 2)
-print("first and last 80 samples: from", int(paths[0]), "up to", int(paths[:80].max()))
-print(f"plateau [80, 320): {int(plateau.min())} to {int(plateau.max())} paths")
+peak = f"{int(ramp.max())} at offset {int(ramp.argmax())}"
+print("ramp [0, 80), mirrored in [320, 400):", end=" ")
+print(f"{int(ramp[0])} up to {peak}, back to {int(ramp[79])} at offset 79")
+low, high = int(plateau.min()), int(plateau.max())
+print(f"plateau [80, 320): {low} to {high} paths, mean {mean}", end=", ")
+print(f"so {low / mean - 1:+.0%} to {high / mean - 1:+.0%}")
+print(f"mean of a ramp / mean of the plateau: {float(ramp.mean()) / mean:.2f}")
 print("centre samples 199 and 200:", int(paths[199]), int(paths[200]), "paths")
 print(f"most paths, {int(paths.max())}: {len(top)} samples, {top[:5]} ... {top[-5:]}")
-print(f"share of paths from the central 200 samples: {central:.1%}")
-
-# %% [markdown]
-# Not a peak: a **trapezoid**. Over the first 80 samples (shared with the previous frame) the
-# counts climb, rippling, from 1 to at most 8; over the last 80 (shared with the next) they fall
-# back to 1; between lies a rippled plateau of 6 to 13. The centre (9) is not the maximum.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Why a trapezoid
+# ### Rippled; a trapezoid only on average
 #
-# Layers 5 and 6 have $k = s = 2$: each adds two positions of the layer below without overlap. So a
-# frame is the sum of **4** layer-4 positions 80 samples apart, each seeing 160 samples (the table).
-# Every sample of the plateau is seen by two of them; the first and last 80 by one:
+# Not a peak, and sample by sample not a clean trapezoid either. Over the first 80 samples (shared
+# with the previous frame) the counts climb from 1 to 8 at offset 50, then fall back to 5, below
+# the plateau's lowest count, 6; the last 80 mirror them. The plateau ripples from 6 to 13 (41 %
+# below to 28 % above its mean), as much as the ramps rise. The **trapezoid** is the envelope: on
+# average a ramp carries half the plateau's paths per sample (0.50). The centre (9) is not the
+# maximum.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Why a trapezoid, on average
+#
+# Layers 5 and 6 have $k = s = 2$: each combines two positions of the layer below without overlap.
+# So frame 0's path count is the sum of the path counts of **4** layer-4 positions 80 samples
+# apart, each seeing 160 samples (the table). Every sample of the plateau is seen by two of them;
+# the first and last 80 by one, which halves the ramps' mean:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -236,7 +254,9 @@ print(f"{int(paths.sum())} paths per {ar.hop_length()}-sample hop: {per_sample} 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the weights add
 #
-# Path counts are the structure alone (every weight 1). A model weighs each path. The mean
+# Path counts are the structure alone (every weight 1). In a model each path carries its weights'
+# product, and the gradient also depends on the input (GELU's slope and each LayerNorm's scale
+# there) and on the scalar differentiated (the sum of the frame's 512 values). The mean
 # $|\text{gradient}|$ over the span of every second frame of 1.5 s of speech (frames whose spans
 # do not overlap, so `receptive.span_gradients` gets them all from one backward pass):
 
@@ -246,13 +266,12 @@ speech = w2v.load_speech_clip()[0][:24_000]  # 1.5 s: 74 frames
 every_other = list(range(0, ar.num_frames(speech.numel()), 2))
 span_grads = receptive.span_gradients(extractor, speech, every_other)  # (37, 400)
 mean_grad = span_grads.abs().mean(dim=0)  # (400,)
-
-
 ends = lambda v: torch.cat([v[:80], v[320:]])  # the two 80-sample ramps
 ramps = [float(ends(v).mean() / v[80:320].mean()) for v in (mean_grad, paths)]
-grad_central = float(mean_grad[100:300].sum() / mean_grad.sum())
+central = [float(v[100:300].sum() / v.sum()) for v in (mean_grad, paths)]
 corr = float(torch.corrcoef(torch.stack([mean_grad, paths]))[0, 1])
-print(f"with these weights: central 200 samples, {grad_central:.0%} of the mean |gradient|")
+share = f"{central[0]:.0%} of the mean |gradient| (paths: {central[1]:.0%})"
+print(f"with these weights: central 200 samples, {share}")
 print(f"mean on the ramps / on the plateau: {ramps[0]:.2f} (paths: {ramps[1]:.2f})")
 print(f"correlation of mean |gradient| with the path counts: {corr:.2f}")
 
@@ -266,9 +285,10 @@ print(f"correlation of mean |gradient| with the path counts: {corr:.2f}")
 plotting.plot_effective_receptive_field(mean_grad, paths)
 
 # %% [markdown]
-# The trapezoid's 80-sample ends are the structure; how much of it survives, and how the plateau's
-# ripple is reshaped, is the weights' doing (the numbers above are printed from the weights
-# loaded; rerun with `WEIGHTS` set to a bundle to see trained ones).
+# The 80-sample ramps are the structure; how much of the path profile survives, and how its
+# ripple is reshaped, is the doing of the weights, at this input and for this choice of scalar (the
+# numbers above are printed from the weights loaded; rerun with `WEIGHTS` set to a bundle to see
+# trained ones).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -278,9 +298,10 @@ plotting.plot_effective_receptive_field(mean_grad, paths)
 # - Independence is structural: no chain of taps from outside $[320i,\ 320i + 400)$ reaches frame
 #   $i$ of a `layer_norm` model, whatever the weights. Dependence is shown by a non-zero gradient;
 #   a zero gradient alone (GELU has a flat point) shows nothing.
-# - The conv paths form a trapezoid: 80-sample ramps, exactly the overlap with the neighbours, and
-#   a plateau of 6 to 13 paths that repeats every 80 samples; the centre has 9, the maximum 13 lies
-#   off-centre. Weights reshape it.
+# - The conv path counts ripple sample by sample (the plateau from 6 to 13, repeating every 80
+#   samples; the ramps up to 8) and form a trapezoid on average: 80-sample ramps, exactly the
+#   overlap with the neighbours, with half the plateau's mean. The centre has 9, the maximum 13
+#   lies off-centre. Weights reshape it, at a given input.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

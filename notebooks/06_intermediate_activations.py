@@ -28,9 +28,9 @@
 # from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
 # receptive field.
 #
-# **What to know first:** notebooks 1, 4 and 5. Two words: a **frame** is one 20 ms output vector
-# of the whole extractor; a layer's time steps are its **positions** (layer 0 has one every 5
-# samples, 3 200 per second).
+# **What to know first:** notebooks 1, 4 and 5. Two words: a **frame** is one output vector of the
+# whole extractor (it covers 25 ms of audio, a new one every 20 ms); a layer's time steps are its
+# **positions** (layer 0 has one every 5 samples, 3 200 per second).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
@@ -64,8 +64,9 @@ fits = weights.fits("wav2vec2_base")  # else random weights: label them so in ev
 label = weights.label() if fits else f"random weights (seed {weights.seed}), NOT pretrained"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# What holds for any weights: every shape, length and span, the locality of layer_norm models, the
-# stripes that silence and aliasing draw, the limits of a ten-tap filter. What the weights decide:
+# What holds for any weights of these architectures (their convs have no bias): every shape, length
+# and span, the locality of layer_norm models, the stripes that silence and aliasing draw, the
+# limits of a ten-tap filter. What the weights decide:
 # what each channel responds to. Where this notebook measures that, the cell prints the measurement
 # from the loaded weights next to references computed on the spot; run it with pretrained weights
 # to see what a model learned.
@@ -177,24 +178,43 @@ plotting.plot_filters(layer0, title=f"First-layer filters, {label}")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Ten taps cannot make a narrow filter
 #
-# The narrowest main lobe of a 10-tap filter is a plain (rectangular) cosine's: its first nulls lie
-# $f_s/N$ from the peak. A Hann window doubles that; 400 taps (a frame's span) would be 40 times
-# narrower. And no 10-tap filter can keep more than a bounded share of its energy near one
-# frequency (the top eigenvalue of Slepian's concentration problem):
+# A plain 10-tap cosine's main lobe reaches its first nulls $f_s/N$ from its peak, a Hann-windowed
+# one twice that, a 400-tap cosine (a frame's span) 40 times less. But two taps 9 apart (a comb,
+# $|H| = |2\cos(9\pi f/f_s)|$) plus a little Hann cosine have a narrower main lobe than the plain
+# cosine:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-long = torch.cos(2 * torch.pi * 4000 * torch.arange(400) / 16_000)  # 4 kHz, symmetric |H|
-short = torch.stack([long[:10], long[:10] * torch.hann_window(10)])  # (2, 10): plain, Hann
-lobe = filters.main_lobe_halfwidth
-print("main-lobe half-width (Hz), 10 taps, plain and Hann:", lobe(short).tolist())
-print("main-lobe half-width (Hz), 400 taps:", lobe(long, n_fft=16_000).tolist())
-bound = float(filters.max_energy_near(torch.arange(1000, 7001, 125)).max())
-print(f"most energy any 10-tap filter keeps within 500 Hz of a peak in 1-7 kHz: {bound:.2f}")
+n, hann = torch.arange(10), torch.hann_window(10)
+cosine = lambda f, taps=n: torch.cos(2 * torch.pi * f * taps / 16_000)  # a cosine at f Hz
+comb = ((n == 0) | (n == 9)).float()  # two taps, 9 apart
+names = ["plain cosine", "Hann cosine", "comb + 0.1 Hann cosine"]
+k = torch.stack([cosine(4000), cosine(4000) * hann, comb + 0.1 * cosine(3562) * hann])  # (3, 10)
+lobe, other = filters.main_lobe_halfwidth(k), filters.largest_other_lobe(k)
+print(f"{'10 taps':<24}{'main lobe ±Hz':>14}{'other lobes / peak':>20}{'energy ±500 Hz':>16}")
+for name, w, o, e in zip(names, lobe, other, filters.energy_near_peak(k), strict=True):
+    print(f"{name:<24}{w:>14.0f}{o:>20.2f}{e:>16.2f}")
+wide = filters.main_lobe_halfwidth(cosine(4000, torch.arange(400)), n_fft=16_000)
+print(f"400 taps, plain cosine: main lobe ±{float(wide):.0f} Hz")
 
 # %% [markdown]
-# No layer-0 filter can be a narrow band-pass, whatever it learned: between its first nulls each
-# spans at least 3.2 kHz. Finer frequency detail can only come from later layers.
+# The comb's grating lobes (every $f_s/9$) stand almost as high as its peak, and it keeps the
+# least energy near its peak: a narrow main lobe alone makes no narrow filter.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What binds every 10-tap filter
+#
+# How much of its energy a filter can keep near one frequency: for any 10 taps, at most the top
+# eigenvalue of Slepian's concentration problem for that band (`filters.max_energy_near`):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+bound = float(filters.max_energy_near(torch.arange(1000, 7001, 125)).max())
+print(f"any 10-tap filter, peak in 1-7 kHz: energy within ±500 Hz at most {bound:.2f}")
+
+# %% [markdown]
+# So no layer-0 filter can be a narrow band-pass, whatever it learned. Finer frequency detail can
+# only come from later layers.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Sorted by peak, random filters draw a diagonal
@@ -240,7 +260,8 @@ assert r > 0.8
 # layer 0 keeps 3 200 positions per second, so a 3 200 Hz tone completes one whole cycle between
 # positions and looks constant (it lands on 0 Hz), and a 1 600 Hz tone (the Nyquist frequency of
 # 3 200 positions/s) flips sign at every position. There a window's energy depends on the tone's
-# phase, not only on the filter's gain. For the loaded weights (it holds for any):
+# phase, not only on the filter's gain. For the loaded weights (it holds for any weights of a
+# bias-free conv, as Base's is; with a bias $b_c$ the 1 600 Hz output would alternate around $b_c$):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -305,10 +326,10 @@ for name, m in references.items():
     print(f"{name:>22}  {counts}  {s['flatness']:8.2f}  {s['near_peak']:9.2f}")
 
 # %% [markdown]
-# (Flatness and near peak are medians.) The peak counts barely separate the two: both spread their
-# peaks over the band, and both often peak exactly at 0 Hz or 8 kHz, where every response has a
-# turning point (random filters a quarter of the time). Flatness and energy near the peak do
-# separate them, and the cosines stay well below the 10-tap bound printed above.
+# (Flatness and near peak are medians.) Peaks below 2 kHz barely separate the two (140.6 against
+# 127.0 per 512). Peaks exactly at 0 Hz or 8 kHz, where every response has a turning point, do
+# (126.9 against 74.0: random filters peak there a quarter of the time). Flatness and energy near
+# the peak separate them most clearly, and the cosines stay well below the 10-tap bound above.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The loaded weights against the references
@@ -347,7 +368,8 @@ response, _ = w2v.extract_features(local, click)
 changed = torch.nonzero((response - silence).abs().amax(dim=2)[0] > 1e-6).flatten().tolist()
 predicted = ar.frames_containing(8_000, 16_000)
 print("frames that changed:", changed, "| predicted:", predicted)
-print("their centres (ms):", [ar.samples_to_ms(ar.frame_center(i)) for i in predicted])
+centres = [f"{ar.samples_to_ms(ar.frame_center(i)):.2f}" for i in predicted]  # 20 i + 12.47 ms
+print("their centres (ms, the mean of their samples' instants):", ", ".join(centres))
 assert set(changed) <= set(predicted)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -368,8 +390,10 @@ print(f"silence gives features with max |value| {float(silence.abs().max()):.3g}
 # ### The click, layer by layer
 #
 # The whole second is traced and the axes zoom on 400 to 600 ms, so every position sits at its true
-# time. The dashed line is the click (500 ms); the vertical line widens as the receptive field grows,
-# and at layer 6 the two frames printed above, centred at 492.47 and 512.47 ms, light up:
+# time. The dashed line is the click (500 ms); in the layer rows the vertical line widens as the
+# receptive field grows, and at layer 6 the two frames printed above, centred at 492.47 and 512.47
+# ms, light up. (The spectrogram row smears the one-sample click over its own STFT window: that
+# width is the spectrogram's, not the model's.)
 
 # %%
 impulse_trace = w2v.trace_activations(local, click)
@@ -381,12 +405,13 @@ plotting.plot_activations(impulse_trace, xlim_ms=(400, 600), marks_ms=[500], tit
 #
 # - `trace_activations` gives every layer's conv, norm and GELU outputs, each position at its exact
 #   time. In a GroupNorm model, silence becomes one constant per channel (stripes), which depends on
-#   the whole clip.
+#   the layer-0 statistics of the whole clip.
 # - With random weights the init sets the scale: kaiming keeps it through the seven layers;
 #   PyTorch's default init shrinks it layer by layer.
-# - Layer 0 is 512 ten-tap filters: none can be narrow (main lobe at least ±1.6 kHz). Sorted by
-#   peak, random filters draw the same diagonal as a designed bank; judge a bank by flatness and
-#   energy near its peak against random-init references.
+# - Layer 0 is 512 ten-tap filters: none can be a narrow band-pass (at most 0.68 of the energy
+#   within ±500 Hz of a peak in 1-7 kHz; a comb narrows the main lobe but adds grating lobes almost
+#   as high). Sorted by peak, random filters draw the same diagonal as a designed bank; judge a bank
+#   by flatness and energy near its peak against random-init references.
 # - Stride 5 aliases: tones at multiples of 1 600 Hz draw stripes.
 # - An impulse changes only the frames whose spans contain it: the receptive field, seen.
 

@@ -86,10 +86,11 @@ def test_sample_rate_checker():
 
 
 def test_frames_changed_by_edit_checker():
-    # samples [600, 700): frame 1 sees [320, 720), frame 2 [640, 1040); frame 0 ends at 400, frame 3 starts at 960
-    assert ex.check_frames_changed_by_edit([1, 2]).correct is True
-    assert ex.check_frames_changed_by_edit((2, 1)).correct is True
-    for wrong in ([2], [1, 2, 3], list(range(49)), 2):
+    # samples [15600, 16000) of 1 s: frame 48, the last (1 s gives 49), sees [15360, 15760); frame 47's
+    # span [15040, 15440) ends before 15600
+    assert ex.check_frames_changed_by_edit([48]).correct is True
+    assert ex.check_frames_changed_by_edit((48,)).correct is True
+    for wrong in ([47, 48], [48, 49], [49], [], list(range(49)), 48):
         assert ex.check_frames_changed_by_edit(wrong).correct is False
     assert ex.check_frames_changed_by_edit(...).correct is None
 
@@ -355,27 +356,34 @@ def test_short_clip_mask_prediction_checker():
 # --- notebook 7: an hour of audio, exactly ---
 
 
-def test_chunk_spans_checker():
-    """Right: written from the frame spans alone (frame i sees [320 i, 320 i + 400))."""
+def test_max_chunk_frames_checker():
+    """Right: by counting, frame by frame, the bytes of layer 0's output for a chunk (a chunk of f
+    frames is 320 (f - 1) + 400 samples; layer 0 gives floor((L - 10) / 5) + 1 positions x 512 x 4 B)."""
 
-    def right(num_samples, chunk_frames):
-        total = max(0, (num_samples - 400) // 320 + 1)
-        return [(320 * f0, 320 * (min(f0 + chunk_frames, total) - 1) + 400) for f0 in range(0, total, chunk_frames)]
+    def layer0_bytes(frames):
+        return ((320 * (frames - 1) + 400 - 10) // 5 + 1) * 512 * 4
 
-    def no_overlap(num_samples, chunk_frames):
-        return [(start, start + 320 * chunk_frames) for start, _ in right(num_samples, chunk_frames)]
+    def right(budget):
+        frames = 0
+        while layer0_bytes(frames + 1) <= budget:
+            frames += 1
+        return frames
 
-    def full_chunks_only(num_samples, chunk_frames):
-        return [(a, b) for a, b in right(num_samples, chunk_frames) if b - a == 320 * (chunk_frames - 1) + 400]
+    def no_overlap(budget):  # a chunk of f frames taken as 320 f samples, 64 f positions
+        return budget // (64 * 512 * 4)
 
-    def stub(num_samples, chunk_frames): ...
+    def values_not_bytes(budget):
+        return right(4 * budget)
 
-    assert ex.check_chunk_spans(right).correct is True
-    assert ex.check_chunk_spans(lambda n, f: [list(span) for span in right(n, f)]).correct is True  # lists are fine
-    for wrong in (no_overlap, full_chunks_only, lambda n, f: 42):
-        verdict = ex.check_chunk_spans(wrong)
+    def stub(budget): ...
+
+    assert [right(b) for b in (161_791, 161_792, 292_863, 292_864, 13_137_920)] == [0, 1, 1, 2, 100]
+    assert ex.check_max_chunk_frames(right).correct is True
+    assert ex.check_max_chunk_frames(lambda b: float(right(b))).correct is True  # 99.0 is 99
+    for wrong in (no_overlap, values_not_bytes, lambda b: right(b) + 1, lambda b: max(1, right(b)), lambda b: True):
+        verdict = ex.check_max_chunk_frames(wrong)
         assert verdict.correct is False and "Hint:" in repr(verdict)
-    assert ex.check_chunk_spans(stub).correct is None and ex.check_chunk_spans(...).correct is None
+    assert ex.check_max_chunk_frames(stub).correct is None and ex.check_max_chunk_frames(...).correct is None
 
 
 def test_cli_frames_checker_rejects_the_44k_count():

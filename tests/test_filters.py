@@ -127,6 +127,40 @@ def test_main_lobe_halfwidth_is_fs_over_taps_for_a_rectangular_cosine():
     assert filters.main_lobe_halfwidth(cosine(4000.0, taps=400), n_fft=16_000).tolist() == [40.0]
 
 
+def test_largest_other_lobe_of_known_kernels():
+    # The boxcar's (Dirichlet kernel's) highest other lobe is its first sidelobe, between its nulls
+    # at fs/N and 2 fs/N: |sin(N w / 2) / (N sin(w / 2))| maximised there on a fine numpy grid.
+    w = np.linspace(2 * np.pi / 10, 4 * np.pi / 10, 20001)
+    first_sidelobe = np.abs(np.sin(5 * w) / (10 * np.sin(w / 2))).max()
+    assert float(filters.largest_other_lobe(torch.ones(10))) == pytest.approx(first_sidelobe, rel=1e-3)
+    # Two taps 9 apart: |H| = |2 cos(9 pi f / fs)|, equal maxima every fs/9: the other lobes repeat the peak.
+    assert float(filters.largest_other_lobe(delta(at=0) + delta(at=9))) > 0.999
+    # A Hann-windowed cosine has low sidelobes; a single tap is flat: everything outside its
+    # one-bin "main lobe" is as high as the peak.
+    assert float(filters.largest_other_lobe(cosine(4000.0, window=torch.hann_window))) < 0.05
+    assert float(filters.largest_other_lobe(delta())) == 1.0
+
+
+def test_a_comb_narrows_the_main_lobe_only_with_grating_lobes():
+    """The notebook's counter-example to "no 10-tap filter has a main lobe narrower than fs/N":
+    taps 0 and 9 give first nulls fs/18 from the peak; a little Hann cosine at 3.56 kHz makes the
+    peak single. Its main lobe is narrower than the plain cosine's, its grating lobes almost as
+    high as the peak, and it keeps less energy near its peak than the plain cosine (the bound holds)."""
+    comb = delta(at=0) + delta(at=9)
+    assert float(filters.main_lobe_halfwidth(comb)) == pytest.approx(FS / 18, abs=5.0)  # 5 Hz grid
+    kernel = comb + 0.1 * cosine(3562.0, window=torch.hann_window)
+    freqs, magnitude = filters.frequency_responses(kernel, n_fft=3200)
+    top2 = torch.topk(magnitude[0], 2).values
+    assert float(top2[1]) < float(top2[0])  # one global peak ...
+    assert float(freqs[magnitude[0].argmax()]) == pytest.approx(2 * FS / 9, abs=10.0)  # ... at 2 fs / 9
+    plain = cosine(4000.0)
+    assert float(filters.main_lobe_halfwidth(kernel)) < float(filters.main_lobe_halfwidth(plain)) == FS / 10
+    assert float(filters.largest_other_lobe(kernel)) > 0.8
+    near = float(filters.energy_near_peak(kernel))
+    assert near < float(filters.energy_near_peak(plain))
+    assert near <= float(filters.max_energy_near(filters.peak_frequencies(kernel))) + 1e-12
+
+
 def test_cosine_bank_is_hann_windowed_cosines_at_evenly_spaced_frequencies():
     bank = filters.cosine_bank()
     assert bank.shape == (512, 1, 10) and bank.dtype == torch.float32

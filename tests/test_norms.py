@@ -4,6 +4,7 @@ import importlib.util
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from matplotlib.patches import Rectangle
@@ -237,6 +238,43 @@ def test_gain_and_dc_invariances_are_architectural():
     assert with_eps["dc"] < 1e-5 and with_eps["x10"] > 1e-4  # eps is what is left of a gain
 
 
+def biased(norm_mode, seed, same_in_every_channel=False):
+    """torchaudio's own extractor with a conv bias in every layer: PyTorch's default weights,
+    random biases (std 0.1, the scale of the conv outputs; one value for all channels, or one per
+    channel) and norm parameters far from their init (gamma in [0.2, 2], beta of std 0.5)."""
+    shapes = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+    torch.manual_seed(seed)
+    model = _get_feature_extractor(norm_mode, shapes, True)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for block in model.conv_layers:
+            bias = block.conv.bias
+            bias.copy_(0.1 * torch.randn(1 if same_in_every_channel else bias.numel(), generator=g).expand_as(bias))
+            if block.layer_norm is not None:
+                block.layer_norm.weight.uniform_(0.2, 2.0, generator=g)
+                block.layer_norm.bias.normal_(0.0, 0.5, generator=g)
+    return model.eval()
+
+
+def test_a_conv_bias_keeps_a_gain_only_in_layer_norm_mode_and_only_if_it_differs_across_channels():
+    """group_norm: a per-channel bias is a constant over time, removed with the mean (layer 0),
+    and the later layers see gain-free input. layer_norm: the LayerNorm removes the bias's mean
+    over channels, so only a bias that differs across channels keeps a gain. eps -> 0 throughout."""
+    clip = quiet_speechlike()
+    x10 = {"x10": lambda x: 10 * x}
+    changes = {
+        name: norms.sensitivity(norms.with_eps(model, 1e-30), clip, x10)["x10"]
+        for name, model in {
+            "group_norm": biased("group_norm", 1),
+            "layer_norm, one bias": biased("layer_norm", 2, same_in_every_channel=True),
+            "layer_norm, per channel": biased("layer_norm", 3),
+        }.items()
+    }
+    assert changes["group_norm"] < 1e-4
+    assert changes["layer_norm, one bias"] < 1e-4
+    assert changes["layer_norm, per channel"] > 0.01
+
+
 def test_sensitivity_equals_separate_runs():
     base = random_extractor("wav2vec2_base")
     clip = quiet_speechlike(2000)
@@ -244,6 +282,34 @@ def test_sensitivity_equals_separate_runs():
     alone = extract_features(base, clip)[0]
     loud = extract_features(base, 3 * clip)[0]
     assert abs(batched - float((loud - alone).norm() / alone.norm())) < 1e-6
+
+
+@pytest.mark.parametrize("preset", ["wav2vec2_base", "hubert_large"])
+def test_layer0_before_the_affine_step(preset):
+    """affine=False gives the normalization alone, whatever gamma and beta are; the module's output
+    is gamma * that + beta. The statistics are recomputed here with numpy, over the norm's axes."""
+    extractor = random_extractor(preset, seed=4)
+    norm = extractor.conv_layers[0].layer_norm
+    g = torch.Generator().manual_seed(4)
+    with torch.no_grad():
+        norm.weight.uniform_(0.2, 2.0, generator=g)  # far from the init (1, 0)
+        norm.bias.normal_(0.0, 0.5, generator=g)
+    clip = quiet_speechlike(2000)
+    conv, normalized = norms.layer0(extractor, clip, affine=False)
+    _, output = norms.layer0(extractor, clip)
+    axis = 2 if preset == "wav2vec2_base" else 1  # GroupNorm(C, C): over time; LayerNorm: over channels
+    x = conv.double().numpy()
+    expected = (x - x.mean(axis=axis, keepdims=True)) / np.sqrt(x.var(axis=axis, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(normalized.numpy(), expected, rtol=1e-4, atol=1e-4)
+    gamma, beta = norm.weight.detach()[None, :, None], norm.bias.detach()[None, :, None]
+    assert torch.allclose(output, normalized * gamma + beta, atol=1e-5)
+    assert not torch.allclose(output, normalized, atol=1e-2)  # the affine step is not the identity here
+    # the reading the notebook asserts: per channel, mean beta_c and std |gamma_c| sigma / sqrt(sigma^2 + eps)
+    if preset == "wav2vec2_base":
+        var = conv[0].var(dim=1, unbiased=False)
+        std = output[0].std(dim=1, unbiased=False)
+        assert torch.allclose(std, gamma.flatten().abs() * torch.sqrt(var / (var + 1e-5)), rtol=1e-3)
+        assert not torch.allclose(std, torch.sqrt(var / (var + 1e-5)), rtol=1e-2)
 
 
 def test_layer0_is_the_first_block_of_a_trace():
@@ -275,6 +341,24 @@ def test_hugging_face_conv_stack_never_sees_the_attention_mask():
     calls = [n for n in ast.walk(hf_method("Wav2Vec2Model", "forward")) if isinstance(n, ast.Call)]
     (encoder_call,) = [c for c in calls if ast.unparse(c.func) == "self.feature_extractor"]
     assert [ast.unparse(a) for a in encoder_call.args] == ["input_values"] and not encoder_call.keywords
+
+
+def test_hugging_face_zeroes_masked_frames_before_the_positional_conv():
+    """The notebook's correction of the 4.x docstring: the mask does reach a convolution, the
+    Transformer encoder's convolutional positional embedding, after the feature encoder."""
+    for cls in ("Wav2Vec2Encoder", "Wav2Vec2EncoderStableLayerNorm"):
+        statements = list(ast.walk(hf_method(cls, "forward")))
+        zeroing = [
+            n.lineno
+            for n in statements
+            if isinstance(n, ast.Assign)
+            and ast.unparse(n.targets[0]) == "hidden_states[~expand_attention_mask]"
+            and ast.unparse(n.value) == "0"
+        ]
+        positional = [
+            n.lineno for n in statements if isinstance(n, ast.Call) and ast.unparse(n.func) == "self.pos_conv_embed"
+        ]
+        assert zeroing and positional and max(zeroing) < min(positional)
 
 
 def test_padding_sweep_plot_draws_median_and_worst_with_a_floor():

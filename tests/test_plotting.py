@@ -1,6 +1,5 @@
 """Figures build under Agg with the axes, labels and sizes the notebooks rely on."""
 
-import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -25,10 +24,9 @@ def labelled(ax):
     return ax.get_xlabel() and ax.get_ylabel()
 
 
-def test_backend_is_agg_and_figures_are_not_pyplot_managed(clip):
+def test_figures_are_not_pyplot_managed(clip):
     import matplotlib.pyplot as plt
 
-    assert matplotlib.get_backend().lower() == "agg"
     fig = plotting.plot_waveform(clip)
     assert isinstance(fig, Figure) and plt.get_fignums() == []
 
@@ -87,6 +85,25 @@ def test_activation_zoom_keeps_absolute_time_and_marks():
         lo, hi = ax.images[0].get_clim()
         act = layer.gelu[0, :64]
         assert lo <= 0 <= hi and hi - lo >= 0.5 * float(act.max() - act.min())
+
+
+def test_spectrogram_columns_sit_at_their_stft_frame_times():
+    """torch.stft(center=True) pads n_fft // 2 = 200 samples on each side, so column j's Hann window
+    (peak at index 200) peaks on sample j * 160: column j must be drawn centred on j * 10 ms, on the
+    same time axis as the waveform (sample t at t / 16 ms). A click shows where the columns land."""
+    hop, click_at = 160, 1600  # the click is STFT column 10's peak sample
+    wave = torch.zeros(8000)
+    wave[click_at] = 1.0
+    fig = plotting.plot_activations(trace_activations(random_extractor("wav2vec2_base"), wave))
+    image = fig.axes[1].images[0]
+    power = np.asarray(image.get_array())  # (freq, column), dB
+    stft = torch.stft(wave, 400, hop, window=torch.hann_window(400), center=True, return_complex=True)
+    assert power.shape == tuple(stft.shape)
+    left, right, _, _ = image.get_extent()
+    centres = left + (right - left) * (np.arange(power.shape[1]) + 0.5) / power.shape[1]
+    assert centres == pytest.approx(np.arange(power.shape[1]) * hop / 16)  # 0, 10, 20 ... ms
+    loudest = int(np.argmax(power.sum(axis=0)))
+    assert loudest == click_at // hop and centres[loudest] == pytest.approx(click_at / 16)  # drawn at 100 ms
 
 
 def test_layer_stages(trace):

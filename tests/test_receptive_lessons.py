@@ -51,7 +51,12 @@ def test_path_counts_are_a_trapezoid_with_a_rippled_plateau():
     assert paths.shape == (400,) and paths.sum() == 3240
     ramp_in, plateau, ramp_out = paths[:80], paths[80:320], paths[320:]
     assert (plateau.min(), plateau.max()) == (6, 13) and ramp_in.max() < plateau.max()
-    assert paths[199] == paths[200] == 9  # the exact centre is not the maximum
+    assert torch.equal(paths, paths.flip(0))  # the last 80 mirror the first 80
+    # the ramp is not monotone: it peaks at 8 (first at offset 50) above the plateau's minimum, then falls to 5
+    assert ramp_in.max() == 8 and int(ramp_in.argmax()) == 50 and ramp_in.max() > plateau.min()
+    assert ramp_in[75:].tolist() == [5] * 5
+    assert float(ramp_in.mean()) / float(plateau.mean()) == 0.5  # a trapezoid only on average
+    assert paths[199] == paths[200] == 9  # the centre (199.5) is not the maximum
     top = torch.nonzero(paths == 13).flatten().tolist()
     assert runs(top) == [(105, 109), (130, 134), (185, 189), (210, 214), (265, 269), (290, 294)]
     assert torch.equal(ramp_in + ramp_out, paths[80:160])  # a frame's two ramps add up to one plateau period
@@ -62,6 +67,21 @@ def test_path_counts_are_a_trapezoid_with_a_rippled_plateau():
     for i in range(21):
         total[320 * i : 320 * i + 400] += paths
     assert torch.equal(total[400:6400], paths[80:160].repeat(75))
+
+
+def test_path_counts_are_spatial_paths_every_channel_multiplies_alike():
+    """With C = 512 channels per layer, all-ones kernels, the gradient of one output channel of frame 0
+    is the spatial path count times C ** 6: one channel choice at the output of each of layers 0..5."""
+    channels = 512
+    x = torch.zeros(1, 1, 400, dtype=torch.float64, requires_grad=True)
+    h, c_in = x, 1
+    for _, k, s in DEFAULT_SHAPES:
+        h = torch.nn.functional.conv1d(h, torch.ones(channels, c_in, k, dtype=torch.float64), stride=s)
+        c_in = channels
+    h[0, 0, 0].backward()  # h is (1, C, 1)
+    expected = enumerate_paths(DEFAULT_SHAPES) * float(channels) ** (len(DEFAULT_SHAPES) - 1)
+    torch.testing.assert_close(x.grad[0, 0], expected, rtol=1e-12, atol=0)
+    torch.testing.assert_close(x.grad[0, 0] / x.grad[0, 0].sum(), receptive.path_counts() / 3240, rtol=1e-12, atol=0)
 
 
 def test_path_counts_over_a_longer_input_cover_exactly_the_span():

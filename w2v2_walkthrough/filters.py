@@ -2,11 +2,14 @@
 designed filter bank from random filters for any weights.
 
 Layer 0 is ``Conv1d(1, 512, kernel_size=10, stride=5)``: 512 FIR filters of 10 taps (0.625 ms).
-Ten taps cannot make a narrow band-pass filter: the narrowest main lobe (a rectangular window)
-reaches its first nulls ``sample_rate / taps`` = 1.6 kHz either side of its peak. So the measures
-here compare a set of kernels with two references computed on the spot: random filters drawn as
-at initialisation (:func:`random_init_bank`) and an ideal bank of Hann-windowed cosines at evenly
-spaced frequencies (:func:`cosine_bank`).
+Ten taps cannot make a narrow band-pass filter: no 10-tap kernel keeps more than a bounded share
+of its energy near one frequency (:func:`max_energy_near`, Slepian's concentration problem). The
+width of the main lobe alone is no such limit: a windowed 10-tap cosine's first nulls lie
+``sample_rate / taps`` = 1.6 kHz (rectangular) or twice that (Hann) from its peak, but taps spread
+apart (a comb) narrow the main lobe, at the price of other lobes nearly as high
+(:func:`largest_other_lobe`). So the measures here compare a set of kernels with two references
+computed on the spot: random filters drawn as at initialisation (:func:`random_init_bank`) and an
+ideal bank of Hann-windowed cosines at evenly spaced frequencies (:func:`cosine_bank`).
 
 Spectra are sampled at ``n_fft`` points of the whole frequency circle (``[-fs/2, fs/2)``, the
 rfft grid ``0 .. fs/2`` plus its mirror), so means over frequency are exact averages over the
@@ -130,6 +133,18 @@ def max_energy_near(
     return torch.linalg.eigvalsh(m)[:, -1]
 
 
+def _main_lobe(power: Tensor) -> tuple[int, int, int]:
+    """``(left, peak, right)`` bin indices of one power spectrum's main lobe: the global peak and
+    the first minimum on either side of it (the band's end where there is none)."""
+    last = len(power) - 1
+    peak = left = right = int(power.argmax())
+    while right < last and power[right + 1] < power[right]:
+        right += 1
+    while left > 0 and power[left - 1] < power[left]:
+        left -= 1
+    return left, peak, right
+
+
 def main_lobe_halfwidth(weight: Tensor, sample_rate: int = SAMPLE_RATE, n_fft: int = 3200) -> Tensor:
     """Half the distance (Hz) between the first minima of ``|H|`` either side of each kernel's
     peak, ``[out]``; at 0 Hz or the Nyquist frequency the one side that exists counts."""
@@ -137,11 +152,7 @@ def main_lobe_halfwidth(weight: Tensor, sample_rate: int = SAMPLE_RATE, n_fft: i
     last = len(freqs) - 1
     widths = []
     for p in power:
-        peak = left = right = int(p.argmax())
-        while right < last and p[right + 1] < p[right]:
-            right += 1
-        while left > 0 and p[left - 1] < p[left]:
-            left -= 1
+        left, peak, right = _main_lobe(p)
         if peak == 0:
             widths.append(freqs[right] - freqs[peak])
         elif peak == last:
@@ -149,6 +160,21 @@ def main_lobe_halfwidth(weight: Tensor, sample_rate: int = SAMPLE_RATE, n_fft: i
         else:
             widths.append((freqs[right] - freqs[left]) / 2)
     return torch.stack(widths)
+
+
+def largest_other_lobe(weight: Tensor, sample_rate: int = SAMPLE_RATE, n_fft: int = 3200) -> Tensor:
+    """The largest ``|H|`` outside each kernel's main lobe (beyond the first minima either side of
+    its peak, on ``0 .. fs/2``) over the peak's ``|H|``, ``[out]``: near 0 for a clean band-pass,
+    near 1 for a comb whose grating lobes repeat the peak (1 for a flat spectrum); 0 where the
+    main lobe fills the band."""
+    _, power = power_spectra(weight, sample_rate, n_fft)
+    ratios = []
+    for p in power:
+        left, peak, right = _main_lobe(p)
+        outside = torch.cat([p[:left], p[right + 1 :]])
+        top = float(outside.max()) if len(outside) else 0.0
+        ratios.append(math.sqrt(top / float(p[peak])) if p[peak] > 0 else 0.0)
+    return torch.tensor(ratios, dtype=torch.float64)
 
 
 def cosine_bank(count: int = 512, taps: int = 10, sample_rate: int = SAMPLE_RATE) -> Tensor:

@@ -122,7 +122,12 @@ def normalized_axes(norm: nn.Module, tol: float = 1e-3, channels: int | None = N
     variance 1 over time means the whole item is too), so the answer is the *finest* set that
     scores below ``tol``. ``channels`` defaults to the module's own channel count.
     """
-    report = measure_normalized_axes(norm, channels=channels or _channels_of(norm))
+    return finest_axes(measure_normalized_axes(norm, channels=channels or _channels_of(norm)), tol)
+
+
+def finest_axes(report: dict[str, float], tol: float = 1e-3) -> str:
+    """The finest label of a :func:`measure_normalized_axes` report that scores below ``tol``:
+    the axes the measured module normalizes over (see :func:`normalized_axes`)."""
     hits = [label for label, dev in report.items() if dev < tol]
     hits = [h for h in hits if not any(set(CANDIDATE_AXES[o]) < set(CANDIDATE_AXES[h]) for o in hits)]
     if len(hits) != 1:
@@ -216,22 +221,38 @@ def with_eps(extractor: nn.Module, eps: float) -> nn.Module:
     return changed
 
 
-def layer0(extractor: nn.Module, waveform: Tensor) -> tuple[Tensor, Tensor | None]:
+def layer0(extractor: nn.Module, waveform: Tensor, affine: bool = True) -> tuple[Tensor, Tensor | None]:
     """Layer 0's conv output and norm output (``None`` if it has no norm), ``[batch, C, T]``,
-    for mono audio ``[time]`` or ``[batch, time]``: the cheap way to look at the statistics."""
+    for mono audio ``[time]`` or ``[batch, time]``: the cheap way to look at the statistics.
+
+    With ``affine=False`` the norm output is taken *before* the norm's affine step (its
+    per-channel ``gamma = weight``, ``beta = bias``): torch's own ``group_norm`` / ``layer_norm``
+    called without them. That output has mean 0 and std ``sigma / sqrt(sigma^2 + eps)`` along
+    the norm's axes for any weights; the module's output has ``beta_c`` and ``|gamma_c|`` times
+    those in each channel."""
     block = extractor.conv_layers[0]
+    norm = block.layer_norm
     with torch.no_grad():
         conv = block.conv(waveform.reshape(-1, waveform.shape[-1])[:, None])  # (B, C, T)
-        return conv, None if block.layer_norm is None else block.layer_norm(conv)
+        if norm is None:
+            return conv, None
+        if affine:
+            return conv, norm(conv)
+        if isinstance(norm, nn.GroupNorm):
+            return conv, nn.functional.group_norm(conv, norm.num_groups, None, None, norm.eps)
+        if isinstance(norm, nn.LayerNorm):  # the transpose LayerNorm: over channels
+            normalized = nn.functional.layer_norm(conv.transpose(-2, -1), norm.normalized_shape, None, None, norm.eps)
+            return conv, normalized.transpose(-2, -1)
+        raise TypeError(f"Expected a GroupNorm or LayerNorm after layer 0's conv, got {type(norm).__name__}.")
 
 
 def batched_features(
     extractor: nn.Module, clips: Sequence[Tensor], instance_norm: Callable = valid_instance_norm
 ) -> list[Tensor]:
-    """Features of clips of different lengths from ONE zero-padded batch, exactly as if each clip
-    were run alone: every GroupNorm takes its statistics over each item's valid positions only
-    (``instance_norm(x, lengths, eps)``, by default :func:`valid_instance_norm`); a LayerNorm needs
-    nothing, its positions are independent.
+    """Features of clips of different lengths from ONE zero-padded batch, as if each clip were run
+    alone (up to float rounding: the sums run in another order): every GroupNorm takes its
+    statistics over each item's valid positions only (``instance_norm(x, lengths, eps)``, by
+    default :func:`valid_instance_norm`); a LayerNorm needs nothing, its positions are independent.
 
     Returns:
         one ``[frames, feature]`` tensor per clip.

@@ -55,6 +55,8 @@ def plot_waveform(
 
 
 def _spectrogram_db(waveform: Tensor, n_fft: int = 400, hop: int = 160) -> Tensor:
+    """Power in dB, ``[freq, column]``. ``center=True`` pads ``n_fft // 2`` samples on each side, so
+    column ``j``'s window peaks on sample ``j * hop``: its time is ``j * hop``, not ``(j + 0.5) * hop``."""
     window = torch.hann_window(n_fft)
     spec = torch.stft(waveform, n_fft, hop, window=window, center=True, return_complex=True).abs() ** 2
     return 10 * torch.log10(spec + 1e-10)
@@ -139,14 +141,16 @@ def plot_activations(
     axes, caxes = _heatmap_grid(fig, [1.2, 1.2] + [1] * n_layers)
     _draw_waveform(axes[0], waveform, sample_rate)
     axes[0].set_xlabel("")
-    spec = _spectrogram_db(waveform)
+    hop = 160
+    spec = _spectrogram_db(waveform, hop=hop)  # column j centred on sample j * hop
     duration_ms = 1000.0 * waveform.numel() / sample_rate
+    half_hop_ms = ar.samples_to_ms(hop / 2, sample_rate)  # each column drawn hop wide around its time
     image = axes[1].imshow(
         spec.numpy(),
         origin="lower",
         aspect="auto",
         cmap="magma",
-        extent=[0, duration_ms, 0, sample_rate / 2],
+        extent=[-half_hop_ms, ar.samples_to_ms(hop * spec.shape[1], sample_rate) - half_hop_ms, 0, sample_rate / 2],
         vmin=float(spec.max()) - 80,
     )
     axes[1].set_ylabel("Hz")
@@ -255,10 +259,10 @@ def plot_effective_receptive_field(
     shapes: Sequence[Shape] | None = None,
     title: str = "Inside the window: mean |gradient| and the number of conv paths",
 ) -> Figure:
-    """Mean ``|d frame / d sample|`` over a frame's span ``[rf]`` (filled, left axis) with the conv
-    path counts ``[rf]`` (step line, right axis), both against the sample's offset from the frame's
-    first sample. The first and last ``rf - hop`` samples, which the neighbouring frames also see,
-    are shaded."""
+    """Mean ``|d sum(frame) / d sample|`` over a frame's span ``[rf]`` (filled, left axis) with the
+    spatial conv path counts ``[rf]`` (step line, right axis), both against the sample's offset from
+    the frame's first sample. The first and last ``rf - hop`` samples, which the neighbouring frames
+    also see, are shaded."""
     g = mean_grad.detach().abs().cpu().numpy()
     p = paths.detach().cpu().numpy()
     rf, hop = ar.receptive_field(shapes), ar.hop_length(shapes)

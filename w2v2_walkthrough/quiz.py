@@ -110,7 +110,8 @@ QUESTIONS: list[Question] = [
         "samples",
     ),
     Question(
-        "At what time, in ms, is the exact centre of frame 10's window (counting frames from 0)?",
+        "At what time, in ms, is the centre of frame 10's window (the mean of its samples' instants, "
+        "sample t at t/16000 s; frames counted from 0)?",
         "03",
         _centre_of_frame_10_ms,
         "ms",

@@ -4,14 +4,15 @@
   is the set of samples the frame really depends on.
 * :func:`span_gradients`: the same gradient for many frames in one backward pass, each frame's
   restricted to its own span (valid for local, ``layer_norm`` models only).
-* :func:`path_counts`: how many conv paths lead from each input sample to one output frame (the
-  gradient of an all-ones linear stack). A property of the layer config alone: a trapezoid with
-  80-sample ramps and a rippled plateau for wav2vec2.
+* :func:`path_counts`: how many spatial conv paths lead from each input sample to one output frame
+  (the gradient of a one-channel all-ones linear stack). A property of the layer config alone: for
+  wav2vec2 it ripples sample by sample and is a trapezoid on average, with 80-sample ramps.
 
 Structure and gradient prove different things. No path from sample ``t`` to frame ``i`` means
-``d frame_i / d sample_t == 0`` for *any* weights (independence). A non-zero gradient proves
-dependence for the weights at hand; a zero gradient alone proves nothing (GELU's derivative
-vanishes at one point, weights can cancel).
+``d frame_i / d sample_t == 0`` (every channel) for *any* weights (independence) in a ``layer_norm``
+model. A non-zero gradient proves dependence for the weights at hand; a zero gradient alone proves
+nothing (GELU's derivative vanishes at one point, weights can cancel). The gradients here are of
+one scalar per frame, the sum of its channels: another scalar gives other values inside the span.
 """
 
 import copy
@@ -93,10 +94,12 @@ def path_counts(
     num_samples: int | None = None,
     frame: int = 0,
 ) -> Tensor:
-    """Number of conv paths from each input sample to output frame ``frame``, ``[num_samples]``.
+    """Number of spatial conv paths from each input sample to output frame ``frame``, ``[num_samples]``.
 
     Equals the gradient of a stack of single-channel convs with all-ones kernels (no norm, no
-    nonlinearity): it depends on the layer config alone, never on weights. By default the input is
+    nonlinearity): it depends on the layer config alone, never on weights. With ``C`` channels per
+    layer every spatial path branches into ``C ** (layers - 1)`` paths to one output channel, the
+    same factor for every sample. By default the input is
     just the receptive field and the frame is 0, so entry ``t`` is the paths from the frame's
     ``t``-th sample; the total is the product of the kernel sizes.
     """

@@ -52,11 +52,16 @@ def frames_that_see(first: int, end: int, num_samples: int = 16_000) -> list[int
     return [i for i in range(ar.num_frames(num_samples)) if ar.frame_span(i)[0] < end and first < ar.frame_span(i)[1]]
 
 
+#: The samples Exercise 2 of notebook 3 edits: the last 400 of the 1 s clip.
+EDITED_SAMPLES = (15_600, 16_000)
+
+
 def check_frames_changed_by_edit(prediction) -> Verdict:
-    """Which frames of the 1 s clip change, in a layer_norm model, when samples 600..699 change?"""
+    """Which frames of the 1 s clip change, in a layer_norm model, when its last 400 samples
+    (15 600..15 999) change?"""
     return check_value(
         sorted(prediction) if isinstance(prediction, (list, tuple, set)) else prediction,
-        frames_that_see(600, 700),
-        "frame n sees samples [320 n, 320 n + 400): list every frame whose span shares at least "
-        "one sample with [600, 700).",
+        frames_that_see(*EDITED_SAMPLES),
+        "frame n sees samples [320 n, 320 n + 400), and 1 s has 49 frames: list every frame whose "
+        "span shares at least one sample with [15600, 16000).",
     )

@@ -72,7 +72,8 @@ def check_valid_instance_norm(function) -> Verdict:
     """``function(x, lengths)``: GroupNorm(C, C)'s normalization of ``x`` ``[batch, C, T]`` (no
     affine map, eps 1e-5) with each item's statistics over its first ``lengths[b]`` positions
     only, and 0 past them. Checked on random tensors, then inside a whole Base extractor: a
-    batch of clips of different lengths must give each clip exactly its features alone."""
+    batch of clips of different lengths must give each clip its features alone (to a relative
+    1e-4: float rounding)."""
     hint = (
         "each (item, channel) needs its own mean and biased variance over its valid positions only "
         "(a 0/1 mask and a count per item help); positions past the length become 0."
@@ -84,13 +85,13 @@ def check_valid_instance_norm(function) -> Verdict:
 
     extractor = _base()
     g = torch.Generator().manual_seed(1)
-    batches = [[560, 880], [800, 400, 640]]  # the longest clip is not always first
+    batches = [[560, 880, 400]]  # the longest clip is not first
     cases = [([0.1 * torch.randn(n, generator=g) for n in lengths],) for lengths in batches]
     batched = lambda clips: norms.batched_features(extractor, clips, instance_norm=function)
     alone = lambda clips: [extract_features(extractor, c)[0][0] for c in clips]
     verdict = check_function(batched, cases, alone, hint, _same_tensors)
     if verdict.correct:
-        return Verdict(True, "Right! On random tensors, and in a Base extractor: each clip's own features.")
+        return Verdict(True, "Right! On random tensors, and in a Base extractor: each clip's own features (to 1e-4).")
     return verdict
 
 
