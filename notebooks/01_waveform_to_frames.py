@@ -37,8 +37,8 @@
 # `assert`: if such a claim stops being true, the build fails. Figures and the prose itself are not
 # compared. The code comes from the companion
 # package `w2v2_walkthrough`; its `components` module mirrors torchaudio's feature-extractor code
-# and gives bit-identical output for the same weights (notebook 2 shows both, and the one line that
-# differs: an error message).
+# and gives bit-identical output for the same weights (notebook 2 shows both, and where the builder
+# differs: its mode check and error message).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
@@ -223,10 +223,11 @@ print("(L - 10) mod 5 =", (length - k0) % s0)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The whole journey in one picture
 #
-# Waveform, spectrogram, then 64 of each layer's 512 channels, on one time axis: every spectrogram
-# column and every position is drawn centred on its time. Layer 6 has a position every 320 samples;
-# layer 0 has one every 5, far more than the figure is pixels wide, so its row shows neighbours
-# blended.
+# Waveform, spectrogram, then the first 64 of each layer's 512 channels after its GELU, on one time
+# axis: every spectrogram column and every position is drawn centred on its time, and each row's
+# colours clip at its 1st and 99th percentiles. Layer 6 has a position every 320 samples; layers 0
+# to 3 have one every 5 to 40 samples, more than the figure has pixels across, so their rows show
+# one position in every few, not all of them.
 
 # %%
 plotting.plot_activations(trace, title="Waveform to frames: every layer, aligned in time")
@@ -250,7 +251,7 @@ print("encoder layers:", len(model.encoder.transformer.layers))
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The extractor's 512-dim frames are what the rest of the model sees: the projection maps them to
 # 768 dims (Base), a convolutional positional embedding is added, and 12 Transformer layers
-# contextualize them. Pretraining masks spans of these frames; CTC fine-tuning predicts one token
+# contextualize them. Pretraining masks spans of these time steps (after a projection); CTC fine-tuning predicts one token
 # (or the CTC blank) per frame. So the 20 ms frame grid is also the time resolution of every
 # wav2vec2 output.
 

@@ -230,8 +230,7 @@ print("output           ", list(features.shape), "valid frames", lengths.tolist(
 # `length` says how many frames of each row are real, in every model. It does not make them the
 # frames the clip would give alone: in a `group_norm` model, layer 0's GroupNorm statistics are taken
 # over the whole row, padding included. A quarter second of speech, alone and zero-padded to half a
-# second (a frame counts as different when it moves by more than 0.1% of its norm, far more than
-# float rounding moves it):
+# second (a frame counts as different when it moves by more than 0.1% of its norm):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -314,7 +313,8 @@ print("lengths:", la.tolist(), lb.tolist())
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The checkpoint keys
 #
-# The test suite repeats this for every torchaudio preset (`tests/test_equivalence.py`), and a drift
+# The test suite repeats this for every preset's architecture (norm mode × conv bias) and checks the
+# keys of every preset (`tests/test_equivalence.py`), and a drift
 # guard fails loudly if a future torchaudio changes any of these four objects. The `state_dict`
 # keys, the names under which pretrained checkpoints store these weights:
 

@@ -291,14 +291,14 @@ for length in [clip.numel(), 16_000, 16_079, 3600 * 16_000]:  # the clip, 1 s, w
     print(f"{length:>8} samples, tail {tail:>3}: last frame {late:4.1f} ms late")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Off by up to a frame, not a drift
+# ### Off by up to one span, not a drift
 #
 # A clip of $n$ frames has $320n + 80 + \text{tail}$ samples, so the ratio is
 # $320 + (80 + \text{tail})/n$: it spreads the 80 samples by which a span outlasts a hop, and the
 # tail, over the frames. Frame $i$ lands $i\,(80 + \text{tail})/n$ samples late: the error grows
 # along the clip, but at the last frame it is $(n - 1)(80 + \text{tail})/n < 400$ samples (25 ms)
-# because the tail is under one hop. It does not accumulate with duration: about one frame at
-# worst. Still wrong: the hop is exactly 320 samples, whatever the length.
+# because the tail is under one hop. It does not accumulate with duration: at worst one span
+# (25 ms, 1.25 hops). Still wrong: the hop is exactly 320 samples, whatever the length.
 #
 # (Tutorial checked at pytorch/audio commit 03bf124, 2023, where `get_trellis` has one row per
 # frame; releases up to 2.0 built `num_frame + 1` rows, as at commit a8f4e97, quoted in
@@ -309,7 +309,7 @@ for length in [clip.numel(), 16_000, 16_079, 3600 * 16_000]:  # the clip, 1 s, w
 #
 # In `transformers` (5.24 checked), `Wav2Vec2CTCTokenizer._compute_offsets`
 # (`models/wav2vec2/tokenization_wav2vec2.py`) gives each token the index of the first frame of its
-# run, and the ASR pipeline's `postprocess` (`pipelines/automatic_speech_recognition.py`, line 736:
+# run, and the ASR pipeline's `postprocess` (`pipelines/automatic_speech_recognition.py`, the line
 # `start = item["start_offset"] * align_to`, then `/ sampling_rate`) multiplies it by
 # `config.inputs_to_logits_ratio`, the product of the conv strides: the hop, 320. The same
 # arithmetic on a made-up CTC output (notebook 9, question 5, runs it with transformers' config):
@@ -359,7 +359,7 @@ print("5. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_
 # - $N$ frames need $400 + 320\,(N - 1)$ samples.
 # - Frame $n$ covers $[20n,\ 20n + 25)$ ms; its centre, sample $320n + 199.5$, lies about 12.5 ms
 #   after its start: geometry, not when a CTC token fires. The hop is 320 samples exactly (samples
-#   ÷ frames is off by up to one frame); Hugging Face's timestamps are frame starts.
+#   ÷ frames is off by up to 25 ms); Hugging Face's timestamps are frame starts.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

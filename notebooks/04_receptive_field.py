@@ -149,7 +149,8 @@ for frame, grad in zip(frames, grads, strict=True):
 # ### A zero gradient alone proves nothing
 #
 # The converse fails: a gradient can vanish where the output still depends on the input. GELU, the
-# nonlinearity after every conv, has a minimum near $x = -0.75$, where its derivative is zero:
+# nonlinearity after every conv, has a minimum near $x = -0.75$, where its derivative is zero (on
+# a grid, the nearest point's derivative is below $10^{-6}$):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -160,11 +161,13 @@ at = int(slope.abs().argmin())  # GELU's minimum on this grid
 x0 = x[at].detach()
 step = float(gelu(x0 + 0.1) - gelu(x0))
 print(f"GELU'({float(x0):.4f}) = {float(slope[at]):.0e}")
+assert abs(float(slope[at])) < 1e-6
 print(f"yet GELU(x + 0.1) - GELU(x) = {step:+.4f} there: GELU still depends on x")
 
 # %% [markdown]
 # So the proof has two halves: the **structure** shows that no sample outside the span can matter,
-# for any weights; the **gradient** shows that, with these weights, the samples of the span do
+# for any weights; the **gradient** shows that, with these weights, for the frames tested at this
+# input, the samples of the span do
 # (the first gradient cell prints how many). A zero inside the span would not have shown
 # independence.
 
@@ -172,7 +175,7 @@ print(f"yet GELU(x + 0.1) - GELU(x) = {step:+.4f} there: GELU still depends on x
 # ### The gradient of frame 12
 #
 # Its $|\text{gradient}|$ (of the sum of its 512 values) against the sample index, over its span
-# and 120 samples either side, with the computed span marked:
+# and a margin either side, with the computed span marked:
 
 # %%
 plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d sum(frame 12) / d sample|")
@@ -185,7 +188,8 @@ plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d sum(frame 12)
 
 # %% slideshow={"slide_type": "subslide"}
 # NBVAL_CHECK_OUTPUT
-print("overlap of consecutive frames:", ar.receptive_field() - ar.hop_length(), "samples")
+overlap = ar.receptive_field() - ar.hop_length()
+print(f"overlap of consecutive frames: {overlap} samples = {ar.samples_to_ms(overlap):g} ms")
 plotting.plot_frame_spans(wave, [0, 1, 2, 12], title="Sample spans of frames 0, 1, 2 and 12")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -214,7 +218,7 @@ print(f"most paths, {int(paths.max())}: {len(top)} samples, {top[:5]} ... {top[-
 # ### Rippled; a trapezoid only on average
 #
 # Not a peak, and sample by sample not a clean trapezoid either. Over the first 80 samples (shared
-# with the previous frame) the counts climb from 1 to 8 at offset 50, then fall back to 5, below
+# with the previous frame) the counts rise, with ripples, from 1 to 8 (first at offset 50), then fall back to 5, below
 # the plateau's lowest count, 6; the last 80 mirror them. The plateau ripples from 6 to 13 (41 %
 # below to 28 % above its mean), as much as the ramps rise. The **trapezoid** is the envelope: on
 # average a ramp carries half the plateau's paths per sample (0.50). The centre (9) is not the

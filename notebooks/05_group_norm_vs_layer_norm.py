@@ -173,21 +173,22 @@ diagrams.normalized_axes()
 #
 # A quarter second of speech (`clip`, used from here on) through Base's layer 0 (`norms.layer0`),
 # **before** the GroupNorm's affine step $\gamma_c, \beta_c$. Per channel, over time: mean 0 and std
-# (nearly) 1, flat lines. Per position, over channels: they wander with the audio; nothing
-# normalizes that axis in `group_norm` mode.
+# (nearly) 1, flat lines. Per position, over channels: the std wanders with the audio (the mean,
+# with these weights, stays near 0); nothing normalizes that axis in `group_norm` mode.
 
 # %%
 speech = w2v.load_speech_clip()[0]
 clip = speech[28_000:32_000]  # 0.25 s of speech, 12 frames, no digital silence
 base = weights.extractor("wav2vec2_base")
 conv0, normalized = norms.layer0(base, clip, affine=False)  # (1, 512, T) each, before γ, β
-plotting.plot_norm_statistics(normalized, title="Layer 0, GroupNorm before γ, β, 0.25 s of speech")
+title = f"Layer 0, GroupNorm before γ, β, 0.25 s; {weights.label()}"
+plotting.plot_norm_statistics(normalized, title=title)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where eps shows
 #
 # GroupNorm divides by $\sqrt{\sigma^2 + \epsilon}$, so before the affine step a channel's std is
-# $\sigma / \sqrt{\sigma^2 + \epsilon}$: exactly 1 only where the channel's variance over the clip
+# $\sigma / \sqrt{\sigma^2 + \epsilon}$: close to 1 only where the channel's variance over the clip
 # is large next to $\epsilon = 10^{-5}$. The module's output, after it, has mean $\beta_c$ and std
 # $|\gamma_c|\,\sigma / \sqrt{\sigma^2 + \epsilon}$: the same as before it only at initialisation
 # ($\gamma = 1, \beta = 0$). Both are asserted, for any weights; the variances depend on the weights
@@ -259,10 +260,12 @@ for f, gn, ln in zip(fractions, sweep["wav2vec2_base"], sweep["hubert_large"], s
 #
 # `group_norm`: every valid frame moves, more with more padding, because the statistics average
 # over the padded positions too. `layer_norm`: no valid frame moves beyond float rounding (asserted,
-# for any weights), because a frame sees only its own 400 samples.
+# for any weights), because a frame sees only its own 400 samples; changes below $10^{-7}$, zeros
+# included, are drawn on the dotted floor.
 
 # %%
-curves = {"Base (group_norm)": sweep["wav2vec2_base"], "hubert_large": sweep["hubert_large"]}
+curves = {"Base (group_norm)": sweep["wav2vec2_base"]}
+curves["hubert_large (layer_norm)"] = sweep["hubert_large"]
 plotting.plot_padding_sweep(fractions, curves)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -431,9 +434,9 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 #
 # | statement | holds for |
 # |---|---|
-# | `group_norm`, no conv bias: a DC offset is removed exactly | any weights (asserted) |
+# | `group_norm`: a DC offset is removed, up to float rounding | any weights (asserted with $\epsilon \to 0$, above) |
 # | no conv bias, either norm: a gain cancels except through $\epsilon$ | any weights (asserted, $\epsilon \to 0$) |
-# | `layer_norm`: an offset adds $d\,(s_c - \bar{s})$ to every position | any weights (conv identity asserted) |
+# | `layer_norm`: an offset adds $d\,s_c$ to layer 0's conv output, $d\,(s_c - \bar{s})$ after centring | any weights (conv identity asserted) |
 # | `layer_norm`, conv bias that differs across channels: a gain matters even with $\epsilon \to 0$ | any such bias (`tests/test_norms.py`) |
 # | `layer_norm`: padding leaves the valid frames alone | any weights (asserted) |
 # | how much padding, gain, offset, `do_normalize` move features | these weights only (printed) |
@@ -441,8 +444,9 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What this means for `do_normalize`
 #
-# `do_normalize` is a gain plus an offset. Base ignores it (up to $\epsilon$), whatever its
-# weights. In the `layer_norm` models the offset's pattern survives, and with a conv bias (LV-60k,
+# `do_normalize` is a gain plus an offset. Base ignores it up to $\epsilon$, whatever its weights,
+# for recordings loud enough that $\epsilon$ is small next to the channel variances (exercise 3
+# shows a quiet one, where it is not). In the `layer_norm` models the offset's pattern survives, and with a conv bias (LV-60k,
 # XLS-R) the gain too, so how much it moves their features depends on their weights (the table
 # above: these weights). That is why a model must get the preprocessing it was trained with; the
 # docs of `Wav2Vec2FeatureExtractor` say normalizing "can help to significantly improve the
@@ -466,10 +470,11 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 #   (item, position) over the 512 channels: not the image "LayerNorm" (`GroupNorm(1, C)`).
 # - Padding moves `group_norm` frames, about in proportion to the padding fraction while it is
 #   small; no mask reaches the conv feature encoder. `layer_norm` valid frames ignore padding.
-# - Without a conv bias both modes cancel a gain up to $\epsilon$ (which matters at quiet positions
-#   for `layer_norm`); only `group_norm` removes a DC offset; in `layer_norm` mode a conv bias that
-#   differs across channels makes gain matter. So `do_normalize` is a no-op up to $\epsilon$ for
-#   Base, not for the `layer_norm` models.
+# - Without a conv bias both modes cancel a gain up to $\epsilon$ (which matters for quiet input:
+#   quiet positions for `layer_norm`, a quiet recording for `group_norm`); only `group_norm`
+#   removes a DC offset; in `layer_norm` mode a conv bias that differs across channels makes gain
+#   matter. So `do_normalize` is a no-op up to $\epsilon$ for Base on audio that is not very quiet,
+#   not for the `layer_norm` models.
 # - Streaming: easy for `layer_norm`, two passes for `group_norm`.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -23,7 +23,7 @@
 # layers and read what each one produces: the stages of layer 0, the scale of every layer, the
 # first layer's 512 filters, and the receptive field made visible.
 #
-# **You will learn** why silence draws stripes in a GroupNorm model; how the init sets the scale of
+# **You will learn** what silence becomes in a GroupNorm model; how the init sets the scale of
 # random activations; what ten-tap filters can and cannot do, and how to tell a learned filter bank
 # from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
 # receptive field.
@@ -65,7 +65,8 @@ label = weights.label() if fits else f"random weights (seed {weights.seed}), NOT
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # What holds for any weights of these architectures (their convs have no bias): every shape, length
-# and span, the locality of layer_norm models, the stripes that silence and aliasing draw, the
+# and span, the locality of layer_norm models, the one constant per channel that silence becomes,
+# the stripes that aliasing draws, the
 # limits of a ten-tap filter. What the weights decide:
 # what each channel responds to. Where this notebook measures that, the cell prints the measurement
 # from the loaded weights next to references computed on the spot; run it with pretrained weights
@@ -90,8 +91,8 @@ plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 # The clip has stretches of digital silence (exact zeros). The conv has no bias, so they give 0,
 # and GroupNorm(512, 512) turns 0 into $\beta_c - \gamma_c\,\mu_c / \sqrt{\sigma_c^2 + \epsilon}$: one
 # constant per channel, set by the channel's mean and spread over the *whole clip*. Each later
-# layer turns constants into constants: silence shows as horizontal stripes at every layer
-# (notebook 1's figure) and ends in identical frames. Checked, for any weights of this architecture:
+# layer turns constants into constants: silence is one constant per channel at every layer and ends
+# in identical frames. Checked, for any weights of this architecture:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -109,11 +110,24 @@ frames = trace.features[0, first:]  # (frames, 512)
 assert (frames - frames[:1]).abs().max() <= 1e-5 * frames.abs().max()
 print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: all one vector")
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Stripes, or not
+#
+# Those constants draw horizontal stripes in a heatmap only where they differ visibly from channel
+# to channel: trained biases $\beta_c$ or a channel mean far from 0 (a DC offset, say) make them
+# differ. How large they are with these weights, against the spread of layer 0's norm output:
+
+# %% tags=["depends-on-weights"]
+# NBVAL_CHECK_OUTPUT
+print(f"with these weights, the 512 silence constants of layer 0 lie in [{constant.min():.3f},", end="")
+print(f" {constant.max():.3f}]; the norm output's std: {norm.std():.2f}")
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Per-layer statistics
 #
-# How large are the activations, layer by layer (only layer 0 is normalised in this model), and how
-# many survive the GELU, which maps negative values close to zero? For the loaded weights:
+# How large are the activations, layer by layer (only layer 0 is normalised in this model), and what
+# share of them is positive after the GELU (which keeps the sign, shrinking negative values towards
+# zero)? For the loaded weights:
 
 # %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
@@ -146,9 +160,9 @@ for name, model in inits.items():
     init_traces[name] = w2v.trace_activations(model, wave)
     w = model.conv_layers[1].conv.weight.detach()  # (512, 512, 3)
     stds = [float(layer.conv.std()) for layer in init_traces[name].layers]
-    row = " ".join(f"{s:.3g}" for s in stds)
-    print(f"{name:>24}  {float(w.var()) * w[0].numel():13.2f}  {row}")
-print(f"PyTorch default: layer 6's conv std is {stds[0] / stds[6]:.0f}x below layer 0's")
+    print(f"{name:>24}  {float(w.var()) * w[0].numel():13.2f}  {' '.join(f'{s:.3g}' for s in stds)}")
+shrink = stds[1] / stds[6]  # layer 0's std follows the audio, layer 1's the norm: count from 1
+print(f"default init, layers 1 to 6: conv std / {shrink:.0f}, / {shrink**0.2:.1f} per layer")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why kaiming keeps the scale
@@ -157,7 +171,7 @@ print(f"PyTorch default: layer 6's conv std is {stds[0] / stds[6]:.0f}x below la
 # kaiming, 1/3 by default (printed above). GELU keeps a little less than half the mean square of
 # unit-scale inputs, like the ReLU kaiming was designed for, but only a quarter of small ones, where
 # GELU$(x) \approx x/2$. So kaiming keeps the scale of the same order through all seven layers,
-# while the default init divides the std by about 3 per layer. Training sets a real model's scales.
+# while the default init divides the std by about 3 per layer (printed above, from layer 1 on). Training sets a real model's scales.
 # The loaded weights against both inits:
 
 # %%
@@ -236,8 +250,9 @@ plotting.plot_sorted_by_peak(energy, random0.weight, filters.cosine_bank(), titl
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The sorting draws the diagonal
 #
-# Each row's maximum is where the chirp passes that filter's peak, and the rows are sorted by that
-# peak: any 512 filters draw a diagonal, random or trained, and the middle panel draws it from
+# Each row's maximum lies near where the chirp passes that filter's peak (near, not exactly: a flat
+# response and aliasing move it), and the rows are sorted by that peak: any 512 filters draw a
+# diagonal, random or trained, and the middle panel draws it from
 # $|H|^2$ alone, without audio. For these random filters, the correlation between a channel's peak
 # frequency and the time of its peak energy (channels that peak well inside the sweep):
 
@@ -328,8 +343,10 @@ for name, m in references.items():
 # %% [markdown]
 # (Flatness and near peak are medians.) Peaks below 2 kHz barely separate the two (140.6 against
 # 127.0 per 512). Peaks exactly at 0 Hz or 8 kHz, where every response has a turning point, do
-# (126.9 against 74.0: random filters peak there a quarter of the time). Flatness and energy near
-# the peak separate them most clearly, and the cosines stay well below the 10-tap bound above.
+# (126.9 against 74.0: random filters peak there a quarter of the time). The median flatness
+# separates them most clearly (0.62 against 0.04); energy near the peak differs in the median (0.30
+# against 0.41), but its histograms overlap (next figure). The cosines stay well below the 10-tap
+# bound above.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The loaded weights against the references

@@ -203,13 +203,13 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large", "wavlm_b
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### And back
 #
-# An encoder with HF's own weights (here its init: the point is weights that come
-# from HF, so not `weights.extractor`) loaded into the mirror with `hf.from_hf`:
+# An encoder with weights that come from HF's side (here PyTorch's default init of HF's
+# modules, not `weights.extractor`) loaded into the mirror with `hf.from_hf`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-torch.manual_seed(SEED)  # HF's init draws from torch's global generator
-encoder = hf.feature_encoder(hf.config_for("wavlm_large"))  # HF's init
+torch.manual_seed(SEED)  # PyTorch's default init draws from torch's global generator
+encoder = hf.feature_encoder(hf.config_for("wavlm_large"))  # PyTorch's default init
 mirror = hf.from_hf(encoder)
 diff = hf.max_abs_diff(w2v.extract_features(mirror, x)[0], hf.hf_features(encoder, x))
 print(f"WavLMFeatureEncoder -> mirror: max |diff| = {diff}")
@@ -235,7 +235,8 @@ print("mirror ", extractors["wav2vec2_large_lv60k"].conv_layers[1].layer_norm)
 # The activation is `F.gelu` called with its default (exact, erf-based) form, as `ConvLayerBlock`
 # calls it; the norms are PyTorch's `GroupNorm` and `LayerNorm` with the same shapes and `eps`
 # (both libraries transpose around the `LayerNorm` alike); the convs are the same `nn.Conv1d`.
-# The same operations in the same order give the same floats.
+# The same operations in the same order, on inputs of the same shape on the same backend, give
+# the same floats (a different batch shape can change the last bits: notebook 9, question 7).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # transformers decorates `GELUActivation` with `use_kernel_forward_from_hub("GeLU")`: with the
@@ -307,7 +308,8 @@ print("mirror forward(x, length) ->", list(features.shape), "+ valid frames", fr
 # %% [markdown]
 # In HF, valid frames come from `attention_mask` through `_get_feat_extract_output_lengths`
 # (notebook 9), after the conv stack. No mask reaches the conv feature encoder: as in torchaudio,
-# the lengths fix the frame *counts* for every model, but the *values* of a group_norm model's
+# the lengths fix the frame *counts* for every model (in HF, for rows of at least 400 samples:
+# notebook 9, question 9), but the *values* of a group_norm model's
 # valid frames still depend on the padding, which enters layer 0's GroupNorm statistics
 # (notebook 5).
 
@@ -411,8 +413,7 @@ assert counts[-1] == hf.output_lengths(config, [79]).item()
 # %% [markdown]
 # Without the clamp, a count that drops below 0 in some layer (layer 4 for 79 samples) stays
 # there: $\lfloor (-1 - k)/2 \rfloor + 1 = -1$ for the kernels 3 and 2 of layers 1–6, so -1
-# is a fixed point, and the method returns -1. Notebook 9 shows where that bites: the
-# frame-level attention mask.
+# is a fixed point, and the method returns -1 (for rows under 80 samples; 0 for 80 to 399).
 
 # %% [markdown]
 # **Next:** notebook 9 answers the questions people ask on the issue trackers, with the package.

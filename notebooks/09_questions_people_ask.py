@@ -248,6 +248,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     mode = w2v.get_preset(preset).norm_mode
     print(f"{preset} ({mode}), with these weights: padding changes the clip's frames")
     print(f"    by {change:.1e} (relative)")
+    assert mode == "group_norm" or change < 1e-5  # layer_norm: float rounding, for any weights
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 7
@@ -315,13 +316,15 @@ for preset, normalise in [("wav2vec2_large_lv60k", True), ("wav2vec2_base", Fals
 for preset, normalise, chunked, whole in runs:
     change = hf.relative_difference(chunked, whole[0])
     print(f"{preset:<21} do_normalize={normalise!s:<5} with these weights: {change:.1e}")
+    assert normalise or w2v.get_preset(preset).norm_mode == "group_norm" or change < 1e-5  # rounding
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 8
 #
 # The pipeline rounds chunk and stride lengths to `inputs_to_logits_ratio` = 320 samples, so every
-# chunk starts on the frame grid. It counts $n / 320$ frames in a chunk of $n$ samples, one more
-# than there are (question 2). With a stride of at least 320 samples after rounding, every kept
+# chunk starts on the frame grid. Its `rescale_stride` counts round($n / 320$) frames in a chunk
+# of $n$ samples ($n / 320$ for the multiples of 320 it makes), one more than there are
+# (question 2). With a stride of at least 320 samples after rounding, every kept
 # slice ends within the chunk's frames (the last chunk's at its last frame), and the kept frames
 # tile the whole clip's frames exactly. With a stride that rounds to 0, a chunk's slice asks for
 # that missing frame, and the frame straddling each boundary is lost: 18 of 19 frames above.
@@ -364,7 +367,7 @@ hf.show(model_class._get_feature_vector_attention_mask, "attention_mask = torch.
 # ### Answer 9
 #
 # The method turns each row's sample count into frames with `_get_feat_extract_output_lengths`
-# (notebook 8: no clamp at 0), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
+# (notebook 8), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
 # marks every index up to that one. For rows of at least 400 samples that is notebook 3's frame
 # count turned into a mask: frame $t$ is valid when $t < \lfloor (n - 400)/320 \rfloor + 1$.
 # Without the private method, take torchaudio's `lengths` output (next question) or
@@ -496,9 +499,10 @@ print("HF marks", mask.sum(-1).tolist(), "frames valid")
 print("the package counts", [ar.num_frames(n) for n in (16_000, 300)], "frames")
 
 # %% [markdown]
-# HF's count for 300 samples is 0, unclamped counts go down to -1 (notebook 8), and the mask code
-# writes a 1 at index count - 1 before marking everything left of it valid: index -1 is the last
-# frame, so the whole row is marked valid. Drop clips shorter than 400 samples, or build the mask
-# from the package's counts.
+# HF's count for 300 samples is 0, the right count, and the mask code writes a 1 at index
+# count - 1 = -1 before marking everything left of it valid: index -1 is the last frame, so the
+# whole row is marked valid. A clamp at 0 would not help: any count of 0 or less wraps around
+# (under 80 samples the count is -1, index -2: all but the last frame). Drop clips shorter than
+# 400 samples, or build the mask from the package's counts.
 #
 # **Next:** back to notebook 1 with new eyes, or to the exercises you skipped.

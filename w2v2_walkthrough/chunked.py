@@ -302,7 +302,7 @@ class Difference(NamedTuple):
 
     def __str__(self) -> str:
         return (
-            f"max |diff| {self.max_abs:.2g} = {self.max_rel:.2g} x max |reference|; relative error {self.relative:.2g}"
+            f"max |diff| {self.max_abs:.1e} = {self.max_rel:.1e} x max |reference|; relative error {self.relative:.1e}"
         )
 
 

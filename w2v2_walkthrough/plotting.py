@@ -526,7 +526,7 @@ def plot_padding_sweep(
         ax.loglog(pct, median, marker="o", color=colour, label=f"{label}: median over frames")
         ax.loglog(pct, worst, marker=".", ls="--", color=colour, label=f"{label}: worst frame")
     ax.axhline(100 * floor, color="0.6", lw=0.8, ls=":")
-    ax.text(pct[0], 100 * floor * 1.5, "float rounding", color="0.4", fontsize=10, va="bottom")
+    ax.text(pct[0], 100 * floor * 1.5, "float rounding or less (0 drawn here)", color="0.4", fontsize=10, va="bottom")
     ax.set_xlabel("padding added (% of the clip's length)")
     ax.set_ylabel("relative change of a valid frame (%)")
     ax.set_title(title)
