@@ -447,10 +447,8 @@ for n in range(3):
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Speed and memory, measured
 #
-# `benchmarks/benchmark.py` measures speed on 60 s of audio and peak memory on 10- and 60-minute
-# files (the README's "Benchmark" section has the whole table). This cell reads the chunked
-# extractor's rows: its command line's peak memory, and a full pass's time over the chunked
-# extractor's, beside the A/A control (torchaudio timed against itself, the noise of the machine):
+# The benchmark's rows for the chunked extractor (README, "Benchmark"): peak memory of the command
+# line, and a full pass's time over the chunked one's on 60 s, beside the A/A control (the noise):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -464,10 +462,9 @@ for preset, seconds, ratio in re.findall(speed, results):
     print(f"  {preset}: full pass / chunked ({seconds} s) time {ratio}; A/A {control.get(preset)}")
 
 # %% [markdown]
-# The peak does not grow with the file. The speed ratio is one measurement on one machine at one
-# time: other jobs on the same cores change it, so time it on yours. Why chunks of a few seconds
-# can be faster than one pass was not measured; that a small chunk's early activations stay in
-# the CPU's cache is a hypothesis.
+# The peak does not grow with the file. The speed ratio is one measurement, on one machine at one
+# time (other jobs change it: time it on yours); why small chunks are faster was not measured (the
+# CPU's cache is a hypothesis).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary

@@ -316,13 +316,11 @@ def test_chunk_starts_checker():
     after the first chunk that reaches the end; preprocess rounds every length to a multiple of
     inputs_to_logits_ratio = 320 samples with Python's round."""
 
-    def right(num_samples, chunk_length_s, stride_length_s):
-        chunk = round(chunk_length_s * 16_000 / 320) * 320
-        stride = round(stride_length_s * 16_000 / 320) * 320
-        starts = [0]
-        while starts[-1] + chunk < num_samples:
-            starts.append(starts[-1] + chunk - 2 * stride)
-        return starts
+    def right(num_samples, chunk_length_s, stride_length_s):  # in closed form, not the notebook's loop
+        chunk = 320 * round(chunk_length_s * 16_000 / 320)
+        step = chunk - 2 * 320 * round(stride_length_s * 16_000 / 320)
+        last = max(0, -(-(num_samples - chunk) // step))  # the first k with k * step + chunk >= num_samples
+        return [k * step for k in range(last + 1)]
 
     def unaligned(num_samples, chunk_length_s, stride_length_s):
         chunk, stride = int(chunk_length_s * 16_000), int(stride_length_s * 16_000)
