@@ -287,7 +287,8 @@ def main(argv=None) -> int:
                 if needed > available_mb():
                     row(
                         f"{preset}: full pass, {minutes} min file",
-                        f"not run: needs about {needed:.0f} MB, {available_mb():.0f} MB available",
+                        f"not run: a generous guard (4x layer 0 + 2 GB) asks {needed:.0f} MB, "
+                        f"{available_mb():.0f} MB available",
                         f"layer 0 output alone: {layer0_mb:.0f} MB",
                     )
                     continue

@@ -225,7 +225,7 @@ print("(L - 10) mod 5 =", (length - k0) % s0)
 #
 # Waveform, spectrogram, then the first 64 of each layer's 512 channels after its GELU, on one time
 # axis: every spectrogram column and every position is drawn centred on its time, and each row's
-# colours clip at its 1st and 99th percentiles. Layer 6 has a position every 320 samples; layers 0
+# colours clip at the 1st and 99th percentiles of its non-background values. Layer 6 has a position every 320 samples; layers 0
 # to 3 have one every 5 to 40 samples, more than the figure has pixels across, so their rows show
 # one position in every few, not all of them.
 

@@ -297,7 +297,7 @@ for length in [clip.numel(), 16_000, 16_079, 3600 * 16_000]:  # the clip, 1 s, w
 # $320 + (80 + \text{tail})/n$: it spreads the 80 samples by which a span outlasts a hop, and the
 # tail, over the frames. Frame $i$ lands $i\,(80 + \text{tail})/n$ samples late: the error grows
 # along the clip, but at the last frame it is $(n - 1)(80 + \text{tail})/n < 400$ samples (25 ms)
-# because the tail is under one hop. It does not accumulate with duration: at worst one span
+# because the tail is under one hop. It does not accumulate with duration: always under one span
 # (25 ms, 1.25 hops). Still wrong: the hop is exactly 320 samples, whatever the length.
 #
 # (Tutorial checked at pytorch/audio commit 03bf124, 2023, where `get_trellis` has one row per
@@ -359,7 +359,7 @@ print("5. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_
 # - $N$ frames need $400 + 320\,(N - 1)$ samples.
 # - Frame $n$ covers $[20n,\ 20n + 25)$ ms; its centre, sample $320n + 199.5$, lies about 12.5 ms
 #   after its start: geometry, not when a CTC token fires. The hop is 320 samples exactly (samples
-#   ÷ frames is off by up to 25 ms); Hugging Face's timestamps are frame starts.
+#   ÷ frames makes timestamps late by up to, not including, 25 ms); Hugging Face's timestamps are frame starts.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

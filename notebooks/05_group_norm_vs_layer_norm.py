@@ -260,8 +260,8 @@ for f, gn, ln in zip(fractions, sweep["wav2vec2_base"], sweep["hubert_large"], s
 #
 # `group_norm`: every valid frame moves, more with more padding, because the statistics average
 # over the padded positions too. `layer_norm`: no valid frame moves beyond float rounding (asserted,
-# for any weights), because a frame sees only its own 400 samples; changes below $10^{-7}$, zeros
-# included, are drawn on the dotted floor.
+# for any weights), because a frame sees only its own 400 samples; relative changes below $10^{-7}$
+# ($10^{-5}$ % on the axis), zeros included, are drawn on the dotted floor.
 
 # %%
 curves = {"Base (group_norm)": sweep["wav2vec2_base"]}

@@ -114,7 +114,7 @@ print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: al
 # ### Stripes, or not
 #
 # Those constants draw horizontal stripes in a heatmap only where they differ visibly from channel
-# to channel: trained biases $\beta_c$ or a channel mean far from 0 (a DC offset, say) make them
+# to channel: trained biases $\beta_c$ or a channel mean far from 0 relative to its spread (a DC offset, say) make them
 # differ. How large they are with these weights, against the spread of layer 0's norm output:
 
 # %% tags=["depends-on-weights"]

@@ -323,7 +323,7 @@ for preset, normalise, chunked, whole in runs:
 #
 # The pipeline rounds chunk and stride lengths to `inputs_to_logits_ratio` = 320 samples, so every
 # chunk starts on the frame grid. Its `rescale_stride` counts round($n / 320$) frames in a chunk
-# of $n$ samples ($n / 320$ for the multiples of 320 it makes), one more than there are
+# of $n$ samples: for the multiples of 320 it makes, $n / 320$, one more than there are
 # (question 2). With a stride of at least 320 samples after rounding, every kept
 # slice ends within the chunk's frames (the last chunk's at its last frame), and the kept frames
 # tile the whole clip's frames exactly. With a stride that rounds to 0, a chunk's slice asks for
