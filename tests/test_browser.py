@@ -161,6 +161,10 @@ class Tab:
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
 
     def goto(self, url: str):
+        # Let the current page finish the font loads it started (a slide walk starts KaTeX's lazily):
+        # a font still in flight when the tab navigates away can stay pending, from the memory
+        # cache, in the next page for good (seen: the next deck's KaTeX fonts never finished).
+        self.send("Runtime.evaluate", expression=SETTLE_FONTS, awaitPromise=True, returnByValue=True)
         since = len(self.browser.events)
         result = self.send("Page.navigate", url=url)
         assert "errorText" not in result, f"{url}: {result['errorText']}"
@@ -297,6 +301,10 @@ PAGE_REPORT = """(async () => {
   };
 })()"""
 
+#: Wait (at most 10 s) for the fonts the page has started to load; fine on an empty tab too.
+SETTLE_FONTS = """Promise.race([document.fonts.ready.then(() => true),
+  new Promise((done) => setTimeout(() => done(false), 10000))])"""
+
 #: Wait until reveal.js is ready (and the fonts and images have loaded), without transitions.
 REVEAL_READY = """(async () => {
   const deadline = Date.now() + 20000;  // fail with a reason, well before the protocol's timeout
@@ -430,19 +438,9 @@ def test_reading_page(site, browser):
     assert_offline(browser.close(), base)
 
 
-def open_deck(tab, url: str, attempts: int = 3) -> dict:
-    """Load a deck and wait until reveal.js, its fonts and images are ready (REVEAL_READY). Headless
-    Chromium has left a deck's font loading pending for good (seen once, in a fresh-clone run on a
-    busy machine); a stall is retried with a fresh load, and the last attempt's error, which names
-    the pending fonts, is raised."""
-    for attempt in range(1, attempts):
-        tab.goto(url)
-        try:
-            return tab.js(REVEAL_READY)
-        except AssertionError as err:
-            if "within 20 s" not in str(err):
-                raise
-            print(f"{url}: attempt {attempt} of {attempts} stalled: {err}")
+def open_deck(tab, url: str) -> dict:
+    """Load a deck and wait until reveal.js, its fonts and images are ready (REVEAL_READY; its error
+    names any font still loading)."""
     tab.goto(url)
     return tab.js(REVEAL_READY)
 
