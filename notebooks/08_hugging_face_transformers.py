@@ -41,8 +41,8 @@ import transformers
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough import compare, source
 from w2v2_walkthrough import huggingface as hf
-from w2v2_walkthrough import source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -196,7 +196,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large", "wavlm_b
     extractors[preset] = extractor = weights.extractor(preset)
     encoders[preset] = encoder = hf.to_hf(extractor, hf.family_of(preset))
     ours, _ = w2v.extract_features(extractor, x)  # (B, F, C)
-    diff = hf.max_abs_diff(ours, hf.hf_features(encoder, x))
+    diff = compare.difference(ours, hf.hf_features(encoder, x)).max_abs
     print(f"{preset:<21} -> {type(encoder).__name__:<23} max |diff| = {diff}")
     assert diff == 0.0
 
@@ -211,7 +211,8 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large", "wavlm_b
 torch.manual_seed(SEED)  # PyTorch's default init draws from torch's global generator
 encoder = hf.feature_encoder(hf.config_for("wavlm_large"))  # PyTorch's default init
 mirror = hf.from_hf(encoder)
-diff = hf.max_abs_diff(w2v.extract_features(mirror, x)[0], hf.hf_features(encoder, x))
+ours = w2v.extract_features(mirror, x)[0]  # (B, frames, 512)
+diff = compare.difference(ours, hf.hf_features(encoder, x)).max_abs
 print(f"WavLMFeatureEncoder -> mirror: max |diff| = {diff}")
 assert diff == 0.0
 

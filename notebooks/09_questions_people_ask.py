@@ -39,6 +39,7 @@ from torchaudio.pipelines import WAV2VEC2_ASR_LARGE_960H, WAV2VEC2_BASE, WAV2VEC
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
+from w2v2_walkthrough import compare
 from w2v2_walkthrough import huggingface as hf
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -244,7 +245,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     extractor = weights.extractor(preset)
     alone, _ = w2v.extract_features(extractor, clip)  # (1, F, C)
     padded, _ = w2v.extract_features(extractor, batch)  # (2, F', C)
-    change = hf.relative_difference(padded[0, : alone.shape[1]], alone[0])
+    change = compare.difference(padded[0, : alone.shape[1]], alone[0]).relative
     mode = w2v.get_preset(preset).norm_mode
     print(f"{preset} ({mode}), with these weights: padding changes the clip's frames")
     print(f"    by {change:.1e} (relative)")
@@ -314,7 +315,7 @@ for preset, normalise in [("wav2vec2_large_lv60k", True), ("wav2vec2_base", Fals
     whole, _ = w2v.extract_features(extractor, hf.processor_input(clip, normalise))
     runs.append((preset, normalise, chunked, whole))
 for preset, normalise, chunked, whole in runs:
-    change = hf.relative_difference(chunked, whole[0])
+    change = compare.difference(chunked, whole[0]).relative
     print(f"{preset:<21} do_normalize={normalise!s:<5} with these weights: {change:.1e}")
     assert normalise or w2v.get_preset(preset).norm_mode == "group_norm" or change < 1e-5  # rounding
 
@@ -414,7 +415,7 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
     extractor, p = weights.extractor(preset), w2v.get_preset(preset)
     raw, _ = w2v.extract_features(extractor, clip)
     normalised, _ = w2v.extract_features(extractor, hf.processor_input(clip, True))
-    change = hf.relative_difference(normalised, raw)
+    change = compare.difference(normalised, raw).relative
     print(f"{preset:<21} ({p.norm_mode}, bias={p.bias!s:<5}) with these weights: {change:.1e}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

@@ -17,6 +17,7 @@ from torchaudio.models.wav2vec2.utils import import_huggingface as ta_import
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import get_feature_extractor
 from w2v2_walkthrough import huggingface as hf
+from w2v2_walkthrough.compare import difference
 from w2v2_walkthrough.presets import PRESETS
 
 NORM_AND_BIAS = [("group_norm", False), ("group_norm", True), ("layer_norm", False), ("layer_norm", True)]
@@ -173,13 +174,13 @@ def test_weights_copied_across_give_identical_outputs(norm_mode, bias):
     encoder = hf.to_hf(ta)
     assert type(encoder).__name__ == "Wav2Vec2FeatureEncoder"
     batch = padded_batch(LENGTHS)
-    assert hf.max_abs_diff(run(encoder, batch), run(ta, batch)) == 0.0
+    assert difference(run(encoder, batch), run(ta, batch)).max_abs == 0.0
     for n in (400, 720, 4000):
-        assert hf.max_abs_diff(run(encoder, batch[-1:, :n]), run(ta, batch[-1:, :n])) == 0.0
+        assert difference(run(encoder, batch[-1:, :n]), run(ta, batch[-1:, :n])).max_abs == 0.0
     randomize_(encoder, seed=4)  # now HF holds weights of its own: copy them into the mirror
     mirror = hf.from_hf(encoder)
     assert hf.architecture(mirror) == (norm_mode, SMALL, bias)
-    assert hf.max_abs_diff(run(mirror, batch), run(encoder, batch)) == 0.0
+    assert difference(run(mirror, batch), run(encoder, batch)).max_abs == 0.0
 
 
 @pytest.mark.parametrize("preset", ["wav2vec2_base", "wav2vec2_large_lv60k"])
@@ -225,7 +226,7 @@ def test_hubert_and_wavlm_encoders_are_wav2vec2s_code(family):
     encoder = hf.to_hf(mirror, family=family)
     assert type(encoder).__name__ == {"hubert": "HubertFeatureEncoder", "wavlm": "WavLMFeatureEncoder"}[family]
     x = padded_batch(LENGTHS)
-    assert hf.max_abs_diff(run(encoder, x), run(mirror, x)) == 0.0
+    assert difference(run(encoder, x), run(mirror, x)).max_abs == 0.0
 
 
 def test_same_code_notices_a_difference(monkeypatch):

@@ -167,13 +167,11 @@ def test_frame_spans_and_gradient(clip):
     assert labelled(fig.axes[0]) and "[320, 720)" in fig.axes[0].get_legend().get_texts()[1].get_text()
 
 
-def test_statistics_filters_and_heatmap(trace):
+def test_statistics_and_filters(trace):
     for fig in (
         plotting.plot_norm_statistics(trace.layers[0].conv),
         plotting.plot_layer_statistics(trace),
         plotting.plot_filters(torch.randn(16, 1, 10)),
-        plotting.plot_frame_differences(torch.rand(24), valid_frames=10),
-        plotting.plot_heatmap(trace.features[0].T, "frame", "feature", "features"),
     ):
         assert fig._suptitle is not None or fig.axes[0].get_title()
         assert all(labelled(ax) for ax in fig.axes if ax.get_label() != "<colorbar>")

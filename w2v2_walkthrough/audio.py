@@ -230,15 +230,6 @@ def impulse(num_samples: int, position: int | None = None) -> Tensor:
     return x
 
 
-def click_train(duration_s: float, rate_hz: float, sample_rate: int = SAMPLE_RATE, amplitude: float = 0.5) -> Tensor:
-    """Unit clicks every ``1 / rate_hz`` seconds, the first at sample 0."""
-    x = torch.zeros(_n(duration_s, sample_rate))
-    step = sample_rate / rate_hz
-    positions = torch.arange(0, x.numel(), step).long()
-    x[positions] = amplitude
-    return x
-
-
 def tone(freq_hz: float, duration_s: float, sample_rate: int = SAMPLE_RATE, amplitude: float = 0.5) -> Tensor:
     """A sine at ``freq_hz``."""
     t = torch.arange(_n(duration_s, sample_rate), dtype=torch.float64) / sample_rate

@@ -20,14 +20,14 @@ Sources are tensors or files read block by block (and resampled to 16 kHz while 
 :class:`~w2v2_walkthrough.audio.FileSource`; the file never sits in memory whole. The features go
 to a tensor or to any array-like written chunk by chunk in order (a numpy array or memmap, or a
 :class:`~w2v2_walkthrough.npy.NpyWriter`, which keeps memory flat however long the output).
-:func:`difference` measures how far chunked features are from a full pass.
+:func:`difference` (from :mod:`w2v2_walkthrough.compare`) measures how far chunked features are
+from a full pass.
 """
 
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 
 from . import arithmetic as ar
 from .audio import FileSource
+from .compare import Difference, difference
 from .components import conv_config
 from .npy import NpyWriter
 from .presets import SAMPLE_RATE, resolve_shapes
@@ -286,37 +287,6 @@ def extract_chunked(
                 out[chunk.first_frame : chunk.end_frame] = y if isinstance(out, Tensor) else y.numpy()
                 bar.update(chunk.end_frame - chunk.first_frame)
     return out
-
-
-class Difference(NamedTuple):
-    """How far features are from a reference (:func:`difference`)."""
-
-    max_abs: float  # largest |got - reference|
-    scale: float  # largest |reference|
-    relative: float  # ||got - reference|| / ||reference|| over the whole tensor
-
-    @property
-    def max_rel(self) -> float:
-        """The largest absolute difference as a fraction of the largest reference value."""
-        return self.max_abs / self.scale if self.scale else float("inf") if self.max_abs else 0.0
-
-    def __str__(self) -> str:
-        return (
-            f"max |diff| {self.max_abs:.1e} = {self.max_rel:.1e} x max |reference|; relative error {self.relative:.1e}"
-        )
-
-
-def difference(got, reference) -> Difference:
-    """Compare features ``got`` with ``reference`` (tensors or arrays of the same shape), in float64."""
-    got, reference = torch.as_tensor(got).double(), torch.as_tensor(reference).double()
-    if got.shape != reference.shape:
-        raise ValueError(f"Cannot compare shapes {list(got.shape)} and {list(reference.shape)}.")
-    if got.numel() == 0:
-        return Difference(0.0, 0.0, 0.0)
-    delta = got - reference
-    max_abs, norm = float(delta.abs().max()), float(reference.norm())
-    relative = float(delta.norm()) / norm if norm else float("inf") if max_abs else 0.0
-    return Difference(max_abs, float(reference.abs().max()), relative)
 
 
 def peak_layer0_bytes(num_samples: int, shapes=None, bytes_per_value: int = 4) -> int:

@@ -325,20 +325,6 @@ def hf_features(encoder: nn.Module, waveform: Tensor) -> Tensor:
         return encoder(x).transpose(1, 2)  # (B, C, F) -> (B, F, C)
 
 
-def max_abs_diff(a: Tensor, b: Tensor) -> float:
-    """``max |a - b|`` of two same-shaped tensors, as a Python float."""
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {list(a.shape)} vs {list(b.shape)}")
-    return (a - b).abs().max().item()
-
-
-def relative_difference(a: Tensor, b: Tensor) -> float:
-    """``||a - b|| / ||b||`` (Frobenius norms) of two same-shaped tensors: how much ``a`` departs from ``b``."""
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {list(a.shape)} vs {list(b.shape)}")
-    return ((a - b).norm() / b.norm()).item()
-
-
 def same_code(family: str) -> dict[str, bool]:
     """Whether each encoder class of ``family`` is the same code as wav2vec2's, statement for
     statement (layout and the class-name prefix aside)."""

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from .compare import difference
+
 # ----------------------------------------------------------------------------------------------
 # Textbook forms (short on purpose: the notebook shows their source)
 
@@ -167,11 +169,6 @@ def frame_changes(new: Tensor, reference: Tensor) -> Tensor:
     return torch.where(diff == 0, torch.zeros_like(diff), diff / size)
 
 
-def total_change(new: Tensor, reference: Tensor) -> float:
-    """Relative change of a whole feature tensor, ``|new - ref| / |ref|`` (Frobenius norms)."""
-    return float((new - reference).norm() / reference.norm())
-
-
 def _features(extractor: nn.Module, waveform: Tensor) -> Tensor:
     from .extraction import extract_features
 
@@ -203,12 +200,12 @@ def zero_mean_unit_var(waveform: Tensor, eps: float = 1e-7) -> Tensor:
 
 
 def sensitivity(extractor: nn.Module, clip: Tensor, transforms: dict[str, Callable[[Tensor], Tensor]]) -> dict:
-    """Relative change of the features (:func:`total_change`) of ``clip`` (``[time]``) when each
+    """Relative change of the features (:func:`~w2v2_walkthrough.compare.difference`) of ``clip`` (``[time]``) when each
     transform is applied to it first, e.g. ``{"x10": lambda x: 10 * x}``. One batched pass: the
     items of a batch of equal lengths do not affect each other."""
     batch = torch.stack([clip] + [t(clip) for t in transforms.values()])  # (1 + n, time)
     features = _features(extractor, batch)  # (1 + n, frames, C)
-    return {name: total_change(f, features[0]) for name, f in zip(transforms, features[1:], strict=True)}
+    return {name: difference(f, features[0]).relative for name, f in zip(transforms, features[1:], strict=True)}
 
 
 def with_eps(extractor: nn.Module, eps: float) -> nn.Module:

@@ -15,7 +15,7 @@ from torch import Tensor
 from . import arithmetic as ar
 from .filters import frequency_responses, peak_frequencies, power_spectra
 from .presets import SAMPLE_RATE, Shape
-from .style import DIVERGING_CMAP, HEATMAP_CMAP, OKABE_ITO, new_figure, styled
+from .style import HEATMAP_CMAP, OKABE_ITO, new_figure, styled
 from .tracing import Trace
 
 
@@ -460,45 +460,6 @@ def plot_bank_measures(measures: dict[str, dict[str, Tensor]], title: str = "Fil
         ax.set_ylabel("share of filters")
     axes[0].legend(fontsize=9, loc="upper center")
     fig.suptitle(title)
-    return fig
-
-
-@styled
-def plot_frame_differences(
-    diff: Tensor,
-    valid_frames: int | None = None,
-    hop_ms: float = 20.0,
-    title: str = "Where the features change",
-    ylabel: str = "max |difference|",
-) -> Figure:
-    """A per-frame difference (log scale), e.g. of a clip alone vs inside a padded batch."""
-    d = diff.detach().cpu().numpy()
-    fig = new_figure(3.2)
-    ax = fig.add_subplot()
-    ax.semilogy(np.arange(len(d)), np.maximum(d, 1e-12), marker=".", lw=0.8)
-    if valid_frames is not None:
-        ax.axvline(valid_frames - 0.5, color=OKABE_ITO[3], ls="--", label="last valid frame")
-        ax.legend()
-    ax.set_xlabel(f"frame (hop {hop_ms:g} ms)")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    return fig
-
-
-@styled
-def plot_heatmap(
-    values: Tensor, xlabel: str, ylabel: str, title: str, extent=None, cmap: str = DIVERGING_CMAP
-) -> Figure:
-    """A labelled heatmap of a 2-D tensor (e.g. features ``[frame, feature]`` transposed)."""
-    fig = new_figure(3.6)
-    ax = fig.add_subplot()
-    im = ax.imshow(
-        values.detach().cpu().numpy(), aspect="auto", origin="lower", cmap=cmap, extent=extent, interpolation="nearest"
-    )
-    fig.colorbar(im, ax=ax)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
     return fig
 
 

@@ -1,6 +1,6 @@
 """The one place that sets how every figure of the series looks.
 
-Colour-blind-safe choices (the Okabe-Ito palette for lines, viridis/cividis for heatmaps),
+Colour-blind-safe choices (the Okabe-Ito palette for lines, viridis for heatmaps, magma for the spectrogram),
 font sizes readable from the back of a classroom, and PNG output. Plot functions are wrapped
 with :func:`styled`; they build ``matplotlib.figure.Figure`` objects directly (not pyplot), so
 nothing is shown twice in Jupyter and no global figure state leaks between calls.
@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 #: Okabe & Ito (2008), a palette distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 HEATMAP_CMAP = "viridis"
-DIVERGING_CMAP = "cividis"
 
 RC = {
     "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
