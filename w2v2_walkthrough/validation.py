@@ -17,9 +17,9 @@ def check_sample_rate(sample_rate: int, expected: int = SAMPLE_RATE) -> None:
     """wav2vec2 models were trained on 16 kHz audio; anything else must be resampled first."""
     if sample_rate != expected:
         raise ValueError(
-            f"Audio is at {sample_rate} Hz but the extractor expects {expected} Hz. Resample first: "
-            f"torchaudio.functional.resample(waveform, {sample_rate}, {expected}), "
-            f"or load the file with w2v2_walkthrough.load_audio(path), which resamples for you."
+            f"Audio is at {sample_rate} Hz but the extractor expects {expected} Hz. Load the file with "
+            f"w2v2_walkthrough.load_audio(path), which resamples it with soxr, or resample a tensor with "
+            f"w2v2_walkthrough.audio.resample(waveform, {sample_rate}, {expected})."
         )
 
 
