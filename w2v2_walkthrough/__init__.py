@@ -38,8 +38,8 @@ from .arithmetic import (
     samples_to_ms,
 )
 from .audio import load_audio, load_speech_clip, speech_clip_path
-from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, get_feature_extractor
-from .extraction import conv_config, extract_features
+from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, conv_config, get_feature_extractor
+from .extraction import extract_features
 from .presets import DEFAULT_SHAPES, PRESETS, SAMPLE_RATE, get_preset
 from .tracing import trace_activations
 from .weights import WeightChoice, load_extractor, random_extractor

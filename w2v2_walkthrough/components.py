@@ -195,6 +195,7 @@ def get_feature_extractor(
 
 
 def conv_config(extractor: Module) -> List[Tuple[int, int, int]]:
-    """``[(out_channels, kernel_size, stride), ...]`` of a mirror or torchaudio extractor: the
-    ``shapes`` argument :func:`get_feature_extractor` was built with."""
-    return [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
+    """``[(out_channels, kernel_size, stride), ...]`` of a mirror, torchaudio or Hugging Face conv
+    stack (anything with ``conv_layers[i].conv``): the ``shapes`` argument :func:`get_feature_extractor`
+    was built with."""
+    return [(b.conv.out_channels, b.conv.kernel_size[0], b.conv.stride[0]) for b in extractor.conv_layers]

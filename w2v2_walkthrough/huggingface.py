@@ -34,8 +34,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .components import get_feature_extractor
-from .presets import PRESETS, SAMPLE_RATE, Shape, get_preset
+from .components import conv_config, get_feature_extractor
+from .presets import PRESETS, SAMPLE_RATE, ConvSpec, get_preset
 from .source import SourceCode
 from .validation import check_waveform
 
@@ -187,7 +187,7 @@ def _line_with(lines: list[str], marker: str, begin: int, obj) -> int:
 # --- configs -------------------------------------------------------------------------------------
 
 
-def config_fields(norm_mode: str, shapes: Sequence[Shape], bias: bool) -> dict:
+def config_fields(norm_mode: str, shapes: Sequence[ConvSpec], bias: bool) -> dict:
     """The HF config fields for torchaudio's ``_get_feature_extractor(norm_mode, shapes, bias)``."""
     if norm_mode not in NORM_NAMES:
         raise ValueError(f"norm_mode must be one of {list(NORM_NAMES)}, got {norm_mode!r}")
@@ -207,7 +207,7 @@ def hf_config(preset: str) -> dict:
     return config_fields(p.norm_mode, p.shapes, p.bias)
 
 
-def extractor_args(config) -> tuple[str, list[Shape], bool]:
+def extractor_args(config) -> tuple[str, list[ConvSpec], bool]:
     """The inverse of :func:`hf_config`: torchaudio's ``(norm_mode, shapes, bias)`` for an HF config
     object or a dict of its fields."""
     get = config.get if isinstance(config, dict) else lambda name, default=None: getattr(config, name, default)
@@ -282,12 +282,11 @@ def feature_encoder(config) -> nn.Module:
     return cls(config).eval()
 
 
-def architecture(module: nn.Module) -> tuple[str, list[Shape], bool]:
+def architecture(module: nn.Module) -> tuple[str, list[ConvSpec], bool]:
     """``(norm_mode, shapes, bias)`` of a conv stack: a mirror, torchaudio or HF feature encoder."""
     layers = module.conv_layers
     norm_mode = "group_norm" if isinstance(layers[0].layer_norm, nn.GroupNorm) else "layer_norm"
-    shapes = [(b.conv.out_channels, b.conv.kernel_size[0], b.conv.stride[0]) for b in layers]
-    return norm_mode, shapes, layers[0].conv.bias is not None
+    return norm_mode, conv_config(module), layers[0].conv.bias is not None
 
 
 def copy_weights(source: nn.Module, target: nn.Module) -> nn.Module:
