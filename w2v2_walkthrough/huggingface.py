@@ -38,6 +38,7 @@ from .components import conv_config, get_feature_extractor
 from .presets import PRESETS, SAMPLE_RATE, ConvSpec, get_preset
 from .source import SourceCode
 from .validation import check_waveform
+from .weights import key_mismatch
 
 #: transformers' model families whose feature encoder is wav2vec2's, and their class-name prefixes.
 FAMILIES = {"wav2vec2": "Wav2Vec2", "hubert": "Hubert", "wavlm": "WavLM"}
@@ -291,13 +292,11 @@ def architecture(module: nn.Module) -> tuple[str, list[ConvSpec], bool]:
 
 def copy_weights(source: nn.Module, target: nn.Module) -> nn.Module:
     """``target.load_state_dict(source.state_dict(), strict=True)``, with an error that names the fix."""
-    state, own = source.state_dict(), target.state_dict()
-    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-    mis_shaped = [k for k in set(own) & set(state) if own[k].shape != state[k].shape]
-    if missing or unexpected or mis_shaped:
+    state = source.state_dict()
+    mismatch = key_mismatch(state, target, given="source", target="target")
+    if mismatch:
         raise ValueError(
-            f"The weights do not fit: missing keys {missing}, unexpected keys {unexpected}, "
-            f"mis-shaped keys {sorted(mis_shaped)}. Build the target with the source's architecture "
+            f"The weights do not fit:{mismatch.describe()}\nBuild the target with the source's architecture "
             f"(feat_extract_norm <-> norm_mode, conv_bias <-> bias, conv_dim/conv_kernel/conv_stride <-> "
             f"shapes): hf.to_hf(extractor) and hf.from_hf(encoder) do that for you."
         )
