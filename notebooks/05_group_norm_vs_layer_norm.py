@@ -171,7 +171,7 @@ diagrams.normalized_axes()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## On real speech
 #
-# A quarter second of speech (`clip`, used from here on) through Base's layer 0 (`norms.layer0`),
+# A quarter second of speech (`clip`, used from here on) through Base's layer 0 (`norms.run_layer0`),
 # **before** the GroupNorm's affine step $\gamma_c, \beta_c$. Per channel, over time: mean 0 and std
 # (nearly) 1, flat lines. Per position, over channels: the std wanders with the audio (the mean,
 # with these weights, stays near 0); nothing normalizes that axis in `group_norm` mode.
