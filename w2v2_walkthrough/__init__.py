@@ -23,6 +23,7 @@ Modules, one idea each:
 
 import importlib
 
+from . import compat as compat  # first: checks that torch and torchaudio work together (one message if not)
 from .arithmetic import (
     conv_output_length,
     frame_center,
