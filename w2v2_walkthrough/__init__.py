@@ -14,10 +14,11 @@ Modules, one idea each:
 * :mod:`.filters`     layer 0 as a filter bank: responses, peak frequencies, bank measures, references
 * :mod:`.plotting`    figures, and :mod:`.diagrams` schematic diagrams (``style`` sets their look)
 * :mod:`.chunked`     exact extraction of long audio in bounded memory (:mod:`.npy` writes the output)
-* :mod:`.huggingface` the same extractor in Hugging Face transformers
+* :mod:`.huggingface` the same extractor in Hugging Face transformers (a package, one module per job)
 * :mod:`.validation`  input checks with errors that name the fix; :mod:`.extraction` the front door
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
-* :mod:`.source`      source code shown in the notebooks
+* :mod:`.source`      source code shown in the notebooks (:mod:`.codetext` the text tools it and drift share)
+* :mod:`.compat`      checks at import that the installed torch and torchaudio work together
 * :mod:`.exercises`   checkers for the notebooks' exercises; :mod:`.quiz` the lesson plan's quiz
 """
 

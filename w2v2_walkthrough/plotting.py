@@ -454,8 +454,8 @@ def plot_bank_measures(measures: dict[str, dict[str, Tensor]], title: str = "Fil
     for ax, (key, bins, xlabel) in zip(axes, specs, strict=True):
         for n, (label, m) in enumerate(measures.items()):
             values = m[key].detach().double().numpy()
-            weights = np.full(values.shape, 1.0 / len(values))
-            ax.hist(values, bins=bins, weights=weights, histtype="step", lw=1.8, color=OKABE_ITO[n], label=label)
+            shares, edges = np.histogram(values, bins=bins, weights=np.full(values.shape, 1.0 / len(values)))
+            ax.stairs(shares, edges, lw=1.8, color=OKABE_ITO[n], label=label)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("share of filters")
     axes[0].legend(fontsize=9, loc="upper center")
