@@ -253,7 +253,8 @@ print("mirror ", extractors["wav2vec2_large_lv60k"].conv_layers[1].layer_norm)
 
 # %%
 model_class = hf.modeling().Wav2Vec2PreTrainedModel
-source.library_part(model_class._get_feat_extract_output_lengths, "def _conv_out_length", "if add_adapter")
+lengths_method = model_class._get_feat_extract_output_lengths
+source.library_part(lengths_method, "def _conv_out_length", "if add_adapter")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Against the package
