@@ -32,8 +32,9 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) -p no:cacheprovider
 
+# Jupyter refuses to run as root (containers, many classroom VMs) unless told --allow-root.
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Only the student edition (solutions replaced by stubs), from the committed notebooks.
 student: setup

@@ -171,7 +171,7 @@ diagrams.normalized_axes()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## On real speech
 #
-# A quarter second of speech (`clip`, used from here on) through Base's layer 0 (`norms.layer0`),
+# A quarter second of speech (`clip`, used from here on) through Base's layer 0 (`norms.run_layer0`),
 # **before** the GroupNorm's affine step $\gamma_c, \beta_c$. Per channel, over time: mean 0 and std
 # (nearly) 1, flat lines. Per position, over channels: the std wanders with the audio (the mean,
 # with these weights, stays near 0); nothing normalizes that axis in `group_norm` mode.
@@ -180,7 +180,7 @@ diagrams.normalized_axes()
 speech = w2v.load_speech_clip()[0]
 clip = speech[28_000:32_000]  # 0.25 s of speech, 12 frames, no digital silence
 base = weights.extractor("wav2vec2_base")
-conv0, normalized = norms.layer0(base, clip, affine=False)  # (1, 512, T) each, before γ, β
+conv0, normalized = norms.run_layer0(base, clip, affine=False)  # (1, 512, T) each, before γ, β
 title = f"Layer 0, GroupNorm before γ, β, 0.25 s; {weights.label()}"
 plotting.plot_norm_statistics(normalized, title=title)
 
@@ -201,7 +201,7 @@ gamma, beta = gn.weight.detach(), gn.bias.detach()  # (C,) each: the affine step
 var = conv0[0].var(dim=1, unbiased=False)  # (C,): each channel's variance over time
 std = normalized[0].std(dim=1, unbiased=False)  # (C,): the same channel, normalized
 assert torch.allclose(std, torch.sqrt(var / (var + gn.eps)), rtol=1e-4, atol=1e-6)
-output = norms.layer0(base, clip)[1][0]  # (C, T): the module's output, after γ, β
+output = norms.run_layer0(base, clip)[1][0]  # (C, T): the module's output, after γ, β
 assert torch.allclose(output.mean(dim=1), beta, atol=1e-4 * float(gamma.abs().max()))
 assert torch.allclose(output.std(dim=1, unbiased=False), gamma.abs() * std, rtol=1e-3, atol=1e-6)
 print(weights.describe("wav2vec2_base"))
@@ -417,7 +417,7 @@ print("eps -> 0, change < 0.01 %: hubert_large for x10: True")
 
 # %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
-conv0_ln, _ = norms.layer0(hubert, clip)  # (1, C, T)
+conv0_ln, _ = norms.run_layer0(hubert, clip)  # (1, C, T)
 per_position = conv0_ln[0].var(dim=0, unbiased=False)  # (T,): over channels
 per_channel = conv0_ln[0].var(dim=1, unbiased=False)  # (C,): over time
 s = hubert.conv_layers[0].conv.weight.detach().sum(dim=-1).flatten()  # (C,): the DC gains
@@ -578,7 +578,7 @@ w2v.exercises.check_quiet_input(prediction, base, clip)
 # %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
 quiet = norms.sensitivity(base, clip, {"0.001x": lambda x: 1e-3 * x})["0.001x"]
-var = norms.layer0(base, clip)[0][0].var(dim=1, unbiased=False)  # (C,): over time
+var = norms.run_layer0(base, clip)[0][0].var(dim=1, unbiased=False)  # (C,): over time
 print("wav2vec2_base, with these weights:")
 median = float(var.median())
 print(f"  median layer-0 channel variance {median:.1e}; x 1e-6: {median * 1e-6:.1e}; eps 1e-5")

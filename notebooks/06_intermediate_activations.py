@@ -60,8 +60,7 @@ print(weights.banner())
 # NBVAL_CHECK_OUTPUT
 extractor = weights.extractor("wav2vec2_base")
 print(weights.describe("wav2vec2_base"))
-fits = weights.fits("wav2vec2_base")  # else random weights: label them so in every title
-label = weights.label() if fits else f"random weights (seed {weights.seed}), NOT pretrained"
+label = weights.label_for("wav2vec2_base")  # for every title: random weights say so
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # What holds for any weights of these architectures (their convs have no bias): every shape, length

@@ -60,7 +60,7 @@ print(weights.banner())
 # here. The encoder's `forward`:
 
 # %%
-hf.show(hf.modeling().Wav2Vec2FeatureEncoder.forward)
+source.library_part(hf.modeling().Wav2Vec2FeatureEncoder.forward)
 
 # %% [markdown]
 # The loop is torchaudio's `FeatureExtractor.forward` (notebook 2) with three differences: it
@@ -74,7 +74,7 @@ hf.show(hf.modeling().Wav2Vec2FeatureEncoder.forward)
 # With `feat_extract_norm="layer"`, every layer is a `Wav2Vec2LayerNormConvLayer`:
 
 # %%
-hf.show(hf.modeling().Wav2Vec2LayerNormConvLayer.forward)
+source.library_part(hf.modeling().Wav2Vec2LayerNormConvLayer.forward)
 
 # %% [markdown]
 # Conv, transpose, `nn.LayerNorm` over the channels, transpose back, activation: the mirror's
@@ -130,13 +130,13 @@ assert "(10, 3, 3, 3, 3, 3, 3)" in transformers.Wav2Vec2Config.__doc__
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Building the encoder from a config
 #
-# `hf.config_for(preset)` makes the family's config with the preset's fields;
+# `hf.preset_config(preset)` makes the family's config with the preset's fields;
 # `hf.feature_encoder(config)` instantiates HF's class from it. No hub, no download.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
-    encoder = hf.feature_encoder(hf.config_for(preset))
+    encoder = hf.feature_encoder(hf.preset_config(preset))
     names = [type(layer).__name__.removeprefix("Wav2Vec2") for layer in encoder.conv_layers]
     print(f"{preset}: {type(encoder).__name__}")
     print(f"   layer 0 {names[0]}, layers 1-6 {sorted(set(names[1:]))}")
@@ -152,7 +152,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 # NBVAL_CHECK_OUTPUT
 for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     ours = weights.extractor(preset).state_dict()
-    theirs = hf.feature_encoder(hf.config_for(preset)).state_dict()
+    theirs = hf.feature_encoder(hf.preset_config(preset)).state_dict()
     same_shapes = all(ours[k].shape == v.shape for k, v in theirs.items())
     same = sorted(ours) == sorted(theirs) and same_shapes
     print(f"{preset}: {len(ours)} tensors, same names and shapes: {same}")
@@ -209,7 +209,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large", "wavlm_b
 # %%
 # NBVAL_CHECK_OUTPUT
 torch.manual_seed(SEED)  # PyTorch's default init draws from torch's global generator
-encoder = hf.feature_encoder(hf.config_for("wavlm_large"))  # PyTorch's default init
+encoder = hf.feature_encoder(hf.preset_config("wavlm_large"))  # PyTorch's default init
 mirror = hf.from_hf(encoder)
 ours = w2v.extract_features(mirror, x)[0]  # (B, frames, 512)
 diff = compare.difference(ours, hf.hf_features(encoder, x)).max_abs
@@ -253,7 +253,8 @@ print("mirror ", extractors["wav2vec2_large_lv60k"].conv_layers[1].layer_norm)
 
 # %%
 model_class = hf.modeling().Wav2Vec2PreTrainedModel
-hf.show(model_class._get_feat_extract_output_lengths, "def _conv_out_length", "if add_adapter")
+lengths_method = model_class._get_feat_extract_output_lengths
+source.library_part(lengths_method, "def _conv_out_length", "if add_adapter")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Against the package
@@ -265,7 +266,7 @@ hf.show(model_class._get_feat_extract_output_lengths, "def _conv_out_length", "i
 # %%
 # NBVAL_CHECK_OUTPUT
 lengths = torch.arange(400, 20_001)  # from one frame up to 1.25 s
-theirs = hf.output_lengths(hf.config_for("wav2vec2_base"), lengths)
+theirs = hf.output_lengths(hf.preset_config("wav2vec2_base"), lengths)
 ours = torch.tensor([ar.num_frames(int(n)) for n in lengths])
 assert torch.equal(theirs, ours)
 print(f"HF and the package agree on all {len(lengths)} lengths from 400 to 20 000 samples")
@@ -280,7 +281,7 @@ print(f"HF and the package agree on all {len(lengths)} lengths from 400 to 20 00
 # HF's configs expose the hop as a property:
 
 # %%
-hf.show(type(default).inputs_to_logits_ratio.fget)
+source.library_part(type(default).inputs_to_logits_ratio.fget)
 
 # %% [markdown]
 # The product of the strides, 320: samples per frame. The ASR pipeline aligns its chunks and
@@ -288,7 +289,7 @@ hf.show(type(default).inputs_to_logits_ratio.fget)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-config = hf.config_for("wav2vec2_base")
+config = hf.preset_config("wav2vec2_base")
 print("inputs_to_logits_ratio:", config.inputs_to_logits_ratio, "| hop:", ar.hop_length())
 print("receptive field (package):", ar.receptive_field(), "samples")
 assert config.inputs_to_logits_ratio == ar.hop_length()
@@ -322,7 +323,7 @@ print("mirror forward(x, length) ->", list(features.shape), "+ valid frames", fr
 
 # %%
 encoder_class = hf.modeling().Wav2Vec2Encoder  # the transformer encoder
-hf.show(encoder_class.forward, "if attention_mask is not None", "hidden_states = hidden_")
+source.library_part(encoder_class.forward, "if attention_mask is not None", "hidden_states = hidden_")
 
 # %% [markdown]
 # So the mask reaches a convolution, but only after the conv feature encoder, at frame level.
@@ -387,7 +388,7 @@ w2v.exercises.check_hf_short_lengths(prediction)
 # %%
 # NBVAL_CHECK_OUTPUT
 short = [0, 79, 80, 100, 399, 400]
-print("HF:     ", hf.output_lengths(hf.config_for("wav2vec2_base"), short).tolist())
+print("HF:     ", hf.output_lengths(hf.preset_config("wav2vec2_base"), short).tolist())
 print("package:", [ar.num_frames(n) for n in short])
 
 # %% [markdown]

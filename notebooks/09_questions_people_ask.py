@@ -39,7 +39,7 @@ from torchaudio.pipelines import WAV2VEC2_ASR_LARGE_960H, WAV2VEC2_BASE, WAV2VEC
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import compare
+from w2v2_walkthrough import compare, source
 from w2v2_walkthrough import huggingface as hf
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -163,8 +163,8 @@ for rate in [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-pipeline = hf.asr_pipeline().AutomaticSpeechRecognitionPipeline
-hf.show(pipeline.postprocess, "align_to = self._align_to", "chunks.append")
+pipeline = hf.asr_pipeline()  # built offline: a tiny CTC model with the Base config's conv stack
+source.library_part(pipeline.postprocess, "align_to = self._align_to", "chunks.append")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 5, run: the pipeline's own code
@@ -176,7 +176,7 @@ hf.show(pipeline.postprocess, "align_to = self._align_to", "chunks.append")
 # %%
 # NBVAL_CHECK_OUTPUT
 ctc = ["-"] * 10 + ["h"] * 3 + ["-"] * 5 + ["i"] * 2  # "-" is the CTC blank
-for chunk in hf.pipeline_timestamps(ctc, hf.config_for("wav2vec2_base")):
+for chunk in hf.pipeline_timestamps(ctc, hf.preset_config("wav2vec2_base")):
     text, (start_s, stop_s) = chunk["text"], chunk["timestamp"]
     first, last = ctc.index(text), len(ctc) - 1 - ctc[::-1].index(text)  # the token's run
     start_ms, end_ms = ar.frame_start(first) / 16, ar.frame_span(last)[1] / 16
@@ -279,8 +279,8 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(hf.show(pipeline.preprocess, "def preprocess", "if isinstance(inputs, str)"))
-print(hf.show(pipeline.preprocess, "if chunk_length_s:", "if isinstance(stride_length_s"))
+print(source.library_part(pipeline.preprocess, "def preprocess", "if isinstance(inputs, str)"))
+print(source.library_part(pipeline.preprocess, "if chunk_length_s:", "if isinstance(stride_length_s"))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 8, the chunks
@@ -347,7 +347,7 @@ for preset, normalise, chunked, whole in runs:
 # NBVAL_CHECK_OUTPUT
 lengths = torch.tensor([16_000, 8_000, 5_000])  # samples of each row of a batch padded to 1 s
 attention_mask = (torch.arange(16_000) < lengths[:, None]).long()  # (B, T), as processors do
-theirs = hf.feature_vector_mask(hf.config_for("wav2vec2_base"), attention_mask, num_frames=49)
+theirs = hf.feature_vector_mask(hf.preset_config("wav2vec2_base"), attention_mask, num_frames=49)
 frames = torch.tensor([ar.num_frames(int(n)) for n in lengths])  # or torchaudio's lengths
 ours = torch.arange(49) < frames[:, None]  # (B, F)
 print("valid frames:", frames.tolist())
@@ -362,7 +362,7 @@ print("HF's mask == arange(49) < frames:", torch.equal(theirs, ours))
 # %%
 # NBVAL_CHECK_OUTPUT
 model_class = hf.modeling().Wav2Vec2PreTrainedModel
-hf.show(model_class._get_feature_vector_attention_mask, "attention_mask = torch.zeros")
+source.library_part(model_class._get_feature_vector_attention_mask, "attention_mask = torch.zeros")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 9
@@ -495,7 +495,7 @@ w2v.exercises.check_short_clip_mask(prediction)
 # %%
 # NBVAL_CHECK_OUTPUT
 attention_mask = (torch.arange(16_000) < torch.tensor([16_000, 300])[:, None]).long()  # (B, T)
-mask = hf.feature_vector_mask(hf.config_for("wav2vec2_base"), attention_mask, num_frames=49)
+mask = hf.feature_vector_mask(hf.preset_config("wav2vec2_base"), attention_mask, num_frames=49)
 print("HF marks", mask.sum(-1).tolist(), "frames valid")
 print("the package counts", [ar.num_frames(n) for n in (16_000, 300)], "frames")
 

@@ -1,7 +1,7 @@
 """Regenerate w2v2_walkthrough/data/speech.wav (needs Debian's espeak-ng; not needed to use the series).
 
-espeak-ng writes 22050 Hz WAV only, so the clip is resampled to 16 kHz with torchaudio's
-band-limited resampler, peak-normalized to 0.9 and saved as 16-bit PCM mono.
+espeak-ng writes 22050 Hz WAV only, so the clip is resampled to 16 kHz by the package's own
+loader (``load_audio``: soxr, quality "HQ"), peak-normalized to 0.9 and saved as 16-bit PCM mono.
 
     python scripts/make_speech_clip.py
 """

@@ -23,7 +23,8 @@ from w2v2_walkthrough.npy import NpyWriter
 
 CHUNK_SECONDS = 0.04  # 2 frames = 640 samples a chunk, so many chunks stay cheap
 CHUNK = 640
-PRESETS = ["hubert_large", "wav2vec2_base", "wav2vec2_large_lv60k"]  # layer_norm with bias, group_norm, layer_norm
+#: layer_norm without conv bias, group_norm, layer_norm with conv bias
+PRESETS = ["hubert_large", "wav2vec2_base", "wav2vec2_large_lv60k"]
 #: Chunked and full pass agree to float32 rounding: the largest difference, as a fraction of the largest
 #: |feature|, for every preset and norm mode (measured: at most about 2e-6).
 REL = 1e-5

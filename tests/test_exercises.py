@@ -387,3 +387,14 @@ def test_max_chunk_frames_checker():
 def test_cli_frames_checker_rejects_the_44k_count():
     assert ex.check_cli_frames((110_250 - 400) // 320 + 1).correct is False  # 44.1 kHz samples read as 16 kHz
     assert ex.check_cli_frames(125).correct is False  # 2.5 s * 50 frames per second
+
+
+def test_every_notebooks_checker_is_exported():
+    """The package imports its checkers by name: one a notebook module adds must be listed too."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(ex.__path__, prefix=f"{ex.__name__}."):
+        module = importlib.import_module(info.name)
+        for name in [n for n in vars(module) if n.startswith("check_") and not info.name.endswith("_core")]:
+            assert name in ex.__all__ and getattr(ex, name) is getattr(module, name), (info.name, name)

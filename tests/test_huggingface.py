@@ -15,9 +15,10 @@ from torchaudio.models.wav2vec2 import components as ta_components
 from torchaudio.models.wav2vec2.utils import import_huggingface as ta_import
 
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import get_feature_extractor
+from w2v2_walkthrough import codetext, get_feature_extractor, source
 from w2v2_walkthrough import huggingface as hf
 from w2v2_walkthrough.compare import difference
+from w2v2_walkthrough.huggingface import code_identity
 from w2v2_walkthrough.presets import PRESETS
 
 NORM_AND_BIAS = [("group_norm", False), ("group_norm", True), ("layer_norm", False), ("layer_norm", True)]
@@ -46,38 +47,38 @@ def run(module, x):
 
 def test_missing_transformers_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "transformers", None)  # `import transformers` now fails
-    assert hf.hf_config("wav2vec2_base")["feat_extract_norm"] == "group"  # pure mapping: no import needed
+    assert hf.config_fields("group_norm", SMALL, False)["feat_extract_norm"] == "group"  # no import needed
     with pytest.raises(ImportError, match=r"pip install transformers"):
         hf.require_transformers()
     with pytest.raises(ImportError, match=r"pip install transformers"):
-        hf.config_for("wav2vec2_base")
+        hf.preset_config("wav2vec2_base")
 
 
 # --- showing transformers' source ---
 
 
 def test_show_cites_the_lines_it_shows():
-    asr = hf.asr_pipeline()
-    shown = hf.show(asr.AutomaticSpeechRecognitionPipeline.postprocess, "for item in offsets", "chunks.append")
+    pipeline = hf.asr_pipeline()
+    shown = source.library_part(pipeline.postprocess, "for item in offsets", "chunks.append")
     header, code = shown.splitlines()[0], shown.splitlines()[2:]
     first, last = (int(n) for n in header.split("lines ")[1].rstrip(":").split("-"))
-    file_lines = Path(asr.__file__).read_text(encoding="utf-8").splitlines()
+    file_lines = Path(inspect.getsourcefile(type(pipeline))).read_text(encoding="utf-8").splitlines()
     assert header.startswith("# automatic_speech_recognition.py, lines ")
     assert file_lines[first - 1].strip() == code[0].strip() == "for item in offsets:"
     assert file_lines[last - 1].strip() == code[-1].strip() == "stop /= self.feature_extractor.sampling_rate"
     assert last - first + 1 == len(code)  # no docstring in between: one shown line per file line
     with pytest.raises(ValueError, match=r"contains 'no such line'"):
-        hf.show(asr.AutomaticSpeechRecognitionPipeline.postprocess, "no such line")
+        source.library_part(pipeline.postprocess, "no such line")
 
 
 def test_show_folds_long_lines_without_changing_the_code():
     """A shown method with lines of 100+ characters fits a slide and is still the same Python."""
     method = hf.modeling().Wav2Vec2PreTrainedModel._get_feature_vector_attention_mask
-    shown = hf.show(method)
+    shown = source.library_part(method)
     code = "\n".join(shown.splitlines()[2:])
-    assert max(len(line) for line in shown.splitlines()) <= hf.WIDTH
-    source = Path(inspect.getsourcefile(method)).read_text(encoding="utf-8")
-    assert max(len(line) for line in source.splitlines()) > hf.WIDTH  # there was something to fold
+    assert max(len(line) for line in shown.splitlines()) <= codetext.WIDTH
+    file_text = Path(inspect.getsourcefile(method)).read_text(encoding="utf-8")
+    assert max(len(line) for line in file_text.splitlines()) > codetext.WIDTH  # there was something to fold
 
     def code_of(text):
         return ast.dump(strip_docstring(ast.parse(textwrap.dedent(text)).body[0]))
@@ -94,20 +95,20 @@ def strip_docstring(node):
 @pytest.mark.parametrize("width", [20, 40, 60, 80])
 def test_fold_breaks_only_inside_brackets(width):
     line = "x = f(a_long_name, (b + c) * another_long_name, g(h, i_j_k), 'a, (string', last_one)"
-    folded = hf._fold(line, width)
+    folded = codetext.fold(line, width)
     assert ast.dump(ast.parse(folded)) == ast.dump(ast.parse(line))
     assert all(len(part) <= width for part in folded.splitlines()[:-1]) or folded == line
-    assert hf._fold("# " + "word " * 30, 40).count("\n") >= 3
-    assert hf._fold("short", width) == "short"
+    assert codetext.fold("# " + "word " * 30, 40).count("\n") >= 3
+    assert codetext.fold("short", width) == "short"
 
 
 # --- configs under other names ---
 
 
-def test_hf_config_agrees_with_torchaudios_own_converter(preset_name):
+def test_preset_config_agrees_with_torchaudios_own_converter(preset_name):
     """torchaudio's import_huggingface maps an HF config back to the preset's arguments."""
     p = PRESETS[preset_name]
-    config = hf.config_for(preset_name)
+    config = hf.preset_config(preset_name)
     assert (
         type(config).__name__
         == {"wav2vec2": "Wav2Vec2Config", "hubert": "HubertConfig", "wavlm": "WavLMConfig"}[preset_name.split("_")[0]]
@@ -141,7 +142,7 @@ def test_mapping_round_trips_for_any_stack_and_refuses_what_torchaudio_lacks():
         "conv_stride": [5, 2, 2],
         "conv_bias": True,
     }
-    assert hf.extractor_args(hf.make_config(fields)) == ("layer_norm", shapes, True)
+    assert hf.extractor_args(hf.build_config(fields)) == ("layer_norm", shapes, True)
     assert hf.presets_for(fields) == []
     with pytest.raises(ValueError, match=r"always uses GELU"):
         hf.extractor_args(fields | {"feat_extract_activation": "relu"})
@@ -157,7 +158,7 @@ def test_mapping_round_trips_for_any_stack_and_refuses_what_torchaudio_lacks():
 def test_state_dict_keys_and_shapes_are_the_same(norm_mode, bias):
     """The same names, the GroupNorm included (both call it `layer_norm`); only the order differs."""
     ta = ta_components._get_feature_extractor(norm_mode, SMALL, bias).state_dict()
-    encoder = hf.feature_encoder(hf.make_config(hf.config_fields(norm_mode, SMALL, bias))).state_dict()
+    encoder = hf.feature_encoder(hf.build_config(hf.config_fields(norm_mode, SMALL, bias))).state_dict()
     assert sorted(ta) == sorted(encoder)
     assert all(ta[k].shape == encoder[k].shape for k in ta)
     assert ("conv_layers.1.layer_norm.weight" in encoder) is (norm_mode == "layer_norm")
@@ -187,7 +188,7 @@ def test_weights_copied_across_give_identical_outputs(norm_mode, bias):
 def test_full_size_presets_are_bit_identical(preset):
     p = PRESETS[preset]
     ta = randomize_(ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias), seed=5).eval()
-    encoder = hf.copy_weights(ta, hf.feature_encoder(hf.config_for(preset)))
+    encoder = hf.copy_weights(ta, hf.feature_encoder(hf.preset_config(preset)))
     x = padded_batch([2000, 1200])
     assert torch.equal(hf.hf_features(encoder, x), run(ta, x))
 
@@ -205,7 +206,7 @@ def test_training_mode_computes_the_same_values():
 
 def test_copying_into_the_wrong_architecture_names_the_fix():
     group = get_feature_extractor("group_norm", SMALL, False)
-    layer = hf.feature_encoder(hf.make_config(hf.config_fields("layer_norm", SMALL, False)))
+    layer = hf.feature_encoder(hf.build_config(hf.config_fields("layer_norm", SMALL, False)))
     with pytest.raises(ValueError, match=r"feat_extract_norm <-> norm_mode"):
         hf.copy_weights(group, layer)
 
@@ -236,7 +237,8 @@ def test_same_code_notices_a_difference(monkeypatch):
         setattr(fake, "Hubert" + name, getattr(w2v2, "Wav2Vec2" + name))
     fake.HubertFeatureEncoder = w2v2.Wav2Vec2NoLayerNormConvLayer
     real = hf.modeling
-    monkeypatch.setattr(hf, "modeling", lambda family="wav2vec2": fake if family == "hubert" else real(family))
+    patched = lambda family="wav2vec2": fake if family == "hubert" else real(family)
+    monkeypatch.setattr(code_identity, "modeling", patched)  # the module same_code looks it up in
     assert hf.same_code("hubert") == {
         "FeatureEncoder": False,
         "GroupNormConvLayer": True,
@@ -250,7 +252,7 @@ def test_same_code_notices_a_difference(monkeypatch):
 
 def test_output_lengths_equal_the_package_for_every_length_up_to_20000():
     lengths = torch.arange(0, 20_001)
-    got = hf.output_lengths(hf.config_for("wav2vec2_base"), lengths)
+    got = hf.output_lengths(hf.preset_config("wav2vec2_base"), lengths)
     closed_form = torch.clamp((lengths - 400).div(320, rounding_mode="floor") + 1, min=0)
     package = torch.tensor([ar.num_frames(int(n)) for n in lengths])
     assert torch.equal(package, closed_form)
@@ -267,7 +269,7 @@ def test_unclamped_counts_go_negative_in_a_later_layer_not_the_first():
     shapes = list(PRESETS["wav2vec2_base"].shapes)
 
     def hf_counts(n_layers, lengths):
-        config = hf.make_config(hf.config_fields("group_norm", shapes[:n_layers], False))
+        config = hf.build_config(hf.config_fields("group_norm", shapes[:n_layers], False))
         return hf.output_lengths(config, lengths).tolist()
 
     assert [hf_counts(n, [79])[0] for n in range(1, 8)] == [14, 6, 2, 0, -1, -1, -1]  # by hand
@@ -278,7 +280,7 @@ def test_unclamped_counts_go_negative_in_a_later_layer_not_the_first():
 
 def test_output_lengths_follow_any_stack():
     shapes = [(4, 10, 5), (4, 3, 2), (4, 3, 2), (4, 2, 2)]  # a 10 ms hop
-    config = hf.make_config(hf.config_fields("group_norm", shapes, False))
+    config = hf.build_config(hf.config_fields("group_norm", shapes, False))
     lengths = torch.arange(0, 5000)
     got = hf.output_lengths(config, lengths).clamp(min=0)
     assert got.tolist() == [ar.num_frames(int(n), shapes) for n in lengths]
@@ -286,15 +288,15 @@ def test_output_lengths_follow_any_stack():
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_inputs_to_logits_ratio_is_the_hop(preset):
-    config = hf.config_for(preset)
+    config = hf.preset_config(preset)
     assert config.inputs_to_logits_ratio == ar.hop_length(PRESETS[preset].shapes) == 320
     shapes = [(4, 10, 5), (4, 3, 2), (4, 3, 2), (4, 2, 2)]
-    other = hf.make_config(hf.config_fields("layer_norm", shapes, True), family=hf.family_of(preset))
+    other = hf.build_config(hf.config_fields("layer_norm", shapes, True), family=hf.family_of(preset))
     assert other.inputs_to_logits_ratio == ar.hop_length(shapes) == math.prod(s for _, _, s in shapes) == 40
 
 
 def test_frame_mask_matches_the_frame_counts_and_marks_too_short_clips_valid():
-    config = hf.config_for("wav2vec2_base")
+    config = hf.preset_config("wav2vec2_base")
     lengths = [16_000, 8_000, 5_000, 400, 300, 50]
     attention = (torch.arange(16_000) < torch.tensor(lengths)[:, None]).long()
     mask = hf.feature_vector_mask(config, attention, 49)
@@ -352,7 +354,7 @@ def test_a_stride_that_rounds_to_zero_loses_the_frame_at_each_boundary():
 def test_pipeline_timestamps_are_frame_starts_from_the_pipelines_own_code():
     """One label per frame: a token whose run is frames [i, j] gets (i, j + 1) x hop / 16 000 s."""
     ctc = ["-"] * 10 + ["h"] * 3 + ["-"] * 5 + ["i"] * 2 + ["|"] + ["y"] + ["o"] * 2
-    base = hf.config_for("wav2vec2_base")
+    base = hf.preset_config("wav2vec2_base")
     chars = hf.pipeline_timestamps(ctc, base)
     assert chars == [
         {"text": "h", "timestamp": (10 * 0.02, 13 * 0.02)},
@@ -365,7 +367,7 @@ def test_pipeline_timestamps_are_frame_starts_from_the_pipelines_own_code():
     assert words == [{"text": "hi", "timestamp": (0.2, 0.4)}, {"text": "yo", "timestamp": (0.42, 0.48)}]
     # another hop (strides 5, 2, 2, 2: 40 samples) scales every time: the config is what counts
     shapes = [(4, 10, 5), (4, 3, 2), (4, 3, 2), (4, 2, 2)]
-    other = hf.make_config(hf.config_fields("layer_norm", shapes, True))
+    other = hf.build_config(hf.config_fields("layer_norm", shapes, True))
     assert hf.pipeline_timestamps(ctc, other)[0]["timestamp"] == (10 * 40 / 16_000, 13 * 40 / 16_000)
     with pytest.raises(ValueError, match=r"one per frame"):
         hf.pipeline_timestamps([], base)

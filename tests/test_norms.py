@@ -295,8 +295,8 @@ def test_layer0_before_the_affine_step(preset):
         norm.weight.uniform_(0.2, 2.0, generator=g)  # far from the init (1, 0)
         norm.bias.normal_(0.0, 0.5, generator=g)
     clip = quiet_speechlike(2000)
-    conv, normalized = norms.layer0(extractor, clip, affine=False)
-    _, output = norms.layer0(extractor, clip)
+    conv, normalized = norms.run_layer0(extractor, clip, affine=False)
+    _, output = norms.run_layer0(extractor, clip)
     axis = 2 if preset == "wav2vec2_base" else 1  # GroupNorm(C, C): over time; LayerNorm: over channels
     x = conv.double().numpy()
     expected = (x - x.mean(axis=axis, keepdims=True)) / np.sqrt(x.var(axis=axis, keepdims=True) + 1e-5)
@@ -315,13 +315,13 @@ def test_layer0_before_the_affine_step(preset):
 def test_layer0_is_the_first_block_of_a_trace():
     base = random_extractor("wav2vec2_base")
     clip = quiet_speechlike(2000)
-    conv, norm = norms.layer0(base, clip)
+    conv, norm = norms.run_layer0(base, clip)
     trace = trace_activations(base, clip)
     assert torch.equal(conv, trace.layers[0].conv) and torch.equal(norm, trace.layers[0].norm)
-    assert norms.layer0(random_extractor("wav2vec2_large_lv60k"), clip)[1] is not None
+    assert norms.run_layer0(random_extractor("wav2vec2_large_lv60k"), clip)[1] is not None
     no_norm = random_extractor("wav2vec2_base")
     no_norm.conv_layers[0].layer_norm = None
-    assert norms.layer0(no_norm, clip)[1] is None
+    assert norms.run_layer0(no_norm, clip)[1] is None
 
 
 # -- what the notebook says about Hugging Face's feature encoder ---------------------------------

@@ -35,7 +35,10 @@ def test_waveform_with_frame_grid(clip):
     fig = plotting.plot_waveform(clip)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "time (ms)" and ax.get_title()
-    assert len(ax.lines) == 1 + 24 + 1  # waveform, one line per frame start, the centre markers
+    xs = [list(line.get_xdata()) for line in ax.lines]
+    starts = [x[0] for x in xs if len(x) == 2 and x[0] == x[1]]  # the vertical lines
+    assert starts == [20.0 * i for i in range(24)]  # a line at every frame start: 500 ms make 24 frames
+    assert [(320 * i + 199.5) / 16 for i in range(24)] in xs  # a marker at every centre: samples 0..399 -> 199.5
     assert "24 frame centres" in ax.get_legend().get_texts()[0].get_text()
     assert ax.get_xlim() == (0, 500.0)
     assert ax.lines[0].get_color() == OKABE_ITO[0]
@@ -149,12 +152,12 @@ def test_bank_measures_histograms():
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["random", "cosines"]
     flatness = sets["cosines"]["flatness"].numpy()
     expected, _ = np.histogram(flatness, bins=np.linspace(0, 1, 21))
-    outline = fig.axes[1].patches[1].get_path().vertices  # a step outline: (edge, height) pairs
-    heights = outline[1:-1:2, 1][: len(expected)]
-    np.testing.assert_allclose(heights, expected / len(flatness))  # a share of the filters
+    drawn = fig.axes[1].patches[1].get_data()  # the cosines' step histogram: heights per bin
+    np.testing.assert_allclose(drawn.edges, np.linspace(0, 1, 21))
+    np.testing.assert_allclose(drawn.values, expected / len(flatness))  # a share of the filters
     for ax in fig.axes:  # each set's histogram is a share: its bars sum to 1
         for patch in ax.patches:
-            assert patch.get_path().vertices[1:-1:2, 1].sum() == pytest.approx(1.0)
+            assert patch.get_data().values.sum() == pytest.approx(1.0)
 
 
 def test_frame_spans_and_gradient(clip):

@@ -9,7 +9,6 @@ from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
 from w2v2_walkthrough import load_extractor, random_extractor
 from w2v2_walkthrough.presets import PRESETS
-from w2v2_walkthrough.weights import bundle_extractor
 
 
 def test_random_weights_are_seeded_and_leave_global_rng_alone():
@@ -105,9 +104,9 @@ def test_bundle_offline_error_says_where_to_put_the_file(monkeypatch):
     with pytest.raises(
         RuntimeError, match=r"WAV2VEC2_BASE(.|\n)*checkpoints.*wav2vec2_fairseq_base_ls960.pth(.|\n)*weights='random'"
     ):
-        bundle_extractor("WAV2VEC2_BASE", "wav2vec2_base")
+        load_extractor("wav2vec2_base", weights="WAV2VEC2_BASE")
     with pytest.raises(ValueError, match=r"Unknown torchaudio bundle 'WAV2VEC9'.*WAV2VEC2_BASE"):
-        bundle_extractor("WAV2VEC9", "wav2vec2_base")
+        load_extractor("wav2vec2_base", weights="WAV2VEC9")
 
 
 def test_bundle_loads_offline_from_a_pre_placed_file(tmp_path, monkeypatch, base_extractor):

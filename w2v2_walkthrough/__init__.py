@@ -14,15 +14,17 @@ Modules, one idea each:
 * :mod:`.filters`     layer 0 as a filter bank: responses, peak frequencies, bank measures, references
 * :mod:`.plotting`    figures, and :mod:`.diagrams` schematic diagrams (``style`` sets their look)
 * :mod:`.chunked`     exact extraction of long audio in bounded memory (:mod:`.npy` writes the output)
-* :mod:`.huggingface` the same extractor in Hugging Face transformers
+* :mod:`.huggingface` the same extractor in Hugging Face transformers (a package, one module per job)
 * :mod:`.validation`  input checks with errors that name the fix; :mod:`.extraction` the front door
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
-* :mod:`.source`      source code shown in the notebooks
+* :mod:`.source`      source code shown in the notebooks (:mod:`.codetext` the text tools it and drift share)
+* :mod:`.compat`      checks at import that the installed torch and torchaudio work together
 * :mod:`.exercises`   checkers for the notebooks' exercises; :mod:`.quiz` the lesson plan's quiz
 """
 
 import importlib
 
+from . import compat as compat  # first: checks that torch and torchaudio work together (one message if not)
 from .arithmetic import (
     conv_output_length,
     frame_center,
@@ -38,8 +40,8 @@ from .arithmetic import (
     samples_to_ms,
 )
 from .audio import load_audio, load_speech_clip, speech_clip_path
-from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, get_feature_extractor
-from .extraction import conv_config, extract_features
+from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, conv_config, get_feature_extractor
+from .extraction import extract_features
 from .presets import DEFAULT_SHAPES, PRESETS, SAMPLE_RATE, get_preset
 from .tracing import trace_activations
 from .weights import WeightChoice, load_extractor, random_extractor

@@ -11,7 +11,7 @@ frame ``i`` sees samples ``[320 i, 320 i + 400)`` and its centre is ``320 i + 19
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .presets import SAMPLE_RATE, Shape, resolve_shapes
+from .presets import SAMPLE_RATE, ConvSpec, resolve_shapes
 
 
 def conv_output_length(length: int, kernel_size: int, stride: int) -> int:
@@ -19,7 +19,7 @@ def conv_output_length(length: int, kernel_size: int, stride: int) -> int:
     return max(0, (length - kernel_size) // stride + 1)
 
 
-def layer_output_lengths(length: int, shapes: Sequence[Shape] | None = None) -> list[int]:
+def layer_output_lengths(length: int, shapes: Sequence[ConvSpec] | None = None) -> list[int]:
     """The output length after every layer, ``[after layer 0, after layer 1, ...]``."""
     lengths = []
     for _, kernel_size, stride in resolve_shapes(shapes):
@@ -28,13 +28,13 @@ def layer_output_lengths(length: int, shapes: Sequence[Shape] | None = None) -> 
     return lengths
 
 
-def num_frames(length: int, shapes: Sequence[Shape] | None = None) -> int:
+def num_frames(length: int, shapes: Sequence[ConvSpec] | None = None) -> int:
     """Frames the whole stack produces from ``length`` samples."""
     lengths = layer_output_lengths(length, shapes)
     return lengths[-1] if lengths else length
 
 
-def min_samples_for_frames(n_frames: int, shapes: Sequence[Shape] | None = None) -> int:
+def min_samples_for_frames(n_frames: int, shapes: Sequence[ConvSpec] | None = None) -> int:
     """The fewest input samples that give ``n_frames`` frames (the inverse of :func:`num_frames`).
 
     Walks the stack backwards: a conv needs ``(n - 1) * stride + kernel_size`` inputs for ``n``
@@ -66,7 +66,7 @@ class LayerGeometry:
     receptive_field: int
 
 
-def receptive_field_table(shapes: Sequence[Shape] | None = None) -> list[LayerGeometry]:
+def receptive_field_table(shapes: Sequence[ConvSpec] | None = None) -> list[LayerGeometry]:
     """Per-layer kernel, stride, jump and receptive field.
 
     Recurrence: ``rf_l = rf_{l-1} + (k_l - 1) * jump_{l-1}``; ``jump_l = jump_{l-1} * s_l``,
@@ -81,30 +81,30 @@ def receptive_field_table(shapes: Sequence[Shape] | None = None) -> list[LayerGe
     return rows
 
 
-def receptive_field(shapes: Sequence[Shape] | None = None) -> int:
+def receptive_field(shapes: Sequence[ConvSpec] | None = None) -> int:
     """Input samples one output frame sees (400 for wav2vec2)."""
     table = receptive_field_table(shapes)
     return table[-1].receptive_field if table else 1
 
 
-def hop_length(shapes: Sequence[Shape] | None = None) -> int:
+def hop_length(shapes: Sequence[ConvSpec] | None = None) -> int:
     """Input samples between consecutive output frames (320 for wav2vec2)."""
     table = receptive_field_table(shapes)
     return table[-1].jump if table else 1
 
 
-def frame_span(i: int, shapes: Sequence[Shape] | None = None) -> tuple[int, int]:
+def frame_span(i: int, shapes: Sequence[ConvSpec] | None = None) -> tuple[int, int]:
     """The half-open sample span ``[start, end)`` that output frame ``i`` sees."""
     start = i * hop_length(shapes)
     return start, start + receptive_field(shapes)
 
 
-def frame_start(i: int, shapes: Sequence[Shape] | None = None) -> int:
+def frame_start(i: int, shapes: Sequence[ConvSpec] | None = None) -> int:
     """First sample frame ``i`` sees (``hop * i``)."""
     return frame_span(i, shapes)[0]
 
 
-def frame_center(i: int, shapes: Sequence[Shape] | None = None) -> float:
+def frame_center(i: int, shapes: Sequence[ConvSpec] | None = None) -> float:
     """Exact centre of frame ``i`` in samples: ``hop * i + (receptive_field - 1) / 2``.
 
     ``(k - 1) / 2`` is true division: the centre of 400 samples ``0..399`` is 199.5.
@@ -117,7 +117,7 @@ def samples_to_ms(samples: float, sample_rate: int = SAMPLE_RATE) -> float:
     return 1000.0 * samples / sample_rate
 
 
-def frame_rate(sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = None) -> float:
+def frame_rate(sample_rate: int = SAMPLE_RATE, shapes: Sequence[ConvSpec] | None = None) -> float:
     """Frames per second of a *long* signal: ``sample_rate / hop`` (50.0 for wav2vec2).
 
     A clip of exactly one second gives fewer: ``num_frames(16000) == 49``.
@@ -128,7 +128,7 @@ def frame_rate(sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = 
 def frame_times_ms(
     n_frames: int,
     sample_rate: int = SAMPLE_RATE,
-    shapes: Sequence[Shape] | None = None,
+    shapes: Sequence[ConvSpec] | None = None,
     where: str = "center",
 ) -> list[float]:
     """Time of each frame in ms, at the window's ``"start"`` or its exact ``"center"``."""
@@ -138,7 +138,7 @@ def frame_times_ms(
     return [samples_to_ms(locate(i, shapes), sample_rate) for i in range(n_frames)]
 
 
-def flops_per_second(sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = None) -> float:
+def flops_per_second(sample_rate: int = SAMPLE_RATE, shapes: Sequence[ConvSpec] | None = None) -> float:
     """Multiply-add FLOPs (2 per MAC) of the convolutions for one second of audio.
 
     Counts conv MACs only (norms and GELU are a few percent more). About 4.9e9 for wav2vec2.
@@ -164,7 +164,7 @@ class LengthRow:
     unused: int  # trailing inputs no output of this layer sees (lost for lack of padding)
 
 
-def length_table(length: int, shapes: Sequence[Shape] | None = None) -> list[LengthRow]:
+def length_table(length: int, shapes: Sequence[ConvSpec] | None = None) -> list[LengthRow]:
     """Per layer: input length, output length and how many trailing inputs go unused."""
     rows = []
     for i, (_, kernel_size, stride) in enumerate(resolve_shapes(shapes)):
@@ -175,7 +175,7 @@ def length_table(length: int, shapes: Sequence[Shape] | None = None) -> list[Len
     return rows
 
 
-def frames_containing(sample: int, num_samples: int, shapes: Sequence[Shape] | None = None) -> list[int]:
+def frames_containing(sample: int, num_samples: int, shapes: Sequence[ConvSpec] | None = None) -> list[int]:
     """The output frames whose span ``[start, end)`` contains input sample ``sample``."""
     return [
         i

@@ -26,17 +26,18 @@ NORM_MODES = ("group_norm", "layer_norm")
 class LayerNorm(nn.LayerNorm):
     """Layer norm with transpose.
 
-    ``nn.LayerNorm`` normalizes the *last* axis. Conv outputs are ``[batch, channels, frames]``,
-    so the input is transposed to ``[batch, frames, channels]``, normalized over the channels of
-    each frame separately, and transposed back.
+    ``nn.LayerNorm`` normalizes the *last* axis. Conv outputs are ``[batch, channels, positions]``
+    (a layer's time steps; *frames* are the whole extractor's output vectors), so the input is
+    transposed to ``[batch, positions, channels]``, normalized over the channels of each position
+    separately, and transposed back.
 
-    Shape: ``[batch, channels, frames]`` in and out.
+    Shape: ``[batch, channels, positions]`` in and out.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        x = input.transpose(-2, -1)  # [batch, frames, channels]
+        x = input.transpose(-2, -1)  # [batch, positions, channels]
         x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
-        x = x.transpose(-2, -1)  # [batch, channels, frames]
+        x = x.transpose(-2, -1)  # [batch, channels, positions]
         return x
 
 
@@ -80,12 +81,12 @@ class ConvLayerBlock(Module):
     ) -> Tuple[Tensor, Optional[Tensor]]:
         """
         Args:
-            x (Tensor): Shape ``[batch, in_channels, in_frames]``.
+            x (Tensor): Shape ``[batch, in_channels, in_positions]``.
             length (Tensor or None): valid input length of each item, shape ``[batch]``.
 
         Returns:
-            Tensor: Shape ``[batch, out_channels, out_frames]`` with
-                ``out_frames = floor((in_frames - kernel_size) / stride) + 1`` (no padding).
+            Tensor: Shape ``[batch, out_channels, out_positions]`` with
+                ``out_positions = floor((in_positions - kernel_size) / stride) + 1`` (no padding).
             Tensor or None: valid output lengths, shape ``[batch]``, clamped at zero.
         """
         x = self.conv(x)
@@ -133,7 +134,7 @@ class FeatureExtractor(Module):
 
         x = x.unsqueeze(1)  # [batch, channel==1, time]
         for layer in self.conv_layers:
-            x, length = layer(x, length)  # [batch, feature, frame]
+            x, length = layer(x, length)  # [batch, channels, positions]: frames after the last layer
         x = x.transpose(1, 2)  # [batch, frame, feature]
         return x, length
 
@@ -194,6 +195,7 @@ def get_feature_extractor(
 
 
 def conv_config(extractor: Module) -> List[Tuple[int, int, int]]:
-    """``[(out_channels, kernel_size, stride), ...]`` of a mirror or torchaudio extractor: the
-    ``shapes`` argument :func:`get_feature_extractor` was built with."""
-    return [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
+    """``[(out_channels, kernel_size, stride), ...]`` of a mirror, torchaudio or Hugging Face conv
+    stack (anything with ``conv_layers[i].conv``): the ``shapes`` argument :func:`get_feature_extractor`
+    was built with."""
+    return [(b.conv.out_channels, b.conv.kernel_size[0], b.conv.stride[0]) for b in extractor.conv_layers]

@@ -10,6 +10,8 @@ import hashlib
 import inspect
 import textwrap
 
+from .codetext import strip_docstrings
+
 WRITTEN_AGAINST = "2.11.0"
 
 MIRRORED = ("LayerNorm", "ConvLayerBlock", "FeatureExtractor", "_get_feature_extractor")
@@ -28,23 +30,9 @@ class DriftError(AssertionError):
     pass
 
 
-def _strip_docstrings(tree: ast.AST) -> ast.AST:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
-            body = node.body
-            first = body[0] if body else None
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
 def fingerprint_source(source: str) -> str:
     """sha256 of the code's AST without docstrings (comments and formatting do not count)."""
-    tree = _strip_docstrings(ast.parse(textwrap.dedent(source)))
+    tree = strip_docstrings(ast.parse(textwrap.dedent(source)))
     return hashlib.sha256(ast.dump(tree, annotate_fields=True, include_attributes=False).encode()).hexdigest()
 
 

@@ -7,8 +7,6 @@ from .components import conv_config
 from .presets import SAMPLE_RATE
 from .validation import check_waveform
 
-__all__ = ["conv_config", "extract_features"]
-
 
 def extract_features(
     extractor: nn.Module,

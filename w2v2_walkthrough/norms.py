@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from .compare import difference
+from .components import conv_config
 
 # ----------------------------------------------------------------------------------------------
 # Textbook forms (short on purpose: the notebook shows their source)
@@ -218,7 +219,7 @@ def with_eps(extractor: nn.Module, eps: float) -> nn.Module:
     return changed
 
 
-def layer0(extractor: nn.Module, waveform: Tensor, affine: bool = True) -> tuple[Tensor, Tensor | None]:
+def run_layer0(extractor: nn.Module, waveform: Tensor, affine: bool = True) -> tuple[Tensor, Tensor | None]:
     """Layer 0's conv output and norm output (``None`` if it has no norm), ``[batch, C, T]``,
     for mono audio ``[time]`` or ``[batch, time]``: the cheap way to look at the statistics.
 
@@ -256,7 +257,7 @@ def batched_features(
     """
     from .arithmetic import layer_output_lengths, min_samples_for_frames
 
-    shapes = [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
+    shapes = conv_config(extractor)
     if not clips or any(c.ndim != 1 for c in clips):
         raise ValueError("clips must be a non-empty list of mono waveforms [time] (1-D tensors).")
     lengths = [c.numel() for c in clips]

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from . import arithmetic as ar
 from .filters import frequency_responses, peak_frequencies, power_spectra
-from .presets import SAMPLE_RATE, Shape
+from .presets import SAMPLE_RATE, ConvSpec
 from .style import HEATMAP_CMAP, OKABE_ITO, new_figure, styled
 from .tracing import Trace
 
@@ -34,7 +34,7 @@ def _draw_waveform(ax, waveform: Tensor, sample_rate: int) -> None:
 def plot_waveform(
     waveform: Tensor,
     sample_rate: int = SAMPLE_RATE,
-    shapes: Sequence[Shape] | None = None,
+    shapes: Sequence[ConvSpec] | None = None,
     show_frames: bool = True,
     title: str = "Waveform and its frame grid",
 ) -> Figure:
@@ -204,7 +204,7 @@ def plot_frame_spans(
     waveform: Tensor,
     frames: Sequence[int],
     sample_rate: int = SAMPLE_RATE,
-    shapes: Sequence[Shape] | None = None,
+    shapes: Sequence[ConvSpec] | None = None,
     title: str = "The samples each frame sees",
 ) -> Figure:
     """The waveform with the span ``[start, end)`` of each chosen frame shaded and its centre marked."""
@@ -256,7 +256,7 @@ def plot_gradient_span(
 def plot_effective_receptive_field(
     mean_grad: Tensor,
     paths: Tensor,
-    shapes: Sequence[Shape] | None = None,
+    shapes: Sequence[ConvSpec] | None = None,
     title: str = "Inside the window: mean |gradient| and the number of conv paths",
 ) -> Figure:
     """Mean ``|d sum(frame) / d sample|`` over a frame's span ``[rf]`` (filled, left axis) with the
@@ -454,8 +454,8 @@ def plot_bank_measures(measures: dict[str, dict[str, Tensor]], title: str = "Fil
     for ax, (key, bins, xlabel) in zip(axes, specs, strict=True):
         for n, (label, m) in enumerate(measures.items()):
             values = m[key].detach().double().numpy()
-            weights = np.full(values.shape, 1.0 / len(values))
-            ax.hist(values, bins=bins, weights=weights, histtype="step", lw=1.8, color=OKABE_ITO[n], label=label)
+            shares, edges = np.histogram(values, bins=bins, weights=np.full(values.shape, 1.0 / len(values)))
+            ax.stairs(shares, edges, lw=1.8, color=OKABE_ITO[n], label=label)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("share of filters")
     axes[0].legend(fontsize=9, loc="upper center")

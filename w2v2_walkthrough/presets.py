@@ -6,13 +6,14 @@ are checked against the builders themselves in tests/test_presets.py.
 
 from dataclasses import dataclass
 
-Shape = tuple[int, int, int]  # (out_channels, kernel_size, stride)
+#: One conv layer of the stack: ``(out_channels, kernel_size, stride)``; a list of them is torchaudio's ``shapes``.
+ConvSpec = tuple[int, int, int]
 
 #: The conv stack of every torchaudio wav2vec2 / HuBERT / WavLM preset.
-DEFAULT_SHAPES: list[Shape] = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+DEFAULT_SHAPES: list[ConvSpec] = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
 
 
-def resolve_shapes(shapes=None) -> list[Shape]:
+def resolve_shapes(shapes=None) -> list[ConvSpec]:
     """``shapes`` as a list, or :data:`DEFAULT_SHAPES` when it is ``None``: the one place where a
     missing conv config becomes the default one."""
     return list(DEFAULT_SHAPES if shapes is None else shapes)
@@ -28,7 +29,7 @@ class Preset:
 
     name: str
     norm_mode: str
-    shapes: tuple[Shape, ...]
+    shapes: tuple[ConvSpec, ...]
     bias: bool
     bundle: str  # a torchaudio.pipelines bundle with pretrained weights of this architecture
 

@@ -39,14 +39,19 @@ class Question:
         return textwrap.dedent(body).strip()
 
 
-def format_answer(value) -> str:
-    """Numbers as a reader writes them (no trailing ``.0``, at most two decimals); tuples as ``[a, b)``
-    spans; strings as they are."""
-    if isinstance(value, tuple) and len(value) == 2:
-        return f"[{format_answer(value[0])}, {format_answer(value[1])})"
+def format_number(value) -> str:
+    """A number as a reader writes it (no trailing ``.0``, at most two decimals); anything else as
+    ``str`` gives it. The quiz's answer key and the formula sheet write numbers with it."""
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def format_answer(value) -> str:
+    """An answer as :func:`format_number` writes it; tuples as ``[a, b)`` spans."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"[{format_number(value[0])}, {format_number(value[1])})"
+    return format_number(value)
 
 
 def _frames_in_one_second():

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from . import arithmetic as ar
-from .presets import Shape, resolve_shapes
+from .presets import ConvSpec, resolve_shapes
 
 
 def input_gradient(extractor: nn.Module, waveform: Tensor, frames: int | Sequence[int]) -> Tensor:
@@ -48,7 +48,7 @@ def input_gradient(extractor: nn.Module, waveform: Tensor, frames: int | Sequenc
 
 
 def span_gradients(
-    extractor: nn.Module, waveform: Tensor, frames: Sequence[int], shapes: Sequence[Shape] | None = None
+    extractor: nn.Module, waveform: Tensor, frames: Sequence[int], shapes: Sequence[ConvSpec] | None = None
 ) -> Tensor:
     """``d sum(features[0, frame, :]) / d waveform`` on each frame's own span, ``[len(frames), rf]``.
 
@@ -90,7 +90,7 @@ def nonzero_span(grad: Tensor) -> tuple[int, int]:
 
 
 def path_counts(
-    shapes: Sequence[Shape] | None = None,
+    shapes: Sequence[ConvSpec] | None = None,
     num_samples: int | None = None,
     frame: int = 0,
 ) -> Tensor:

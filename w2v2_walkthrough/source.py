@@ -1,5 +1,6 @@
-"""Show source code in the notebooks: torchaudio's beside the mirror's (notebook 2), and the
-package's own functions wherever a few lines are the lesson, so lesson and code cannot diverge."""
+"""Show source code in the notebooks: torchaudio's beside the mirror's (notebook 2), an installed
+library's with its line numbers (transformers, notebooks 8 and 9), and the package's own functions
+wherever a few lines are the lesson, so lesson and code cannot diverge."""
 
 import ast
 import difflib
@@ -8,71 +9,10 @@ import textwrap
 from pathlib import Path
 
 from . import components
-from .drift import MIRRORED, _strip_docstrings
+from .codetext import WIDTH, between, fold_all, numbered_lines, strip_docstrings
+from .drift import MIRRORED
 
 MIRROR_NAMES = {"_get_feature_extractor": "get_feature_extractor"}
-
-
-def upstream_source(name: str, docstrings: bool = False) -> str:
-    """Source of a mirrored object in the *installed* torchaudio."""
-    from torchaudio.models.wav2vec2 import components as upstream
-
-    if name not in MIRRORED:
-        raise ValueError(f"name must be one of {MIRRORED}, got {name!r}")
-    return _clean(inspect.getsource(getattr(upstream, name)), docstrings)
-
-
-def upstream_part(name: str, start: str | None = None, stop: str | None = None) -> "SourceCode":
-    """A slide-sized part of :func:`upstream_source` (docstrings dropped), dedented: from the first
-    line that contains ``start`` (default: the first line) up to, not including, the first later
-    line that contains ``stop`` (default: the end). A marker that is not there raises ``ValueError``,
-    so a changed torchaudio cannot silently show the wrong lines."""
-    lines = upstream_source(name).splitlines()
-    first = 0 if start is None else _find(lines, start, 0, name)
-    end = len(lines) if stop is None else _find(lines, stop, first + 1, name)
-    return SourceCode(textwrap.dedent("\n".join(lines[first:end])).strip("\n"))
-
-
-def _find(lines: list[str], marker: str, begin: int, name: str) -> int:
-    for n in range(begin, len(lines)):
-        if marker in lines[n]:
-            return n
-    raise ValueError(f"no line of torchaudio's {name} (from line {begin + 1} on) contains {marker!r}")
-
-
-def mirror_source(name: str, docstrings: bool = False) -> str:
-    """Source of the mirror's counterpart of ``name``."""
-    if name not in MIRRORED:
-        raise ValueError(f"name must be one of {MIRRORED}, got {name!r}")
-    return _clean(inspect.getsource(getattr(components, MIRROR_NAMES.get(name, name))), docstrings)
-
-
-def _clean(source: str, docstrings: bool) -> str:
-    """Dedent; unless ``docstrings``, drop docstring lines (comments and layout are kept)."""
-    source = textwrap.dedent(source)
-    if docstrings:
-        return source
-    drop = set()
-    for node in ast.walk(ast.parse(source)):
-        if (
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and ast.get_docstring(node) is not None
-        ):
-            doc = node.body[0]
-            drop.update(range(doc.lineno, doc.end_lineno + 1))
-    lines = source.splitlines()
-    return "\n".join(line for n, line in enumerate(lines, start=1) if n not in drop)
-
-
-def code_diff(name: str) -> list[str]:
-    """Lines that differ between torchaudio's code and the mirror's, docstrings and comments aside."""
-
-    def code_lines(source: str) -> list[str]:
-        return ast.unparse(_strip_docstrings(ast.parse(source))).splitlines()
-
-    a = code_lines(mirror_source(name).replace(MIRROR_NAMES.get(name, name), name))
-    b = code_lines(upstream_source(name))
-    return list(difflib.unified_diff(b, a, "torchaudio", "mirror", lineterm="", n=0))
 
 
 class SourceCode(str):
@@ -82,14 +22,72 @@ class SourceCode(str):
         return str(self)
 
 
-def package_source(obj, docstrings: bool = False) -> SourceCode:
-    """The source of a package function or class, headed by where it lives; docstring lines
-    dropped unless ``docstrings`` (comments and layout are kept)."""
-    module = inspect.getmodule(obj)
-    header = f"# {module.__name__}.{obj.__qualname__}  ({Path(inspect.getsourcefile(obj)).name})"
-    return SourceCode(header + "\n" + _clean(inspect.getsource(obj), docstrings))
+def _text(source: str, docstrings: bool = False) -> str:
+    """Dedented; unless ``docstrings``, docstring lines dropped (comments and layout are kept)."""
+    return "\n".join(line for _, line in numbered_lines(source, docstrings=docstrings))
+
+
+def upstream_source(name: str, docstrings: bool = False) -> str:
+    """Source of a mirrored object in the *installed* torchaudio."""
+    from torchaudio.models.wav2vec2 import components as upstream
+
+    if name not in MIRRORED:
+        raise ValueError(f"name must be one of {MIRRORED}, got {name!r}")
+    return _text(inspect.getsource(getattr(upstream, name)), docstrings)
+
+
+def upstream_part(name: str, start: str | None = None, stop: str | None = None) -> SourceCode:
+    """A slide-sized part of :func:`upstream_source` (docstrings dropped), dedented: from the first
+    line that contains ``start`` (default: the first line) up to, not including, the first later
+    line that contains ``stop`` (default: the end). A marker that is not there raises ``ValueError``,
+    so a changed torchaudio cannot silently show the wrong lines."""
+    lines = upstream_source(name).splitlines()
+    first, end = between(lines, start, stop, f"torchaudio's {name}")
+    return SourceCode(textwrap.dedent("\n".join(lines[first:end])).strip("\n"))
+
+
+def mirror_source(name: str, docstrings: bool = False) -> str:
+    """Source of the mirror's counterpart of ``name``."""
+    if name not in MIRRORED:
+        raise ValueError(f"name must be one of {MIRRORED}, got {name!r}")
+    return _text(inspect.getsource(getattr(components, MIRROR_NAMES.get(name, name))), docstrings)
+
+
+def code_diff(name: str) -> list[str]:
+    """Lines that differ between torchaudio's code and the mirror's, docstrings and comments aside."""
+
+    def code_lines(source: str) -> list[str]:
+        return ast.unparse(strip_docstrings(ast.parse(source))).splitlines()
+
+    a = code_lines(mirror_source(name).replace(MIRROR_NAMES.get(name, name), name))
+    b = code_lines(upstream_source(name))
+    return list(difflib.unified_diff(b, a, "torchaudio", "mirror", lineterm="", n=0))
+
+
+def library_part(obj, start: str | None = None, stop: str | None = None) -> SourceCode:
+    """An installed library's source of ``obj`` (transformers' in notebooks 8 and 9), docstrings
+    dropped, headed by its file, the line numbers shown (so a notebook can cite them) and its name; a
+    line longer than ``WIDTH`` is broken inside its brackets (a comment between words), layout only.
+    ``start`` / ``stop`` cut a slide-sized part as :func:`upstream_part` does; a marker that is not
+    there raises ``ValueError``, so a changed library cannot silently show other lines."""
+    obj = inspect.unwrap(obj)  # layers' forwards are wrapped for gradient checkpointing
+    raw, first_line = inspect.getsourcelines(obj)
+    numbered = numbered_lines("".join(raw), first_line)
+    first, end = between([line for _, line in numbered], start, stop, obj.__qualname__)
+    shown = numbered[first:end]
+    while shown and not shown[-1][1].strip():  # no trailing blank lines
+        shown.pop()
+    part = fold_all(textwrap.dedent("\n".join(line for _, line in shown)))
+    (a, _), (b, _) = shown[0], shown[-1]
+    where = f"# {Path(inspect.getsourcefile(obj)).name}, " + (f"line {a}:" if a == b else f"lines {a}-{b}:")
+    name = obj.__qualname__
+    header = f"{where} {name}" if len(where) + 1 + len(name) <= WIDTH else f"{where}\n# {name}"
+    return SourceCode(f"{header}\n{part}")
 
 
 def show(obj, docstrings: bool = False) -> SourceCode:
-    """Display a package function's own source in a notebook (the cell's value)."""
-    return package_source(obj, docstrings)
+    """The source of a package function or class (a notebook cell's value), headed by where it
+    lives; docstring lines dropped unless ``docstrings`` (comments and layout are kept)."""
+    module = inspect.getmodule(obj)
+    header = f"# {module.__name__}.{obj.__qualname__}  ({Path(inspect.getsourcefile(obj)).name})"
+    return SourceCode(header + "\n" + _text(inspect.getsource(obj), docstrings))

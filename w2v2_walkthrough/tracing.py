@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from .presets import SAMPLE_RATE
+from .components import conv_config
+from .presets import SAMPLE_RATE, ConvSpec
 from .validation import check_waveform
 
 STAGES = ("conv", "norm", "gelu")
@@ -46,7 +47,7 @@ class Trace:
     """
 
     waveform: Tensor
-    conv_config: list[tuple[int, int, int]] = field(default_factory=list)
+    conv_config: list[ConvSpec] = field(default_factory=list)
     layers: list[LayerActivations] = field(default_factory=list)
     features: Tensor | None = None
     lengths: Tensor | None = None
@@ -89,7 +90,7 @@ def trace_activations(
 
     The hooks are removed before returning, also when the forward pass raises.
     """
-    shapes = [(b.conv.out_channels, b.kernel_size, b.stride) for b in extractor.conv_layers]
+    shapes = conv_config(extractor)
     waveform = check_waveform(waveform, sample_rate, shapes)
     captured: dict[str, dict[int, Tensor]] = {name: {} for name in STAGES}
 

@@ -10,20 +10,20 @@ import torch
 from torch import Tensor
 
 from .arithmetic import min_samples_for_frames, receptive_field
-from .presets import SAMPLE_RATE, Shape
+from .presets import SAMPLE_RATE, ConvSpec
 
 
 def check_sample_rate(sample_rate: int, expected: int = SAMPLE_RATE) -> None:
     """wav2vec2 models were trained on 16 kHz audio; anything else must be resampled first."""
     if sample_rate != expected:
         raise ValueError(
-            f"Audio is at {sample_rate} Hz but the extractor expects {expected} Hz. Resample first: "
-            f"torchaudio.functional.resample(waveform, {sample_rate}, {expected}), "
-            f"or load the file with w2v2_walkthrough.load_audio(path), which resamples for you."
+            f"Audio is at {sample_rate} Hz but the extractor expects {expected} Hz. Load the file with "
+            f"w2v2_walkthrough.load_audio(path), which resamples it with soxr, or resample a tensor with "
+            f"w2v2_walkthrough.audio.resample(waveform, {sample_rate}, {expected})."
         )
 
 
-def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Sequence[Shape] | None = None) -> None:
+def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Sequence[ConvSpec] | None = None) -> None:
     """Refuse a signal shorter than the receptive field: it gives zero frames."""
     rf = receptive_field(shapes)
     if num_samples < rf:
@@ -35,7 +35,7 @@ def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Seque
         )
 
 
-def check_not_time_by_channels(shape: Sequence[int], shapes: Sequence[Shape] | None = None) -> None:
+def check_not_time_by_channels(shape: Sequence[int], shapes: Sequence[ConvSpec] | None = None) -> None:
     """Refuse a 2-D ``(time, channels)`` array (soundfile's layout), which would otherwise be read
     as a batch of ``time`` waveforms of ``channels`` samples each."""
     batch, time = shape
@@ -57,7 +57,7 @@ def check_not_time_by_channels(shape: Sequence[int], shapes: Sequence[Shape] | N
 def check_waveform(
     waveform,
     sample_rate: int = SAMPLE_RATE,
-    shapes: Sequence[Shape] | None = None,
+    shapes: Sequence[ConvSpec] | None = None,
 ) -> Tensor:
     """Validate mono audio for the extractor and return it as a float32 ``[batch, time]`` tensor.
 

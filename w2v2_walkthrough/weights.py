@@ -6,6 +6,7 @@ pretends random weights are pretrained: :class:`LoadedExtractor` says which you 
 
 import os
 import urllib.error
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,8 +34,8 @@ def random_extractor(preset: str = "wav2vec2_base", seed: int = 0) -> FeatureExt
     ``ConvFeatureExtractionModel`` (``fairseq/models/wav2vec/wav2vec2.py``) and torchaudio's own
     pre-training init (``torchaudio.models.wav2vec2.model._init_hubert_pretrain_model``) do; conv
     biases and norm parameters keep PyTorch's defaults (norms: weight 1, bias 0). PyTorch's default
-    conv init alone shrinks a group_norm model's activations by layer 6 (51x for seed 0 on the
-    bundled clip, printed in notebook 6); kaiming's keeps them near 1.
+    conv init alone shrinks a group_norm model's conv outputs layer by layer (from layer 1 to 6 by
+    331x for seed 0 on the bundled clip, printed in notebook 6); kaiming's keeps them near 1.
 
     Does not disturb the global random state.
     """
@@ -68,65 +69,73 @@ def extractor_state_dict(state: dict[str, Tensor]) -> dict[str, Tensor]:
     return picked
 
 
+@dataclass(frozen=True)
+class KeyMismatch:
+    """How a state dict fails to fit a module: its keys the module lacks, the module's keys it lacks,
+    and ``"key: given [shape] vs expected [shape]"`` for each key in both with another shape."""
+
+    missing: list[str]
+    unexpected: list[str]
+    mis_shaped: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.unexpected or self.mis_shaped)
+
+    def describe(self) -> str:
+        return (
+            f"\n  missing keys ({len(self.missing)}): {self.missing}"
+            f"\n  unexpected keys ({len(self.unexpected)}): {self.unexpected}"
+            f"\n  shape mismatches ({len(self.mis_shaped)}): {self.mis_shaped}"
+        )
+
+
+def key_mismatch(
+    state: dict[str, Tensor], module: nn.Module, given: str = "checkpoint", target: str = "extractor"
+) -> KeyMismatch:
+    """What stands between ``state`` and ``module.load_state_dict(state, strict=True)``; empty
+    (false) when it fits. ``given`` and ``target`` name the two sides in the shape lines."""
+    own = module.state_dict()
+    return KeyMismatch(
+        missing=sorted(set(own) - set(state)),
+        unexpected=sorted(set(state) - set(own)),
+        mis_shaped=sorted(
+            f"{k}: {given} {list(state[k].shape)} vs {target} {list(own[k].shape)}"
+            for k in set(own) & set(state)
+            if tuple(state[k].shape) != tuple(own[k].shape)
+        ),
+    )
+
+
 def load_extractor_weights(extractor: FeatureExtractor, state: dict[str, Tensor], source: str = "checkpoint") -> None:
     """``load_state_dict(strict=True)`` with an error that lists missing, unexpected and mis-shaped keys."""
-    own = extractor.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    mis_shaped = sorted(
-        f"{k}: checkpoint {list(state[k].shape)} vs extractor {list(own[k].shape)}"
-        for k in set(own) & set(state)
-        if tuple(state[k].shape) != tuple(own[k].shape)
-    )
-    if missing or unexpected or mis_shaped:
+    mismatch = key_mismatch(state, extractor)
+    if mismatch:
         hint = ""
-        if any(".layer_norm." in k and not k.startswith("conv_layers.0.") for k in unexpected):
+        if any(".layer_norm." in k and not k.startswith("conv_layers.0.") for k in mismatch.unexpected):
             hint = " The checkpoint has a norm in every layer: try a layer_norm preset (e.g. wav2vec2_large_lv60k)."
-        elif any(".layer_norm." in k for k in missing):
+        elif any(".layer_norm." in k for k in mismatch.missing):
             hint = " The checkpoint lacks norms the preset has: try a group_norm preset (e.g. wav2vec2_base)."
-        elif any(k.endswith("conv.bias") for k in unexpected + missing):
+        elif any(k.endswith("conv.bias") for k in mismatch.unexpected + mismatch.missing):
             hint = " The presets differ in conv bias: pick one whose bias matches the checkpoint."
         raise ValueError(
-            f"{source} does not fit this extractor."
-            f"\n  missing keys ({len(missing)}): {missing}"
-            f"\n  unexpected keys ({len(unexpected)}): {unexpected}"
-            f"\n  shape mismatches ({len(mis_shaped)}): {mis_shaped}"
+            f"{source} does not fit this extractor.{mismatch.describe()}"
             f"\nPick the preset the checkpoint was trained with.{hint}"
         )
     extractor.load_state_dict(state, strict=True)
 
 
-def checkpoint_extractor(path: str | Path, preset: str) -> FeatureExtractor:
-    """The preset's extractor with weights from a local checkpoint (``torch.load(weights_only=True)``)."""
-    extractor = random_extractor(preset)
-    load_extractor_weights(extractor, _checkpoint_state(path), source=f"Checkpoint {path}")
-    return extractor.eval()
-
-
-def bundle_extractor(bundle_name: str, preset: str) -> FeatureExtractor:
-    """The extractor of a ``torchaudio.pipelines`` bundle (downloads on first use).
-
-    Offline, a file pre-placed in ``torch.hub.get_dir()/checkpoints/`` is used; otherwise the
-    error says where to put it.
-    """
-    extractor = random_extractor(preset)
-    load_extractor_weights(extractor, _bundle_state(bundle_name), source=f"Bundle {bundle_name}")
-    return extractor.eval()
+def random_label(seed: int) -> str:
+    """What random weights are called wherever they are shown: never mistaken for pretrained ones."""
+    return f"random weights (seed {seed}), NOT pretrained"
 
 
 def load_extractor(preset: str = "wav2vec2_base", weights: str = "random", seed: int = 0) -> LoadedExtractor:
-    """One entry point: ``weights`` is ``"random"``, a torchaudio bundle name (an upper-case name
-    such as ``"WAV2VEC2_BASE"``), or the path of a checkpoint (an existing file always counts as one)."""
+    """The preset's extractor with exactly the given weights (the command line's entry point):
+    ``weights`` is ``"random"``, a torchaudio bundle name (an upper-case name such as
+    ``"WAV2VEC2_BASE"``), or the path of a checkpoint (an existing file always counts as one).
+    Weights that do not fit the preset are an error (:meth:`WeightChoice.load`)."""
     get_preset(preset)
-    if weights == "random":
-        return LoadedExtractor(
-            random_extractor(preset, seed), preset, f"random weights (seed {seed}), NOT pretrained", False
-        )
-    if looks_like_bundle(weights):
-        return LoadedExtractor(
-            bundle_extractor(weights, preset), preset, f"pretrained: torchaudio bundle {weights}", True
-        )
-    return LoadedExtractor(checkpoint_extractor(weights, preset), preset, f"checkpoint {weights}", True)
+    return WeightChoice(weights, seed).load(preset)
 
 
 Architecture = tuple[str, bool]  # (norm_mode, conv bias): what decides whether weights fit a preset
@@ -149,13 +158,14 @@ def describe_architecture(arch: Architecture) -> str:
 
 
 class WeightChoice:
-    """The weights a notebook runs with: its ``WEIGHTS`` and ``SEED`` parameters.
+    """The weights a notebook or the command line runs with: its ``WEIGHTS`` and ``SEED`` parameters.
 
     ``weights`` is ``"random"``, a torchaudio bundle name (``"WAV2VEC2_BASE"``) or the path of a
-    checkpoint (torchaudio or Hugging Face layout). A notebook asks for the extractor of a preset;
-    it gets the given weights when they fit that preset's architecture (norm mode and conv bias),
-    and random weights drawn from ``seed`` (:func:`random_extractor`) otherwise. :meth:`describe`
-    says which, so nothing random is ever presented as pretrained.
+    checkpoint (torchaudio or Hugging Face layout). A notebook asks for the extractor of a preset
+    (:meth:`extractor`); it gets the given weights when they fit that preset's architecture (norm
+    mode and conv bias), and random weights drawn from ``seed`` (:func:`random_extractor`) otherwise.
+    :meth:`load` instead refuses weights that do not fit. :meth:`describe` says which, so nothing
+    random is ever presented as pretrained.
     """
 
     def __init__(self, weights: str = "random", seed: int = 0):
@@ -178,26 +188,39 @@ class WeightChoice:
     def fits(self, preset: str) -> bool:
         return self._state is not None and self.architecture == preset_architecture(preset)
 
+    def load(self, preset: str = "wav2vec2_base") -> LoadedExtractor:
+        """The preset's extractor with exactly these weights, and where they came from; weights that
+        do not fit the preset raise ``ValueError`` listing the keys (random weights always fit)."""
+        extractor = random_extractor(preset, self.seed)
+        source = self._label(full_path=True)
+        if not self.is_random:
+            load_extractor_weights(extractor, self._state, source=source[0].upper() + source[1:])
+        return LoadedExtractor(extractor.eval(), preset, source, not self.is_random)
+
     def extractor(self, preset: str = "wav2vec2_base") -> FeatureExtractor:
         """The preset's extractor: the given weights if they fit it, else random weights (``seed``)."""
-        extractor = random_extractor(preset, self.seed)
-        if self.fits(preset):
-            load_extractor_weights(extractor, self._state, source=self.label())
-        return extractor.eval()
+        return self.load(preset).extractor if self.fits(preset) else random_extractor(preset, self.seed)
 
     def label(self) -> str:
+        return self._label(full_path=False)
+
+    def label_for(self, preset: str) -> str:
+        """:meth:`label` of the weights :meth:`extractor` gives this preset."""
+        return self.label() if self.is_random or self.fits(preset) else random_label(self.seed)
+
+    def _label(self, full_path: bool) -> str:
         if self.kind == "bundle":
             return f"torchaudio bundle {self.weights} (pretrained)"
         if self.kind == "checkpoint":
-            return f"checkpoint {Path(self.weights).name}"
-        return f"random weights (seed {self.seed}), NOT pretrained"
+            return f"checkpoint {self.weights if full_path else Path(self.weights).name}"
+        return random_label(self.seed)
 
     def describe(self, preset: str) -> str:
         """One line: which weights :meth:`extractor` gives this preset, and why."""
         if self.is_random or self.fits(preset):
             return f"{preset}: {self.label()}"
         return (
-            f"{preset}: random weights (seed {self.seed}), NOT pretrained; {self.weights} is a "
+            f"{preset}: {random_label(self.seed)}; {self.weights} is a "
             f"{describe_architecture(self.architecture)} model and does not fit {preset} "
             f"({describe_architecture(preset_architecture(preset))})"
         )
@@ -214,7 +237,7 @@ class WeightChoice:
         if not any(self.fits(p) for p in PRESETS):
             return (
                 f"Weights: {self.label()}, a {arch} model, which fits none of the presets: every extractor "
-                f"in this notebook gets random weights (seed {self.seed}), NOT pretrained."
+                f"in this notebook gets {random_label(self.seed)}."
             )
         return (
             f"Weights: {self.label()}, a {arch} model.\n"

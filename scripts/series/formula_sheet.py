@@ -12,6 +12,8 @@ import html
 import re
 from pathlib import Path
 
+from w2v2_walkthrough.quiz import format_number
+
 from . import katex
 
 #: A4 with 10 mm margins; the browser test prints the page and counts one PDF page.
@@ -37,18 +39,12 @@ PAGE_CSS = """
 
 def tex(formula: str, **values) -> str:
     """``formula`` with every ``«name»`` replaced by ``values[name]`` (an unknown name is a KeyError)."""
-    return re.sub(r"«(\w+)»", lambda m: _number(values[m.group(1)]), formula)
-
-
-def _number(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
+    return re.sub(r"«(\w+)»", lambda m: format_number(values[m.group(1)]), formula)
 
 
 def _table(header: list[str], rows: list[list], left: int = 0) -> str:
     cells = lambda row, tag: "".join(
-        f"<{tag}{' class=l' if i < left else ''}>{c if isinstance(c, str) else _number(c)}</{tag}>"
+        f"<{tag}{' class=l' if i < left else ''}>{c if isinstance(c, str) else format_number(c)}</{tag}>"
         for i, c in enumerate(row)
     )
     body = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in rows)

@@ -26,7 +26,7 @@ CONFIGS = [
 
 def _hf_encoder(*fields):
     """HF's encoder for these config fields, with seeded random weights."""
-    config = hf.make_config(dict(zip(hf.CONFIG_FIELDS, fields, strict=True)))
+    config = hf.build_config(dict(zip(hf.CONFIG_FIELDS, fields, strict=True)))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         encoder = hf.feature_encoder(config)
@@ -61,7 +61,7 @@ def check_torchaudio_args(function) -> Verdict:
 
 def check_hf_short_lengths(prediction) -> Verdict:
     """What does HF's ``_get_feat_extract_output_lengths`` return for 0, 100 and 399 samples?"""
-    expected = hf.output_lengths(hf.config_for("wav2vec2_base"), [0, 100, 399]).tolist()
+    expected = hf.output_lengths(hf.preset_config("wav2vec2_base"), [0, 100, 399]).tolist()
     return check_value(
         prediction,
         expected,

@@ -46,7 +46,7 @@ def check_chunk_starts(function) -> Verdict:
 def check_short_clip_mask(prediction) -> Verdict:
     """How many of the 49 frames does HF's frame mask mark valid for a 300-sample clip padded to 1 s?"""
     attention = (torch.arange(16_000) < torch.tensor([16_000, 300])[:, None]).long()
-    mask = hf.feature_vector_mask(hf.config_for("wav2vec2_base"), attention, 49)
+    mask = hf.feature_vector_mask(hf.preset_config("wav2vec2_base"), attention, 49)
     return check_value(
         prediction,
         int(mask[1].sum()),
