@@ -13,6 +13,11 @@ loads the file whole and runs the extractor once), in MB (10^6 bytes; /proc repo
 and includes the process's baseline: Python, torch, the weights and, for the full pass, the audio.
 For the full pass the baseline is measured too (the same process without the forward pass), and
 the table gives the ratio of what the forward pass adds to the size of layer 0's output.
+
+Chunk size (``--part chunks``, which chose ``chunked.DEFAULT_CHUNK_SECONDS``): on a quiet 2-core
+machine chunks of 1 to 2 s were the fastest, faster than a full pass; under load (other jobs on
+the same cores) they were slower. Why small chunks are faster was not measured (that a small
+chunk's early activations stay in the CPU's cache is a hypothesis).
 """
 
 import argparse

@@ -47,7 +47,7 @@ import soundfile as sf
 import torch
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import audio, chunked, diagrams, source
+from w2v2_walkthrough import audio, chunked, compare, diagrams, source
 from w2v2_walkthrough.__main__ import main as cli
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -170,7 +170,7 @@ speech = w2v.load_speech_clip()[0]
 piece = speech[9_600:17_600]  # 0.5 s of speech
 full = w2v.extract_features(local, piece)[0][0]  # (24, 512)
 aligned = w2v.extract_features(local, piece[320:])[0][0]  # (23, 512)
-gap = chunked.difference(aligned, full[1:])
+gap = compare.difference(aligned, full[1:])
 print(f"start 320: frame k = full-pass frame k + 1 for all k, within 1e-5: {gap.max_rel <= 1e-5}")
 between = w2v.extract_features(local, piece[160:])[0][0]  # (24, 512)
 nearest = (between[:, None] - full[None]).abs().amax(dim=2).min()  # over all pairs of frames
@@ -193,7 +193,7 @@ full, _ = w2v.extract_features(local, clip)  # (1, frames, 512)
 pieces = chunked.extract_chunked(local, clip, chunk_seconds=0.5, progress=False)  # (frames, 512)
 n_chunks = len(list(chunked.plan_chunks(clip.numel(), chunk_frames=25)))
 print(f"1.5 s, {n_chunks} chunks: full {list(full[0].shape)}, chunked {list(pieces.shape)}")
-difference = chunked.difference(pieces, full[0])
+difference = compare.difference(pieces, full[0])
 print(f"with these weights: {difference}")
 print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 
@@ -216,7 +216,7 @@ base = weights.extractor("wav2vec2_base")
 full, _ = w2v.extract_features(base, clip)  # (1, frames, 512)
 plan = chunked.plan_chunks(clip.numel(), chunk_frames=25)
 naive = torch.cat([w2v.extract_features(base, clip[c.start : c.stop])[0][0] for c in plan])
-print(f"with these weights, naive 0.5 s chunks: {chunked.difference(naive, full[0])}")
+print(f"with these weights, naive 0.5 s chunks: {compare.difference(naive, full[0])}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Pass 1: the statistics of the whole signal
@@ -240,7 +240,7 @@ source.show(chunked.window_moments)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-source.show(chunked.layer0_statistics)
+source.show(chunked.conv_statistics)
 
 # %% [markdown]
 # `cov` is the one-pass formula $E[x x^\top] - m m^\top$, which loses digits when the mean is
@@ -260,8 +260,8 @@ mean, var = chunked.layer0_statistics(base, chunked.TensorSource(clip), chunk_fr
 conv64 = weights.extractor("wav2vec2_base").conv_layers[0].conv.double()  # the same weights
 with torch.no_grad():
     y = conv64(clip.double()[None, None])[0]  # (512, positions), float64
-mean_error = chunked.difference(mean, y.mean(dim=1)).relative
-var_error = chunked.difference(var, y.var(dim=1, unbiased=False)).relative
+mean_error = compare.difference(mean, y.mean(dim=1)).relative
+var_error = compare.difference(var, y.var(dim=1, unbiased=False)).relative
 print(f"with these weights, relative error: means {mean_error:.1e}, variances {var_error:.1e}")
 print("both below 1e-12:", mean_error < 1e-12 and var_error < 1e-12)
 
@@ -337,7 +337,7 @@ source.show(chunked.FrozenGroupNorm)
 # %% tags=["depends-on-weights"]
 # NBVAL_CHECK_OUTPUT
 pieces = chunked.extract_chunked(base, clip, chunk_seconds=0.5, progress=False)  # (frames, 512)
-difference = chunked.difference(pieces, full[0])
+difference = compare.difference(pieces, full[0])
 print(f"with these weights: {difference}")
 print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 
@@ -358,7 +358,7 @@ base64 = weights.extractor("wav2vec2_base").double()  # the same weights, in flo
 with torch.no_grad():
     exact = base64(clip.double()[None], None)[0][0]  # (frames, 512), float64
 print("with these weights, relative error against the float64 frames:")
-errors = [chunked.difference(got, exact).relative for got in (full[0], pieces)]
+errors = [compare.difference(got, exact).relative for got in (full[0], pieces)]
 print(f"  full pass (float32)  {errors[0]:.1e}")
 print(f"  two passes (float32) {errors[1]:.1e}")
 print("both below 1e-5, within 4x of each other:", max(errors) < 1e-5 and max(errors) < 4 * min(errors))
@@ -384,6 +384,12 @@ print("both below 1e-5, within 4x of each other:", max(errors) < 1e-5 and max(er
 # ```
 #
 # `--weights` is required: a torchaudio bundle (`WAV2VEC2_BASE`), a checkpoint, or `random`.
+# `--normalize auto` (the default) follows a bundle: for those whose `get_model()` normalizes the
+# waveform (LV-60k, XLSR, HuBERT/WavLM Large ...) the whole file's mean and variance join pass 1, so
+# the features equal what that model feeds its extractor. Faithful to the bundle is not faithful to
+# training: fairseq normalized each training file whole and cropped pre-training files to at most
+# 320 000 samples (20 s; `max_sample_size` in its LV-60k config), so the statistics of an hour match
+# nothing these models saw (the CLI warns past 40 s).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A 44.1 kHz stereo file, no sox step
@@ -423,7 +429,7 @@ with audio.FileSource(tmp / "clip44.wav", multichannel="mean") as stream:
 print("streamed samples equal load_audio's, bit for bit:", torch.equal(streamed, whole))
 feats = np.load(tmp / "feats.npy")  # (frames, 512)
 reference = w2v.extract_features(w2v.random_extractor("wav2vec2_base"), whole)[0][0]
-difference = chunked.difference(feats, reference)
+difference = compare.difference(feats, reference)
 print(f"features {feats.shape}, with these weights: {difference}")
 print("  within the bound:", difference.max_rel <= 1e-5)
 print("  relative error below 1e-6:", difference.relative < 1e-6)

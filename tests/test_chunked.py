@@ -10,7 +10,7 @@ import torch
 from conftest import torchaudio_pair
 
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import chunked, diagrams, npy
+from w2v2_walkthrough import compare, diagrams
 from w2v2_walkthrough.chunked import (
     FrozenGroupNorm,
     TensorSource,
@@ -111,14 +111,13 @@ def test_file_source_with_memmap_and_npy_writer_output(tmp_path):
     full = full_pass(mirror, x).numpy()
     memmap = np.lib.format.open_memmap(tmp_path / "m.npy", mode="w+", dtype=np.float32, shape=shape)
     extract_chunked(mirror, tmp_path / "long.wav", chunk_seconds=CHUNK_SECONDS, out=memmap, progress=False)
-    with chunked.NpyWriter(tmp_path / "w.npy", shape) as writer:  # the old import path still works
+    with NpyWriter(tmp_path / "w.npy", shape) as writer:
         extract_chunked(mirror, tmp_path / "long.wav", chunk_seconds=CHUNK_SECONDS, out=writer, progress=False)
     for name in ("m.npy", "w.npy"):
         assert close(torch.from_numpy(np.load(tmp_path / name)), torch.from_numpy(full))
 
 
 def test_npy_writer_refuses_gaps_and_short_files(tmp_path):
-    assert chunked.NpyWriter is npy.NpyWriter
     with pytest.raises(ValueError, match="in order"), NpyWriter(tmp_path / "a.npy", (4, 2)) as w:
         w[1:2] = np.zeros((1, 2))
     w = NpyWriter(tmp_path / "b.npy", (4, 2))
@@ -201,10 +200,10 @@ def test_chunk_plan_diagram_draws_the_plan():
 def test_difference_reports_absolute_scaled_and_relative_errors():
     reference = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
     got = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)  # one value off by 1; the largest |reference| is 5
-    d = chunked.difference(got, reference)
+    d = compare.difference(got, reference)
     assert (d.max_abs, d.scale, d.max_rel) == (1.0, 5.0, 0.2)
     assert d.relative == pytest.approx(1 / 39**0.5)  # ||(0, 0, 0, 1)|| / ||(1, 2, 3, 5)||
     assert str(d) == "max |diff| 1.0e+00 = 2.0e-01 x max |reference|; relative error 1.6e-01"
-    assert chunked.difference(reference, reference) == (0.0, 5.0, 0.0)
+    assert compare.difference(reference, reference) == (0.0, 5.0, 0.0)
     with pytest.raises(ValueError, match=r"shapes \[2, 2\] and \[4\]"):
-        chunked.difference(reference, reference.flatten())
+        compare.difference(reference, reference.flatten())

@@ -11,9 +11,11 @@ import pytest
 import soundfile as sf
 import soxr
 import torch
+import torchaudio
+from test_weight_choice import LV60K, place_bundle_file, torchaudio_extractor, torchaudio_layout
 
 from w2v2_walkthrough import random_extractor
-from w2v2_walkthrough.__main__ import in_cli_terms, main
+from w2v2_walkthrough.__main__ import build_parser, in_cli_terms, main
 
 
 @pytest.fixture
@@ -92,11 +94,11 @@ def no_network(*args, **kwargs):
         (lambda d, mp: None, ["in.wav", "nodir/o.npy"], "does not exist"),
         (lambda d, mp: None, ["in.wav", "o.txt"], ".npy"),
         (lambda d, mp: None, ["in.wav", "o.npy", "--weights", "nope.pt"], "Checkpoint not found"),
-        (lambda d, mp: None, ["in.wav", "o.npy", "--chunk-seconds", "0.01"], "--chunk-seconds 0.01 is shorter"),
         (
             lambda d, mp: sf.write(d / "s.wav", np.zeros(100, np.float32), 16000),
             ["s.wav", "o.npy"],
-            "100 samples at 16000 Hz (6.25 ms), fewer than the receptive field of 400 samples (25 ms)",
+            "s.wav (after resampling) has 100 samples (6.25 ms at 16000 Hz), fewer than the receptive field of "
+            "400 samples (25 ms): it gives zero frames, and the first conv would fail. Use a file of at least 25 ms.",
         ),
         (
             lambda d, mp: sf.write(d / "st.wav", np.zeros((16000, 2), np.float32), 16000),
@@ -122,11 +124,24 @@ def test_bad_input_exits_non_zero_without_output(tmp_path, wav, monkeypatch, cap
     assert set(tmp_path.iterdir()) == before  # nothing written, not even a partial file
 
 
-def test_python_keywords_become_flags():
+def test_python_keywords_become_the_parsers_own_flags():
+    flags = (
+        build_parser().parse_args(["extract", "a.wav", "b.npy", "--preset", "wav2vec2_base", "--weights", "x"]).flags
+    )
     message = "Pass multichannel='mean' or multichannel='first'; use weights='random'; chunk_seconds=0.5 is"
-    assert in_cli_terms(message) == (
+    assert in_cli_terms(message, flags) == (
         "Pass --multichannel mean or --multichannel first; use --weights random; --chunk-seconds 0.5 is"
     )
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0.01", "-1", "two"])
+def test_chunk_seconds_must_be_a_finite_number_of_at_least_one_hop(tmp_path, wav, capsys, value):
+    args = ["extract", str(wav[0]), str(tmp_path / "o.npy"), "--preset", "wav2vec2_base", "--weights", "random"]
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--chunk-seconds", value])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and f"--chunk-seconds {value} is not a number of seconds from 0.02 (one hop) up" in err
+    assert "convert" not in err and sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
 
 
 def test_failure_midway_leaves_no_output(tmp_path, wav, monkeypatch):
@@ -153,3 +168,65 @@ def test_unknown_preset_and_unwritable_folder(tmp_path, wav, capsys):
         target, message = locked / "o.npy", "Cannot write"
     assert main(["extract", str(wav[0]), str(target), "--preset", "wav2vec2_base", "--weights", "random"]) == 2
     assert message in capsys.readouterr().err
+
+
+# --- --normalize: bundle-faithful waveform normalization ------------------------------------------------
+
+
+def dc_and_gain_wav(tmp_path, seconds: float = 2.0):
+    """A file whose mean and scale are far from 0 and 1, so that normalizing it matters; 2 s, so that
+    --chunk-seconds 0.5 cuts it into several chunks."""
+    g = np.random.default_rng(1)
+    x = (0.3 * g.standard_normal(int(seconds * 16_000)) + 0.2).astype(np.float32)
+    sf.write(tmp_path / "dc.wav", x, 16000, subtype="FLOAT")
+    return tmp_path / "dc.wav", x
+
+
+def test_normalize_auto_follows_a_normalizing_bundle(tmp_path, monkeypatch, capsys):
+    """WAV2VEC2_LARGE_LV60K (layer_norm, normalizing) from a file in torch hub's cache; its encoder made
+    small (2 layers, 32 wide) so that get_model() is cheap: the extractor and the wrapper are the bundle's."""
+    bundle = torchaudio.pipelines.WAV2VEC2_LARGE_LV60K
+    small = {"encoder_embed_dim": 32, "encoder_num_layers": 2, "encoder_num_heads": 2, "encoder_pos_conv_kernel": 16}
+    monkeypatch.setattr(bundle, "_params", {**bundle._params, **small, "encoder_ff_interm_features": 64})
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    place_bundle_file(tmp_path / "torch", torchaudio_extractor(LV60K, seed=3), "WAV2VEC2_LARGE_LV60K")
+    path, x = dc_and_gain_wav(tmp_path)
+    model = bundle.get_model()
+    assert model.normalize_waveform  # the bundle's own flag, which --normalize auto follows
+    seen = []
+    model.model.feature_extractor.register_forward_hook(lambda module, args, out: seen.append(out[0][0]))
+    with torch.no_grad():
+        model(torch.from_numpy(x)[None])
+    reference = seen[0].numpy()  # what the bundle's model feeds its encoder: (frames, 512)
+    args = ["extract", str(path), "--preset", LV60K, "--weights", "WAV2VEC2_LARGE_LV60K", "--chunk-seconds", "0.5"]
+    assert main([*args[:2], str(tmp_path / "auto.npy"), *args[2:], "--no-progress"]) == 0
+    assert "normalize: on (--normalize auto: bundle WAV2VEC2_LARGE_LV60K's get_model() normalizes" in (
+        capsys.readouterr().err
+    )
+    assert close(np.load(tmp_path / "auto.npy"), reference)
+    assert main([*args[:2], str(tmp_path / "off.npy"), *args[2:], "--normalize", "off", "--no-progress"]) == 0
+    off = np.load(tmp_path / "off.npy")
+    # Without it the features are not the bundle's (3.7 % relative with these random weights).
+    assert np.linalg.norm(off - reference) / np.linalg.norm(reference) > 0.01
+
+
+def test_normalize_on_a_group_norm_model_and_auto_on_a_checkpoint(tmp_path, monkeypatch, capsys):
+    import w2v2_walkthrough.__main__ as cli
+
+    path, x = dc_and_gain_wav(tmp_path)
+    monkeypatch.setattr(cli, "PRETRAINING_CROP_SAMPLES", 8_000)  # so that this 2 s file is "far longer"
+    base = random_extractor("wav2vec2_base")
+    torch.save(torchaudio_layout(base), tmp_path / "base.pt")
+    args = ["extract", str(path), "--preset", "wav2vec2_base", "--chunk-seconds", "0.5", "--no-progress"]
+    assert main([*args[:2], str(tmp_path / "on.npy"), *args[2:], "--weights", "random", "--normalize", "on"]) == 0
+    err = capsys.readouterr().err
+    assert "normalize: on (--normalize on)" in err and "warning: the waveform is normalized over all 2 s" in err
+    with torch.no_grad():  # a full pass over the whole file normalized as torchaudio's bundle wrapper does
+        normalized = torch.nn.functional.layer_norm(torch.from_numpy(x)[None], (x.size,))
+        expected = base(normalized, None)[0][0].numpy()
+    assert close(np.load(tmp_path / "on.npy"), expected)
+    assert main([*args[:2], str(tmp_path / "ckpt.npy"), *args[2:], "--weights", str(tmp_path / "base.pt")]) == 0
+    err = capsys.readouterr().err
+    assert "normalize: off (--normalize auto cannot tell whether a checkpoint" in err and "--normalize on" in err
+    assert "warning" not in err
+    assert close(np.load(tmp_path / "ckpt.npy"), full_pass("wav2vec2_base", x))

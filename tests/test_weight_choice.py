@@ -17,6 +17,7 @@ import torch
 import torchaudio
 from conftest import randomize_
 from torchaudio.models.wav2vec2 import components as ta_components
+from torchaudio.pipelines._wav2vec2.utils import _get_model
 
 from w2v2_walkthrough import PRESETS, WeightChoice, random_extractor
 
@@ -46,13 +47,14 @@ def hugging_face_layout(extractor) -> dict:
 
 def place_bundle_file(torch_home: Path, extractor, bundle: str = BUNDLE) -> Path:
     """The file torch hub would download for ``bundle``, in ``$TORCH_HOME/hub/checkpoints/``: a whole
-    torchaudio Base model's state dict holding ``extractor``'s weights."""
+    model's state dict, of the shapes the bundle's ``get_model()`` builds, holding ``extractor``'s weights."""
+    found = getattr(torchaudio.pipelines, bundle)
     with torch.device("meta"):
-        shapes = {k: v.shape for k, v in torchaudio.models.wav2vec2_base().state_dict().items()}
+        shapes = {k: v.shape for k, v in _get_model(found._model_type, found._params).state_dict().items()}
     shared = torch.zeros(max(s.numel() for s in shapes.values()))
     state = {k: shared[: s.numel()].view(s) for k, s in shapes.items()}
     state.update(torchaudio_layout(extractor))
-    path = torch_home / "hub" / "checkpoints" / Path(getattr(torchaudio.pipelines, bundle)._path).name
+    path = torch_home / "hub" / "checkpoints" / Path(found._path).name
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
     return path

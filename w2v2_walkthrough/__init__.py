@@ -14,6 +14,7 @@ Modules, one idea each:
 * :mod:`.filters`     layer 0 as a filter bank: responses, peak frequencies, bank measures, references
 * :mod:`.plotting`    figures, and :mod:`.diagrams` schematic diagrams (``style`` sets their look)
 * :mod:`.chunked`     exact extraction of long audio in bounded memory (:mod:`.npy` writes the output)
+* :mod:`.batching`    padded batches through whole models that equal one-by-one runs (``exact_batch``)
 * :mod:`.huggingface` the same extractor in Hugging Face transformers (a package, one module per job)
 * :mod:`.validation`  input checks with errors that name the fix; :mod:`.extraction` the front door
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
@@ -40,6 +41,7 @@ from .arithmetic import (
     samples_to_ms,
 )
 from .audio import load_audio, load_speech_clip, speech_clip_path
+from .batching import exact_batch, hf_batch_inputs
 from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, conv_config, get_feature_extractor
 from .extraction import extract_features
 from .presets import DEFAULT_SHAPES, PRESETS, SAMPLE_RATE, get_preset
@@ -58,6 +60,7 @@ __all__ = [
     "WeightChoice",
     "conv_config",
     "conv_output_length",
+    "exact_batch",
     "extract_features",
     "frame_center",
     "frame_span",
@@ -65,6 +68,7 @@ __all__ = [
     "frame_times_ms",
     "get_feature_extractor",
     "get_preset",
+    "hf_batch_inputs",
     "hop_length",
     "layer_output_lengths",
     "load_audio",

@@ -7,9 +7,13 @@ centre, the mean of its samples' instants, in seconds; sample ``t`` is the insta
 s). Neither file appears under its final name until it is complete. Audio at any sample rate is
 resampled to 16 kHz while streaming (soxr, bit for bit as ``w2v2_walkthrough.load_audio``
 resamples); the file must hold at least 400 samples (25 ms) after resampling.
+
+``--normalize`` normalizes the whole file's waveform first (zero mean, unit variance, as the
+``get_model()`` of torchaudio's normalizing bundles does); ``auto`` follows a bundle's own choice.
 """
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -18,20 +22,17 @@ from pathlib import Path
 import numpy as np
 
 from . import arithmetic as ar
-from .audio import audio_info, check_channels, resampled_length
+from .audio import MULTICHANNEL_POLICIES, audio_info, check_channels, resampled_length
 from .chunked import DEFAULT_CHUNK_SECONDS, extract_chunked
 from .components import conv_config
 from .npy import NpyWriter
 from .presets import PRESETS, SAMPLE_RATE
+from .validation import check_length
 
-#: The Python API's spelling of an option, and the command line's: errors raised by the package
-#: name the Python keyword; the command line reports them in its own syntax.
-CLI_SPELLING = [
-    (re.compile(r"\bmultichannel='(\w+)'"), r"--multichannel \1"),
-    (re.compile(r"\bweights='(\w+)'"), r"--weights \1"),
-    (re.compile(r"\bchunk_seconds=(\S+)"), r"--chunk-seconds \1"),
-    (re.compile(r"\bpreset='(\w+)'"), r"--preset \1"),
-]
+#: fairseq's pre-training crop for its normalizing models: ``max_sample_size: 320000`` (20 s) in
+#: ``examples/wav2vec/config/pretraining/wav2vec2_large_librivox.yaml`` (Base: 250000, not normalized).
+#: The command line warns when a normalized file is more than twice as long.
+PRETRAINING_CROP_SAMPLES = 320_000
 
 RANDOM_WARNING = (
     "WARNING: --weights random: {source}.\n"
@@ -41,10 +42,13 @@ RANDOM_WARNING = (
 )
 
 
-def in_cli_terms(message: str) -> str:
-    """Rewrite the Python keywords in an error message as the command line's flags."""
-    for pattern, flag in CLI_SPELLING:
-        message = pattern.sub(flag, message)
+def in_cli_terms(message: str, flags: dict[str, str]) -> str:
+    """Errors from the package name a Python keyword (``weights='random'``); say it as the flag the
+    parser defined for that keyword (``flags``: ``dest -> --flag``, from the parser's own actions).
+    The checks the command line runs itself already speak its terms; this covers deeper ones (a
+    bundle that cannot be downloaded)."""
+    for dest, flag in flags.items():
+        message = re.sub(rf"\b{dest}='?([\w.]+)'?", rf"{flag} \1", message)
     return message
 
 
@@ -54,11 +58,10 @@ def times_path(out: Path) -> Path:
 
 
 def frame_times(n_frames: int, shapes) -> np.ndarray:
-    """``[n_frames, 2]`` float64, in seconds: each frame's start (the instant of its first sample,
-    sample ``t`` being at ``t / 16000`` s) and centre (the mean of its samples' instants)."""
-    starts = np.arange(n_frames, dtype=np.float64) * ar.hop_length(shapes)  # (n,) in samples
-    centres = starts + (ar.receptive_field(shapes) - 1) / 2  # (n,) in samples
-    return np.stack([starts, centres], axis=1) / SAMPLE_RATE  # (n, 2) in seconds
+    """``[n_frames, 2]`` float64, in seconds: each frame's start and centre (``arithmetic.frame_start``
+    and ``frame_center``), sample ``t`` being at ``t / 16000`` s."""
+    frames = np.arange(n_frames, dtype=np.float64)  # (n,)
+    return np.stack([ar.frame_start(frames, shapes), ar.frame_center(frames, shapes)], axis=1) / SAMPLE_RATE  # (n, 2)
 
 
 def _partial(path: Path) -> Path:
@@ -82,27 +85,53 @@ def _describe_input(path: str, info, num_samples: int, multichannel: str) -> str
     return line
 
 
+def choose_normalize(choice: str, weights: str, pretrained: bool) -> tuple[bool, str]:
+    """``--normalize auto`` follows a torchaudio bundle's own flag; for a checkpoint or random weights
+    it is off, and the banner line says so and how to change it."""
+    from .weights import looks_like_bundle
+
+    if choice != "auto":
+        return choice == "on", f"normalize: {choice} (--normalize {choice})"
+    if pretrained and looks_like_bundle(weights):
+        import torchaudio.pipelines
+
+        on = bool(getattr(torchaudio.pipelines, weights)._normalize_waveform)
+        does = "normalizes" if on else "does not normalize"
+        return on, (
+            f"normalize: {'on' if on else 'off'} (--normalize auto: bundle {weights}'s get_model() {does} the "
+            f"waveform; --normalize {'off' if on else 'on'} to change it)"
+        )
+    kind = "a checkpoint" if pretrained else "random weights"
+    return False, (
+        f"normalize: off (--normalize auto cannot tell whether {kind} expects a normalized waveform; pass "
+        f"--normalize on for models trained on one, e.g. LV-60k, XLS-R, HuBERT/WavLM Large)"
+    )
+
+
 def extract_command(args) -> int:
     from .weights import load_extractor
 
     out = Path(args.output)
     _check_output(out)
     info = audio_info(args.input)  # the header only: frames, rate, channels
-    check_channels(info.channels, args.multichannel, args.input)
+    check_channels(info.channels, args.multichannel, args.input, spell=lambda policy: f"--multichannel {policy}")
     num_samples = resampled_length(info.frames, info.samplerate, SAMPLE_RATE)
     loaded = load_extractor(args.preset, args.weights)
     shapes = conv_config(loaded.extractor)
-    rf = ar.receptive_field(shapes)
-    if num_samples < rf:
-        ms = ar.samples_to_ms
-        raise ValueError(
-            f"{args.input} is too short: {num_samples} samples at {SAMPLE_RATE} Hz ({ms(num_samples):g} ms), "
-            f"fewer than the receptive field of {rf} samples ({ms(rf):g} ms), so it gives zero frames. "
-            f"Use a file of at least {ms(rf):g} ms."
-        )
+    at_least = f"Use a file of at least {ar.samples_to_ms(ar.receptive_field(shapes)):g} ms."
+    check_length(num_samples, SAMPLE_RATE, shapes, what=f"{args.input} (after resampling)", fix=at_least)
+    normalize, normalize_line = choose_normalize(args.normalize, args.weights, loaded.pretrained)
     weights = f"weights: {loaded.source}" if loaded.pretrained else RANDOM_WARNING.format(source=loaded.source)
     print(weights, file=sys.stderr)
+    print(normalize_line, file=sys.stderr)
     print(_describe_input(args.input, info, num_samples, args.multichannel), file=sys.stderr)
+    if normalize and num_samples > 2 * PRETRAINING_CROP_SAMPLES:
+        print(
+            f"warning: the waveform is normalized over all {num_samples / SAMPLE_RATE:.0f} s, as the bundle's model "
+            f"would; fairseq normalized training files cropped to {PRETRAINING_CROP_SAMPLES // SAMPLE_RATE} s, so "
+            f"these statistics match nothing the model saw (cut the file into utterances for that)",
+            file=sys.stderr,
+        )
     n, channels = ar.num_frames(num_samples, shapes), shapes[-1][0]
     feats_tmp, times_tmp = _partial(out), _partial(times_path(out))
     try:
@@ -114,6 +143,7 @@ def extract_command(args) -> int:
                 out=feats,
                 progress=False if args.no_progress else None,
                 multichannel=args.multichannel,
+                normalize=normalize,
             )
         np.save(times_tmp, frame_times(n, shapes))
         os.replace(times_tmp, times_path(out))
@@ -124,6 +154,21 @@ def extract_command(args) -> int:
                 tmp.unlink()
     print(f"wrote {out} ({n} frames x {channels}, float32) and {times_path(out)}", file=sys.stderr)
     return 0
+
+
+def chunk_seconds(text: str) -> float:
+    """``--chunk-seconds``: a finite number of seconds, at least one hop (20 ms)."""
+    shortest = ar.hop_length() / SAMPLE_RATE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < shortest:
+        raise argparse.ArgumentTypeError(
+            f"--chunk-seconds {text} is not a number of seconds from {shortest:g} (one hop) up; "
+            f"the default is {DEFAULT_CHUNK_SECONDS:g}"
+        )
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,31 +185,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the features (.npy); each frame's start and centre (the mean of its samples' "
         "instants), in seconds, go to OUT.times.npy",
     )
-    ex.add_argument(
-        "--preset", required=True, choices=sorted(PRESETS), metavar="NAME", help=f"one of: {', '.join(PRESETS)}"
+    options = [
+        ex.add_argument(
+            "--preset", required=True, choices=sorted(PRESETS), metavar="NAME", help=f"one of: {', '.join(PRESETS)}"
+        )
+    ]
+    options.append(
+        ex.add_argument(
+            "--weights",
+            required=True,
+            metavar="{random,BUNDLE,PATH}",
+            help="a torchaudio bundle name such as WAV2VEC2_BASE (downloads on first use), the path of a "
+            "checkpoint, or 'random' (seeded random weights, NOT pretrained: for testing a pipeline only)",
+        )
     )
-    ex.add_argument(
-        "--weights",
-        required=True,
-        metavar="{random,BUNDLE,PATH}",
-        help="a torchaudio bundle name such as WAV2VEC2_BASE (downloads on first use), the path of a "
-        "checkpoint, or 'random' (seeded random weights, NOT pretrained: for testing a pipeline only)",
+    options.append(
+        ex.add_argument(
+            "--chunk-seconds",
+            type=chunk_seconds,
+            default=DEFAULT_CHUNK_SECONDS,
+            help=f"audio per chunk (default {DEFAULT_CHUNK_SECONDS:g}; memory grows with it)",
+        )
     )
-    ex.add_argument(
-        "--chunk-seconds",
-        type=float,
-        default=DEFAULT_CHUNK_SECONDS,
-        help=f"audio per chunk (default {DEFAULT_CHUNK_SECONDS:g}; memory grows with it)",
+    options.append(
+        ex.add_argument(
+            "--multichannel",
+            choices=MULTICHANNEL_POLICIES,
+            default="error",
+            help="for files with several channels: average them (mean) or keep the first (first); the "
+            "default, error, refuses such a file",
+        )
     )
-    ex.add_argument(
-        "--multichannel",
-        choices=["error", "mean", "first"],
-        default="error",
-        help="for files with several channels: average them (mean) or keep the first (first); the "
-        "default, error, refuses such a file",
+    options.append(
+        ex.add_argument(
+            "--normalize",
+            choices=["auto", "on", "off"],
+            default="auto",
+            help="normalize the whole file's waveform to zero mean and unit variance first, as the get_model() of "
+            "torchaudio's normalizing bundles (LV-60k, XLS-R, HuBERT/WavLM Large, MMS_FA) does; auto (the default) "
+            "follows a bundle, and is off for a checkpoint or random weights (the banner says so)",
+        )
     )
-    ex.add_argument("--no-progress", action="store_true", help="no progress bar")
-    ex.set_defaults(run=extract_command)
+    options.append(ex.add_argument("--no-progress", action="store_true", help="no progress bar"))
+    ex.set_defaults(run=extract_command, flags={option.dest: option.option_strings[0] for option in options})
     return parser
 
 
@@ -173,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ValueError, OSError, RuntimeError) as err:
-        print(f"error: {in_cli_terms(str(err))}", file=sys.stderr)
+        print(f"error: {in_cli_terms(str(err), args.flags)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=sys.stderr)

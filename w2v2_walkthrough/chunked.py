@@ -36,21 +36,17 @@ from tqdm.auto import tqdm
 
 from . import arithmetic as ar
 from .audio import FileSource
-from .compare import Difference, difference
 from .components import conv_config
-from .npy import NpyWriter
 from .presets import SAMPLE_RATE, resolve_shapes
 from .validation import check_length, check_sample_rate, check_waveform
 
 __all__ = [
     "DEFAULT_CHUNK_SECONDS",
     "Chunk",
-    "Difference",
-    "FileSource",
     "FrozenGroupNorm",
-    "NpyWriter",
+    "NormalizedSource",
     "TensorSource",
-    "difference",
+    "conv_statistics",
     "extract_chunked",
     "layer0_statistics",
     "open_source",
@@ -61,12 +57,8 @@ __all__ = [
     "with_frozen_statistics",
 ]
 
-#: Audio per chunk, chosen by measurement: ``benchmarks/benchmark.py --part chunks`` times a full
-#: pass against chunks of 1 to 30 s on 60 s of audio (results in ``benchmarks/results.md``). On a
-#: quiet 2-core machine chunks of 1 to 2 s were the fastest, faster than a full pass; under load
-#: (other jobs on the same cores) they were slower. Why small chunks are faster was not measured
-#: (that a small chunk's early activations stay in the CPU's cache is a hypothesis). Layer 0's
-#: output is 6.55 MB per second of chunk.
+#: Audio per chunk, chosen by measurement (``benchmarks/benchmark.py --part chunks``; the results and
+#: their history are in ``benchmarks/results.md``). Layer 0's output is 6.55 MB per second of chunk.
 DEFAULT_CHUNK_SECONDS = 2.0
 
 
@@ -142,11 +134,15 @@ def chunk_frames_for(chunk_seconds: float, sample_rate: int = SAMPLE_RATE, shape
 # --- group norm: statistics of the whole signal ---------------------------------------------------
 
 
-def _is_group_norm(extractor: nn.Module) -> bool:
-    norms = [b.layer_norm for b in extractor.conv_layers]
-    if any(isinstance(n, nn.GroupNorm) for n in norms[1:]):
+def has_layer0_group_norm(extractor: nn.Module) -> bool:
+    """Whether layer 0 normalizes with a ``GroupNorm`` (torchaudio's group_norm mode)."""
+    return isinstance(extractor.conv_layers[0].layer_norm, nn.GroupNorm)
+
+
+def check_norm_layout(extractor: nn.Module) -> None:
+    """Refuse a ``GroupNorm`` after layer 0: its statistics would span every chunk too."""
+    if any(isinstance(b.layer_norm, nn.GroupNorm) for b in list(extractor.conv_layers)[1:]):
         raise ValueError("Only a GroupNorm in the first layer is supported (torchaudio's group_norm mode).")
-    return isinstance(norms[0], nn.GroupNorm)
 
 
 def window_moments(source, kernel_size: int, stride: int, per_read: int, progress=None):
@@ -167,33 +163,78 @@ def window_moments(source, kernel_size: int, stride: int, per_read: int, progres
     return total, first, second
 
 
-def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=None):
-    """Per-channel mean and (biased) variance of layer 0's conv output over the whole signal, float64.
+def conv_statistics(conv: nn.Conv1d, count: int, first: Tensor, second: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-channel mean and (biased) variance of a one-input-channel conv's output, float64, from the
+    moments of its input windows (:func:`window_moments`).
 
-    Layer 0's conv is linear: output ``j`` of channel ``c`` is ``w_c . x_j + b_c``. So its mean
-    over all outputs is ``w_c . m + b_c`` and its variance ``w_c^T Cov w_c``, where ``m`` and
-    ``Cov`` are the mean and the population (``1/N``, as GroupNorm's biased variance) covariance
-    of the windows ``x_j`` (:func:`window_moments`): a ``k``-vector and a ``k x k`` matrix. The
-    512-channel conv never runs. ``Cov = E[x x^T] - m m^T`` is the one-pass formula, which loses
-    digits when the mean is large against the spread; in float64, for audio in ``[-1, 1]``, its
-    error (about ``1e-16 E[x^2]``) stays far below GroupNorm's ``eps = 1e-5``. The result is exact
-    up to float64 rounding.
+    The conv is linear: output ``j`` of channel ``c`` is ``w_c . x_j + b_c``. So its mean over all
+    outputs is ``w_c . m + b_c`` and its variance ``w_c^T Cov w_c``, where ``m`` and ``Cov`` are the
+    mean and the population (``1/N``, as GroupNorm's biased variance) covariance of the windows
+    ``x_j``: a ``k``-vector and a ``k x k`` matrix. The 512-channel conv never runs. ``Cov = E[x
+    x^T] - m m^T`` is the one-pass formula, which loses digits when the mean is large against the
+    spread; in float64, for audio in ``[-1, 1]``, its error (about ``1e-16 E[x^2]``) stays far below
+    GroupNorm's ``eps = 1e-5``. The result is exact up to float64 rounding.
 
     Returns:
         ``(mean, var)``, float64 tensors ``[C]``.
     """
+    m = first / count  # (k,)
+    cov = second / count - torch.outer(m, m)  # (k, k), population (1/N) covariance
+    w = conv.weight.detach()[:, 0].double()  # (C, k)
+    mean = w @ m  # (C,)
+    if conv.bias is not None:
+        mean = mean + conv.bias.detach().double()
+    var = ((w @ cov) * w).sum(dim=1)  # (C,): w_c^T Cov w_c for every channel c
+    return mean, var
+
+
+def layer0_statistics(extractor: nn.Module, source, chunk_frames: int, progress=None) -> tuple[Tensor, Tensor]:
+    """Per-channel mean and (biased) variance of layer 0's conv output over the whole signal,
+    float64 tensors ``[C]`` (:func:`conv_statistics` of the :func:`window_moments` of ``source``)."""
     block = extractor.conv_layers[0]
     k, s = block.kernel_size, block.stride
     per_read = chunk_frames * ar.hop_length(conv_config(extractor)) // s  # windows per read
-    count, first, second = window_moments(source, k, s, per_read, progress)
-    m = first / count  # (k,)
-    cov = second / count - torch.outer(m, m)  # (k, k), population (1/N) covariance
-    w = block.conv.weight.detach()[:, 0].double()  # (C, k)
-    mean = w @ m  # (C,)
-    if block.conv.bias is not None:
-        mean = mean + block.conv.bias.detach().double()
-    var = ((w @ cov) * w).sum(dim=1)  # (C,): w_c^T Cov w_c for every channel c
-    return mean, var
+    return conv_statistics(block.conv, *window_moments(source, k, s, per_read, progress))
+
+
+# --- waveform normalization: the whole signal's mean and variance ----------------------------------
+
+#: ``torch.nn.functional.layer_norm``'s default epsilon, which torchaudio's normalizing bundles use.
+WAVEFORM_EPS = 1e-5
+
+
+def waveform_moments(source, per_read: int, progress=None) -> tuple[float, float]:
+    """Mean and (biased) variance of every sample of ``source``, summed in float64, ``per_read``
+    samples at a time."""
+    total, first, second = source.num_samples, 0.0, 0.0
+    for start in range(0, total, per_read):
+        x = source.read(start, min(total, start + per_read)).double()  # (samples,)
+        first, second = first + float(x.sum()), second + float(x @ x)
+        if progress is not None:
+            progress.update(x.numel())
+    mean = first / total
+    return mean, max(second / total - mean * mean, 0.0)
+
+
+class NormalizedSource:
+    """``source`` normalized with the whole signal's statistics: ``(x - mean) / sqrt(var + eps)``,
+    what torchaudio's bundles compute with ``layer_norm(waveform, waveform.shape)``."""
+
+    def __init__(self, source, mean: float, var: float, eps: float = WAVEFORM_EPS):
+        self.source, self.num_samples = source, source.num_samples
+        self.mean, self.rstd = mean, 1.0 / (var + eps) ** 0.5
+
+    def read(self, start: int, stop: int) -> Tensor:
+        return ((self.source.read(start, stop).double() - self.mean) * self.rstd).float()  # (samples,)
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class FrozenGroupNorm(nn.Module):
@@ -204,17 +245,18 @@ class FrozenGroupNorm(nn.Module):
     (``shift + x * scale``). PyTorch's CPU GroupNorm kernel folds its statistics the same way
     (per channel ``scale = weight * rstd``, ``bias - mean * scale``). With the whole signal's
     statistics (:func:`layer0_statistics`) it normalizes any chunk as the GroupNorm does the
-    whole signal.
+    whole signal. Statistics ``[B, C]`` (one row per batch item) normalize each item with its own:
+    :func:`~w2v2_walkthrough.batching.exact_batch` uses them.
 
-    Shape: ``(B, C, T)`` in and out.
+    Shape: ``(B, C, T)`` in and out; ``mean`` and ``var`` are ``[C]`` or ``[B, C]``.
     """
 
     def __init__(self, norm: nn.GroupNorm, mean: Tensor, var: Tensor):
         super().__init__()
-        scale = norm.weight.detach().double() / torch.sqrt(var + norm.eps)  # (C,)
-        shift = norm.bias.detach().double() - mean * scale  # (C,)
-        self.register_buffer("scale", scale.float()[:, None])  # (C, 1)
-        self.register_buffer("shift", shift.float()[:, None])  # (C, 1)
+        scale = norm.weight.detach().double() / torch.sqrt(var + norm.eps)  # (C,) or (B, C)
+        shift = norm.bias.detach().double() - mean * scale  # (C,) or (B, C)
+        self.register_buffer("scale", scale.float()[..., None])  # (C, 1) or (B, C, 1)
+        self.register_buffer("shift", shift.float()[..., None])  # (C, 1) or (B, C, 1)
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.addcmul(self.shift, x, self.scale)  # (B, C, T)
@@ -246,6 +288,7 @@ def extract_chunked(
     sample_rate: int = SAMPLE_RATE,
     progress: bool | None = None,
     multichannel: str = "error",
+    normalize: bool = False,
 ) -> Tensor | np.ndarray:
     """The features of one long signal, equal to a full-utterance pass, in bounded memory.
 
@@ -255,17 +298,25 @@ def extract_chunked(
             (resampled to 16 kHz while streaming; see :class:`~w2v2_walkthrough.audio.FileSource`).
         chunk_seconds: audio per chunk; memory grows with it (layer 0's output: 6.55 MB per second).
         out: optional array-like of shape ``[frames, C]`` to write into, chunk by chunk in order
-            (a numpy array, a memmap, or an :class:`NpyWriter`); by default a tensor is allocated.
+            (a numpy array, a memmap, or an :class:`~w2v2_walkthrough.npy.NpyWriter`); by default a
+            tensor is allocated.
         sample_rate: the rate of a tensor ``signal`` (must be 16 kHz).
         progress: show a tqdm bar; ``None`` shows one only when stderr is a terminal.
         multichannel: for files with several channels, ``"mean"`` or ``"first"``.
+        normalize: first normalize the whole signal to zero mean and unit variance, as the
+            ``get_model()`` of a torchaudio bundle whose ``_normalize_waveform`` is set does
+            (``layer_norm(waveform, waveform.shape)``): the features then equal what that model
+            feeds its feature extractor.
 
     Returns:
         ``out``, or a float32 tensor ``[frames, C]``.
     """
     check_sample_rate(sample_rate)
+    check_norm_layout(extractor)
     shapes = conv_config(extractor)
     disable = None if progress is None else not progress
+    group_norm = has_layer0_group_norm(extractor)
+    passes = 1 + normalize + group_norm
     with open_source(signal, multichannel, sample_rate) as source:
         check_length(source.num_samples, SAMPLE_RATE, shapes)
         chunk_frames = chunk_frames_for(chunk_seconds, SAMPLE_RATE, shapes)
@@ -274,13 +325,22 @@ def extract_chunked(
             out = torch.empty(total, channels)
         elif tuple(out.shape) != (total, channels):
             raise ValueError(f"out has shape {tuple(out.shape)}, expected {(total, channels)}.")
+        step = 1
+        if normalize:
+            desc = f"pass {step}/{passes} (waveform mean and variance)"
+            with tqdm(total=source.num_samples, desc=desc, unit="sample", disable=disable) as bar:
+                per_read = chunk_frames * ar.hop_length(shapes)
+                source = NormalizedSource(source, *waveform_moments(source, per_read, bar))
+            step += 1
         blocks = list(extractor.conv_layers)
-        if _is_group_norm(extractor):
+        if group_norm:
             windows = ar.layer_output_lengths(source.num_samples, shapes)[0]
-            with tqdm(total=windows, desc="pass 1/2 (GroupNorm statistics)", unit="window", disable=disable) as bar:
+            desc = f"pass {step}/{passes} (GroupNorm statistics)"
+            with tqdm(total=windows, desc=desc, unit="window", disable=disable) as bar:
                 mean, var = layer0_statistics(extractor, source, chunk_frames, bar)
             blocks[0] = with_frozen_statistics(blocks[0], mean, var)
-        desc = "pass 2/2 (features)" if isinstance(blocks[0].layer_norm, FrozenGroupNorm) else "extracting"
+            step += 1
+        desc = f"pass {step}/{passes} (features)" if passes > 1 else "extracting"
         with tqdm(total=total, desc=desc, unit="frame", disable=disable) as bar, torch.inference_mode():
             for chunk in plan_chunks(source.num_samples, chunk_frames, shapes):
                 y = run_blocks(blocks, source.read(chunk.start, chunk.stop))  # (frames, C)

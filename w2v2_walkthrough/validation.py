@@ -23,15 +23,25 @@ def check_sample_rate(sample_rate: int, expected: int = SAMPLE_RATE) -> None:
         )
 
 
-def check_length(num_samples: int, sample_rate: int = SAMPLE_RATE, shapes: Sequence[ConvSpec] | None = None) -> None:
-    """Refuse a signal shorter than the receptive field: it gives zero frames."""
+def check_length(
+    num_samples: int,
+    sample_rate: int = SAMPLE_RATE,
+    shapes: Sequence[ConvSpec] | None = None,
+    what: str = "The waveform",
+    fix: str | None = None,
+) -> None:
+    """Refuse a signal shorter than the receptive field: it gives zero frames. ``what`` names the
+    signal and ``fix`` replaces the Python fix (the command line names a file and its own fix)."""
     rf = receptive_field(shapes)
     if num_samples < rf:
-        raise ValueError(
-            f"The waveform has {num_samples} samples, fewer than the receptive field of {rf} samples "
-            f"({1000 * rf / sample_rate:g} ms): it gives zero frames, and the first conv would fail. "
+        fix = fix or (
             f"Pad it to at least {min_samples_for_frames(1, shapes)} samples "
             f"(torch.nn.functional.pad(waveform, (0, {rf} - waveform.shape[-1]))) or use a longer clip."
+        )
+        raise ValueError(
+            f"{what} has {num_samples} samples ({1000 * num_samples / sample_rate:g} ms at {sample_rate} Hz), "
+            f"fewer than the receptive field of {rf} samples ({1000 * rf / sample_rate:g} ms): it gives zero "
+            f"frames, and the first conv would fail. {fix}"
         )
 
 
