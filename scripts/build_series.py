@@ -22,11 +22,9 @@ Writes, under build/:
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from series import editions
 from series import sources as src
 from series.formula_sheet import render_formula_sheet

@@ -15,47 +15,18 @@ from pathlib import Path
 import pytest
 import torch
 import torchaudio
-from conftest import randomize_
-from torchaudio.models.wav2vec2 import components as ta_components
 
+from helpers import (
+    BASE,
+    BUNDLE,
+    HUBERT_LARGE,
+    LV60K,
+    hugging_face_layout,
+    place_bundle_file,
+    torchaudio_extractor,
+    torchaudio_layout,
+)
 from w2v2_walkthrough import PRESETS, WeightChoice, random_extractor
-
-BASE, LV60K, HUBERT_LARGE = "wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large"  # one preset per architecture
-BUNDLE = "WAV2VEC2_BASE"
-
-
-def torchaudio_extractor(preset: str, seed: int, bias: bool | None = None) -> torch.nn.Module:
-    """torchaudio's own extractor of the preset's shape, every parameter seeded random (the reference)."""
-    p = PRESETS[preset]
-    extractor = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias if bias is None else bias)
-    return randomize_(extractor, seed).eval()
-
-
-def torchaudio_layout(extractor) -> dict:
-    """A torchaudio model's key names (``torchaudio.models.Wav2Vec2Model.feature_extractor``)."""
-    return {"feature_extractor." + k: v.clone() for k, v in extractor.state_dict().items()}
-
-
-def hugging_face_layout(extractor) -> dict:
-    """transformers' ``Wav2Vec2ForCTC`` names: ``wav2vec2.`` prefix, next to keys that are not the extractor's."""
-    state = {"wav2vec2.feature_extractor." + k: v.clone() for k, v in extractor.state_dict().items()}
-    state["wav2vec2.masked_spec_embed"] = torch.zeros(768)
-    state["lm_head.weight"], state["lm_head.bias"] = torch.zeros(32, 768), torch.zeros(32)
-    return state
-
-
-def place_bundle_file(torch_home: Path, extractor, bundle: str = BUNDLE) -> Path:
-    """The file torch hub would download for ``bundle``, in ``$TORCH_HOME/hub/checkpoints/``: a whole
-    torchaudio Base model's state dict holding ``extractor``'s weights."""
-    with torch.device("meta"):
-        shapes = {k: v.shape for k, v in torchaudio.models.wav2vec2_base().state_dict().items()}
-    shared = torch.zeros(max(s.numel() for s in shapes.values()))
-    state = {k: shared[: s.numel()].view(s) for k, s in shapes.items()}
-    state.update(torchaudio_layout(extractor))
-    path = torch_home / "hub" / "checkpoints" / Path(getattr(torchaudio.pipelines, bundle)._path).name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
-    return path
 
 
 def features(extractor, seed: int = 0) -> torch.Tensor:

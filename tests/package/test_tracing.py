@@ -1,7 +1,7 @@
 import pytest
 import torch
-from conftest import torchaudio_pair
 
+from helpers import torchaudio_pair
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import trace_activations
 

@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-from conftest import one_thread
 from torch.utils.flop_counter import FlopCounterMode
 from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
+from helpers import one_thread
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import get_feature_extractor, get_preset, receptive
 from w2v2_walkthrough.presets import DEFAULT_SHAPES

@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from conftest import architecture_pair, randomize_
 from torchaudio.models.wav2vec2 import components as ta_components
 
+from helpers import architecture_pair, randomize_
 from w2v2_walkthrough import get_feature_extractor
 from w2v2_walkthrough.presets import PRESETS
 

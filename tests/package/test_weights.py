@@ -3,10 +3,9 @@ import urllib.error
 import pytest
 import torch
 import torchaudio
-from conftest import randomize_
-from test_weight_choice import place_bundle_file
 from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
+from helpers import place_bundle_file, randomize_
 from w2v2_walkthrough import load_extractor, random_extractor
 from w2v2_walkthrough.presets import PRESETS
 from w2v2_walkthrough.weights import bundle_extractor

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import randomize_
 from torchaudio.models.wav2vec2 import components as ta_components
 from torchaudio.models.wav2vec2.utils import import_huggingface as ta_import
 
+from helpers import randomize_
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import get_feature_extractor
 from w2v2_walkthrough import huggingface as hf
