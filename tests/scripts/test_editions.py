@@ -96,7 +96,8 @@ def layout_editions(tmp_path_factory):
 
     def build(layout):
         weights, seed, _ = LAYOUTS[layout]
-        argv = ["--weights", weights, "--only", ONE_NOTEBOOK] + ([] if seed is None else ["--seed", str(seed)])
+        argv = ["edition", "--weights", weights, "--only", ONE_NOTEBOOK]
+        argv += [] if seed is None else ["--seed", str(seed)]
         return build_series.main(argv)
 
     before = snapshot()
@@ -177,7 +178,7 @@ def test_unusable_weights_fail_before_anything_runs(tmp_path, editions_dir, monk
         str(tmp_path / "mis_shaped.pt"): "checkpoint [256, 1, 10] vs extractor [512, 1, 10]",
     }
     for weights, message in expected.items():
-        assert build_series.main(["--weights", weights]) == 2
+        assert build_series.main(["edition", "--weights", weights]) == 2
         said = capsys.readouterr().out
         assert message in said and "Nothing was executed" in said, said
         assert "WAV2VEC2_BASE" in said  # the usage line says what WEIGHTS may be
@@ -198,5 +199,8 @@ def test_make_series_passes_weights_and_seed():
         out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
         return out.stdout.strip().splitlines()[-1]
 
-    assert dry_run("WEIGHTS=WAV2VEC2_BASE", "SEED=1").endswith('build_series.py --weights "WAV2VEC2_BASE" --seed "1"')
-    assert dry_run().endswith("build_series.py")
+    assert dry_run("WEIGHTS=WAV2VEC2_BASE", "SEED=1").endswith(
+        'build_series.py edition --weights "WAV2VEC2_BASE" --seed "1"'
+    )
+    assert dry_run("SEED=3").endswith('build_series.py edition --weights "random" --seed "3"')
+    assert dry_run().endswith("build_series.py build")
