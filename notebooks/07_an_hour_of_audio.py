@@ -104,7 +104,8 @@ for label, seconds in [("10 min", 600), ("1 h", 3600)]:
 # NBVAL_CHECK_OUTPUT
 results = benchmark_results.load()  # benchmarks/results.json, found from the package
 rows = benchmark_results.rows("peak_rss_full_pass", results)
-print(f"{benchmark_results.machine(results)}:" if rows else "no full-pass rows yet: run make benchmark")
+machine = benchmark_results.machine(results)  # when and where the benchmark ran
+print(f"{machine}:" if rows else "no full-pass rows yet: run make benchmark")
 for r in rows:
     peak_gb, baseline_gb = r["peak_mb"] / 1e3, r["baseline_mb"] / 1e3
     layer0_gb = chunked.peak_layer0_bytes(r["minutes"] * 60 * 16_000) / 1e9
@@ -451,13 +452,13 @@ for n in range(3):
 # %%
 # NBVAL_CHECK_OUTPUT
 control = {r["preset"]: r["ratio"] for r in benchmark_results.rows("aa_control", results)}
-print(f"{benchmark_results.machine(results)}:")
+print(f"{machine}:")
 for r in benchmark_results.rows("peak_rss_chunked_cli", results):
-    print(f"  {r['preset']}, chunked CLI ({r['chunk_seconds']:g} s chunks), {r['minutes']:>2} min file:", end=" ")
-    print(f"peak {r['peak_mb']} MB")
+    preset, seconds, minutes, mb = r["preset"], r["chunk_seconds"], r["minutes"], r["peak_mb"]
+    print(f"  {preset}, chunked CLI ({seconds:g} s chunks), {minutes:>2} min file: peak {mb} MB")
 for r in benchmark_results.rows("chunked_vs_full_pass", results):
-    print(f"  {r['preset']}: full pass / chunked ({r['chunk_seconds']:g} s) time {r['ratio']:.3f};", end=" ")
-    print(f"A/A {control.get(r['preset']):.3f}")
+    preset, seconds, ratio, a_a = r["preset"], r["chunk_seconds"], r["ratio"], control[r["preset"]]
+    print(f"  {preset}: full pass / chunked ({seconds:g} s) time {ratio:.3f}; A/A {a_a:.3f}")
 
 # %% [markdown]
 # The peak does not grow with the file. The speed ratio is one measurement, on one machine at one

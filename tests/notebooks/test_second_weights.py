@@ -21,6 +21,7 @@ from series import sources
 from series.pages import NBVAL_MARKER
 from series.student import SOLUTION_TAG
 
+pytestmark = pytest.mark.slow  # waits for the whole series' execution
 WEIGHT_TAG = "depends-on-weights"
 CHECKER = "w2v.exercises.check_"
 COMMITTED = {p.stem: sources.read_executed(p) for p in sources.sources()}

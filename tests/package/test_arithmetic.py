@@ -50,6 +50,7 @@ def real_block_lengths(block, max_len):
     return lengths
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("shapes", "max_len"), [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
 def test_lengths_equal_real_output_shapes(shapes, max_len):
     """Real forwards of every block at every input length it can receive, composed over the stack:
@@ -151,6 +152,7 @@ def test_group_norm_makes_every_frame_depend_on_every_sample():
     assert (start, end) == (0, n) and count > 0.99 * n
 
 
+@pytest.mark.slow
 def test_flops_per_second_equal_what_torch_counts():
     """torch's own FLOP counter, run on the real extractor (on the meta device: no compute)."""
     for preset in ("wav2vec2_base", "wav2vec2_large_lv60k"):

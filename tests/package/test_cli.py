@@ -64,6 +64,7 @@ def test_weights_must_be_chosen(tmp_path, wav, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
 
 
+@pytest.mark.slow
 def test_a_44k_stereo_file_needs_no_sox_and_no_matplotlib(tmp_path):
     g = np.random.default_rng(0)
     stereo = (0.1 * g.standard_normal((44100 // 2 + 5, 2)) + [0.02, -0.01]).astype(np.float32)

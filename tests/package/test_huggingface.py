@@ -183,6 +183,7 @@ def test_weights_copied_across_give_identical_outputs(norm_mode, bias):
     assert difference(run(mirror, batch), run(encoder, batch)).max_abs == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["wav2vec2_base", "wav2vec2_large_lv60k"])
 def test_full_size_presets_are_bit_identical(preset):
     p = PRESETS[preset]
@@ -248,6 +249,7 @@ def test_same_code_notices_a_difference(monkeypatch):
 # --- lengths, hop, masks ---
 
 
+@pytest.mark.slow
 def test_output_lengths_equal_the_package_for_every_length_up_to_20000():
     lengths = torch.arange(0, 20_001)
     got = hf.output_lengths(hf.config_for("wav2vec2_base"), lengths)

@@ -72,6 +72,7 @@ def test_random_weights_are_the_seeds_and_say_so():
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_fitting_torchaudio_checkpoint_reaches_every_preset_of_its_architecture(tmp_path, base_reference):
     path = tmp_path / "ta_base.pt"
     torch.save(torchaudio_layout(base_reference), path)
@@ -83,6 +84,7 @@ def test_a_fitting_torchaudio_checkpoint_reaches_every_preset_of_its_architectur
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_non_fitting_checkpoint_gives_random_weights_and_says_why(tmp_path):
     reference = torchaudio_extractor(LV60K, seed=22)  # layer_norm, conv bias
     path = tmp_path / "lv60k.pt"
@@ -106,6 +108,7 @@ def test_a_checkpoint_that_fits_no_preset_says_so_in_the_banner(tmp_path):
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_hugging_face_checkpoint(tmp_path, base_reference):
     (tmp_path / "facebook-wav2vec2-base").mkdir()
     path = tmp_path / "facebook-wav2vec2-base" / "pytorch_model.bin"
@@ -117,6 +120,7 @@ def test_a_hugging_face_checkpoint(tmp_path, base_reference):
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_bundle_pre_placed_in_torch_hubs_cache(tmp_path, monkeypatch, base_reference):
     """The real torchaudio.pipelines path (bundle.get_model(), torch hub's cache), offline."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))

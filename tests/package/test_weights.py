@@ -109,6 +109,7 @@ def test_bundle_offline_error_says_where_to_put_the_file(monkeypatch):
         bundle_extractor("WAV2VEC9", "wav2vec2_base")
 
 
+@pytest.mark.slow
 def test_bundle_loads_offline_from_a_pre_placed_file(tmp_path, monkeypatch, base_extractor):
     """The real torchaudio pipelines path, offline: a whole-model file already in torch hub's
     checkpoints folder (torchaudio's loader fills the whole model from it)."""

@@ -129,6 +129,7 @@ def built_edition(layout_editions, layout: str) -> dict:
     return {"tmp": tmp, "banner": banner_of(nb), "injected": injected.source, "page": page.read_text(), "out": out}
 
 
+@pytest.mark.slow
 def test_edition_from_a_torchaudio_checkpoint(layout_editions):
     built = built_edition(layout_editions, "torchaudio")
     assert f"WEIGHTS = {str(built['tmp'] / 'my_base.pt')!r}" in built["injected"] and "SEED = 2" in built["injected"]
@@ -137,12 +138,14 @@ def test_edition_from_a_torchaudio_checkpoint(layout_editions):
     assert "wav2vec2_base: checkpoint my_base.pt" in (built["out"] / "WEIGHTS.txt").read_text()
 
 
+@pytest.mark.slow
 def test_edition_from_a_hugging_face_checkpoint_given_by_a_relative_path(layout_editions):
     built = built_edition(layout_editions, "hugging_face")
     assert repr(str(built["tmp"] / "wav2vec2-base" / "model.bin")) in built["injected"]  # the kernels run elsewhere
     assert "model.bin" in built["banner"] and "NOT pretrained" not in built["banner"]
 
 
+@pytest.mark.slow
 def test_edition_from_a_bundle_pre_placed_in_torch_hubs_cache(layout_editions):
     built = built_edition(layout_editions, "bundle")
     assert "WEIGHTS = 'WAV2VEC2_BASE'" in built["injected"]
