@@ -12,7 +12,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 export PYTHONHASHSEED := 0
 
-.PHONY: setup series test lab student refresh-notebooks benchmark clean
+.PHONY: setup series test test-fast lab student refresh-notebooks benchmark clean
 
 setup: $(STAMP)
 
@@ -25,12 +25,17 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 # make series WEIGHTS=WAV2VEC2_BASE [SEED=1]: the same series executed with other weights (a torchaudio
 # bundle name, a torchaudio or Hugging Face checkpoint path, or random), into build/editions/<weights>/.
 series: setup
-	$(BIN)/python scripts/build_series.py $(if $(WEIGHTS),--weights "$(WEIGHTS)") $(if $(SEED),--seed "$(SEED)")
+	$(BIN)/python scripts/build_series.py $(if $(WEIGHTS)$(SEED),edition --weights "$(or $(WEIGHTS),random)"$(if $(SEED), --seed "$(SEED)"),build)
 
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) -p no:cacheprovider
+
+# The inner loop: the package's tests without the slow ones (no notebook, browser or full-size model
+# runs; well under 30 s). `make test` runs everything.
+test-fast: setup
+	$(BIN)/python -m pytest tests/package -m "not slow" -p no:cacheprovider -q
 
 # Jupyter refuses to run as root (containers, many classroom VMs) unless told --allow-root.
 lab: setup
@@ -38,12 +43,12 @@ lab: setup
 
 # Only the student edition (solutions replaced by stubs), from the committed notebooks.
 student: setup
-	$(BIN)/python scripts/build_series.py --student-only
+	$(BIN)/python scripts/build_series.py student
 
 # For authors: rebuild every notebooks/NN_*.ipynb from its py:percent source and execute it
 # (counts 1..N, content-derived cell ids, no timing metadata). ONLY="03 04" limits it.
 refresh-notebooks: setup
-	$(BIN)/python scripts/build_series.py --in-place $(if $(ONLY),--only $(ONLY))
+	$(BIN)/python scripts/build_series.py refresh $(if $(ONLY),--only $(ONLY))
 
 benchmark: setup
 	$(BIN)/python benchmarks/benchmark.py

@@ -37,7 +37,6 @@
 # %matplotlib inline
 import contextlib
 import io
-import re
 import tempfile
 import timeit
 from pathlib import Path
@@ -47,7 +46,7 @@ import soundfile as sf
 import torch
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import audio, chunked, compare, diagrams, source
+from w2v2_walkthrough import audio, benchmark_results, chunked, compare, diagrams, source
 from w2v2_walkthrough.__main__ import main as cli
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -90,7 +89,7 @@ for label, seconds in [("10 min", 600), ("1 h", 3600)]:
 # %% [markdown]
 # What comes on top (the conv's workspace, the copies around a `layer_norm` model's LayerNorm,
 # Python, torch and the weights) can only be measured. The project's benchmark
-# (`benchmarks/benchmark.py`; results in `benchmarks/results.md` and the README's "Benchmark"
+# (`benchmarks/benchmark.py`; results in `benchmarks/results.json`, `benchmarks/results.md` and the README's "Benchmark"
 # section) runs one full pass over a 10-minute file in a fresh process and measures its peak
 # resident memory, then the same script in a fresh process without the forward pass: the baseline (Python, torch,
 # the weights, the audio). It does so for one preset of each norm mode.
@@ -103,16 +102,16 @@ for label, seconds in [("10 min", 600), ("1 h", 3600)]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-results = Path("../benchmarks/results.md").read_text(encoding="utf-8")
-row = r"\| (\w+): peak RSS, full pass, (\d+) min file \| (\d+) MB incl\. process baseline (\d+)"
-rows, machine = re.findall(row, results), results.split(", torch ")[0]
-print(f"{machine}:" if rows else "results.md has no such rows yet: run make benchmark")
-for preset, minutes, peak, baseline in rows:
-    peak_gb, baseline_gb = int(peak) / 1e3, int(baseline) / 1e3
-    layer0_gb = chunked.peak_layer0_bytes(int(minutes) * 60 * 16_000) / 1e9
+results = benchmark_results.load()  # benchmarks/results.json, found from the package
+rows = benchmark_results.rows("peak_rss_full_pass", results)
+machine = benchmark_results.machine(results)  # when and where the benchmark ran
+print(f"{machine}:" if rows else "no full-pass rows yet: run make benchmark")
+for r in rows:
+    peak_gb, baseline_gb = r["peak_mb"] / 1e3, r["baseline_mb"] / 1e3
+    layer0_gb = chunked.peak_layer0_bytes(r["minutes"] * 60 * 16_000) / 1e9
     ratio = (peak_gb - baseline_gb) / layer0_gb  # what the forward pass adds
     hour = baseline_gb + ratio * chunked.peak_layer0_bytes(3600 * 16_000) / 1e9
-    print(f"  {preset} ({minutes} min): {peak_gb:.1f} GB = {baseline_gb:.1f} GB", end=" ")
+    print(f"  {r['preset']} ({r['minutes']} min): {peak_gb:.1f} GB = {baseline_gb:.1f} GB", end=" ")
     print(f"+ {ratio:.2f} x layer 0; 1 h: about {hour:.0f} GB")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -458,14 +457,14 @@ for n in range(3):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-memory = r"\| (\w+): peak RSS, chunked CLI \(([\d.]+) s chunks\), (\d+) min file \| (\d+) MB"
-speed = r"\| (\w+): torchaudio full pass / chunked \(([\d.]+) s\) time \| [^|]*?ratio ([\d.]+)"
-control = dict(re.findall(r"\| (\w+): A/A control, torchaudio / torchaudio \| ratio ([\d.]+)", results))
+control = {r["preset"]: r["ratio"] for r in benchmark_results.rows("aa_control", results)}
 print(f"{machine}:")
-for preset, seconds, minutes, mb in re.findall(memory, results):
-    print(f"  {preset}, chunked CLI ({seconds} s chunks), {minutes:>2} min file: peak {mb} MB")
-for preset, seconds, ratio in re.findall(speed, results):
-    print(f"  {preset}: full pass / chunked ({seconds} s) time {ratio}; A/A {control.get(preset)}")
+for r in benchmark_results.rows("peak_rss_chunked_cli", results):
+    preset, seconds, minutes, mb = r["preset"], r["chunk_seconds"], r["minutes"], r["peak_mb"]
+    print(f"  {preset}, chunked CLI ({seconds:g} s chunks), {minutes:>2} min file: peak {mb} MB")
+for r in benchmark_results.rows("chunked_vs_full_pass", results):
+    preset, seconds, ratio, a_a = r["preset"], r["chunk_seconds"], r["ratio"], control[r["preset"]]
+    print(f"  {preset}: full pass / chunked ({seconds:g} s) time {ratio:.3f}; A/A {a_a:.3f}")
 
 # %% [markdown]
 # The peak does not grow with the file. The speed ratio is one measurement, on one machine at one

@@ -1,12 +1,13 @@
 """Build everything a reader, an instructor and a student need from the notebook series.
 
-    python scripts/build_series.py               # execute the sources, write everything below to build/
-    python scripts/build_series.py --in-place    # authors: rebuild notebooks/*.ipynb from their .py sources
-    python scripts/build_series.py --check-sync  # fail if a .py source and its .ipynb differ
-    python scripts/build_series.py --no-execute  # render the committed (already executed) notebooks
-    python scripts/build_series.py --weights WAV2VEC2_BASE [--seed 1]
-                                                 # make series WEIGHTS=... SEED=...: an edition with other
-                                                 # weights, in build/editions/<weights>/ (series/editions.py)
+    python scripts/build_series.py build                 # make series: execute the sources, write build/ (below)
+    python scripts/build_series.py edition --weights WAV2VEC2_BASE [--seed 1]
+                                                         # make series WEIGHTS=... SEED=...: an edition with other
+                                                         # weights, in build/editions/<weights>/ (series/editions.py)
+    python scripts/build_series.py student               # make student: only the student edition, from the
+                                                         # committed notebooks
+    python scripts/build_series.py refresh [--only 03]   # make refresh-notebooks: authors rebuild
+                                                         # notebooks/*.ipynb from their .py sources
 
 Writes, under build/:
   notebooks/  executed copies (run top to bottom in a fresh kernel, notebooks/ as working dir)
@@ -22,11 +23,9 @@ Writes, under build/:
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from series import editions
 from series import sources as src
 from series.formula_sheet import render_formula_sheet
@@ -38,52 +37,22 @@ from series.student import write_student_edition
 BUILD = src.BUILD
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--in-place", action="store_true", help="rebuild notebooks/*.ipynb from the .py sources")
-    parser.add_argument("--check-sync", action="store_true", help="fail if any .py/.ipynb pair is out of sync")
-    parser.add_argument("--no-execute", action="store_true", help="render the committed notebooks as they are")
-    parser.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. --only 03 04 (default: all)")
-    parser.add_argument("--student-only", action="store_true", help="write only the student edition")
-    parser.add_argument("--weights", help="an edition with these weights: a torchaudio bundle, a checkpoint, random")
-    parser.add_argument("--seed", type=int, help="the edition's SEED (seeds random weights; default 0)")
-    args = parser.parse_args(argv)
-    paths = [p for p in src.sources() if not args.only or any(p.name.startswith(o) for o in args.only)]
+def execute(paths: list, in_place: bool = False) -> dict:
+    """Execute every source (``in_place``: and write each one's .ipynb next to it)."""
+    notebooks, start = {}, time.perf_counter()
+    for path in paths:
+        t0 = time.perf_counter()
+        notebooks[path.stem] = src.execute(src.read_source(path))
+        print(f"executed {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
+        if in_place:
+            nbformat.write(notebooks[path.stem], src.ipynb_of(path))
+    print(f"series executed in {time.perf_counter() - start:.1f} s")
+    return notebooks
 
-    if args.weights is not None or args.seed is not None:
-        if args.in_place or args.check_sync or args.no_execute or args.student_only:
-            parser.error(
-                "--weights/--seed build an edition; they cannot be combined with --in-place, "
-                "--check-sync, --no-execute or --student-only"
-            )
-        return editions.build(paths, args.weights or "random", args.seed or 0)
 
-    if args.check_sync:
-        problems = {p.name: src.out_of_sync(p) for p in paths}
-        for name, found in problems.items():
-            for problem in found:
-                print(f"{name}: {problem}")
-        return 1 if any(problems.values()) else 0
-
-    if args.no_execute or args.student_only:
-        notebooks = {p.stem: src.read_executed(p) for p in paths}
-    else:
-        notebooks = {}
-        start = time.perf_counter()
-        for path in paths:
-            t0 = time.perf_counter()
-            notebooks[path.stem] = src.execute(src.read_source(path))
-            print(f"executed {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
-            if args.in_place:
-                nbformat.write(notebooks[path.stem], src.ipynb_of(path))
-        print(f"series executed in {time.perf_counter() - start:.1f} s")
-    if args.in_place:
-        return 0
-    if args.student_only:
-        write_student_edition(notebooks, BUILD / "student")
-        print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
-        return 0
-
+def build(paths: list) -> int:
+    """``make series``: execute the sources and write everything under build/."""
+    notebooks = execute(paths)
     (BUILD / "notebooks").mkdir(parents=True, exist_ok=True)
     for name, nb in notebooks.items():
         nbformat.write(nb, BUILD / "notebooks" / f"{name}.ipynb")
@@ -99,6 +68,46 @@ def main(argv=None) -> int:
     print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
     print("work through the notebooks interactively with: make lab")
     return 0
+
+
+def student(paths: list) -> int:
+    """``make student``: only the student edition, from the committed (executed) notebooks."""
+    write_student_edition({p.stem: src.read_executed(p) for p in paths}, BUILD / "student")
+    print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
+    return 0
+
+
+def refresh(paths: list) -> int:
+    """``make refresh-notebooks``: rebuild each notebooks/NN_*.ipynb from its source, executed."""
+    execute(paths, in_place=True)
+    return 0
+
+
+def edition(paths: list, weights: str, seed: int) -> int:
+    """``make series WEIGHTS=... SEED=...``: see :func:`series.editions.build`."""
+    return editions.build(paths, weights, seed)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="build_series.py", description=__doc__.splitlines()[0])
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    only = argparse.ArgumentParser(add_help=False)
+    only.add_argument("--only", nargs="+", metavar="NN", help="notebook name prefixes, e.g. --only 03 04 (default all)")
+    commands.add_parser("build", parents=[only], help="execute the series and write everything under build/")
+    commands.add_parser("student", parents=[only], help="write only the student edition (build/student/)")
+    commands.add_parser("refresh", parents=[only], help="rebuild notebooks/*.ipynb from the .py sources, executed")
+    chosen = commands.add_parser("edition", parents=[only], help="the series with other weights (build/editions/)")
+    chosen.add_argument("--weights", default="random", help="a torchaudio bundle, a checkpoint, or random (default)")
+    chosen.add_argument("--seed", type=int, default=0, help="the edition's SEED (seeds random weights; default 0)")
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    paths = [p for p in src.sources() if not args.only or any(p.name.startswith(o) for o in args.only)]
+    if args.command == "edition":
+        return edition(paths, args.weights, args.seed)
+    return {"build": build, "student": student, "refresh": refresh}[args.command](paths)
 
 
 if __name__ == "__main__":

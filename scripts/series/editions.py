@@ -98,23 +98,24 @@ def parameters(weights: str, seed: int) -> dict:
     return {"WEIGHTS": weights, "SEED": int(seed)}
 
 
-def execute_notebook(nb, weights: str, seed: int, threads: int | None = None):
+def execute_notebook(nb, weights: str, seed: int, threads: int | None = None, cwd=None):
     """One notebook executed with these weights (the injected cell tagged ``injected-parameters``)."""
-    return src.execute(nb, parameters=parameters(weights, seed), threads=threads)
+    return src.execute(nb, parameters=parameters(weights, seed), threads=threads, cwd=cwd)
 
 
 def execute_all(
-    notebooks: dict, weights: str, seed: int, jobs: int = JOBS, report=None, threads: int | None = None
+    notebooks: dict, weights: str, seed: int, jobs: int = JOBS, report=None, threads: int | None = None, cwd=None
 ) -> dict:
     """Execute every notebook with these weights, ``jobs`` kernels at a time (each kernel is its own
-    process). Returns name -> executed notebook, or the ``CellExecutionError`` it raised, in the
-    given order; ``report(name, result, seconds)`` is called as each one finishes."""
+    process), in ``cwd`` (default notebooks/). Returns name -> executed notebook, or the
+    ``CellExecutionError`` it raised, in the given order; ``report(name, result, seconds)`` is called
+    as each one finishes."""
     from nbclient.exceptions import CellExecutionError
 
     def run(name):
         t0 = time.perf_counter()
         try:
-            result = execute_notebook(notebooks[name], weights, seed, threads)
+            result = execute_notebook(notebooks[name], weights, seed, threads, cwd)
         except CellExecutionError as err:
             result = err
         if report is not None:

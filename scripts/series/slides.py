@@ -13,7 +13,7 @@ from .pages import KATEX_DIR, TEMPLATES, for_readers, katex_resources
 REVEAL_VERSION = "4.0.2"
 #: The registry's ``dist.integrity`` of reveal.js@4.0.2.
 REVEAL_INTEGRITY = "sha512-LWZSUenufF1gpD7npxJ7KfoQQFKgc1D6XrLTFgKlwWNP1BQ74hT48KONFWMAw+8R/QUeaScCLCLrBVHDfFIEiw=="
-#: The deck's size: every slide is laid out at 1280x720 and must fit (tests/test_browser.py).
+#: The deck's size: every slide is laid out at 1280x720 and must fit (tests/scripts/test_browser.py).
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 
 

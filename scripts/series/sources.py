@@ -70,8 +70,9 @@ def summary_of(nb) -> str:
     return nb.metadata.get("w2v2", {}).get("summary", "")
 
 
-def execute(nb, timeout: int = 600, parameters: dict | None = None, threads: int | None = None):
-    """Run a notebook top to bottom in a fresh python3 kernel with notebooks/ as working directory.
+def execute(nb, timeout: int = 600, parameters: dict | None = None, threads: int | None = None, cwd=None):
+    """Run a notebook top to bottom in a fresh python3 kernel with ``cwd`` (default notebooks/) as
+    working directory.
 
     No timing metadata is recorded. ``parameters`` (name -> value) are injected as a cell right
     after the cell tagged ``parameters``, as papermill does. ``threads`` limits the kernel's
@@ -95,7 +96,7 @@ def execute(nb, timeout: int = 600, parameters: dict | None = None, threads: int
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(NOTEBOOKS)}},
+        resources={"metadata": {"path": str(cwd or NOTEBOOKS)}},
     )
     env = None if threads is None else {**os.environ, "OMP_NUM_THREADS": str(threads)}
     try:

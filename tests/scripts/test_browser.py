@@ -23,13 +23,14 @@ import nbformat
 import numpy as np
 import pytest
 from PIL import Image
+
 from series import sources
 from series.formula_sheet import render_formula_sheet
 from series.lesson_plan import render_lesson_plan
 from series.pages import render_pages
 from series.slides import render_slides
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 BUILD = ROOT / "build"
 SHOTS = BUILD / "screenshots"

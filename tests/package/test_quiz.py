@@ -11,7 +11,7 @@ import torch
 
 from w2v2_walkthrough import quiz
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSON_PLAN = ROOT / "docs" / "lesson_plan.md"
 #: (kernel, stride) of the seven conv layers: wav2vec 2.0, section 4.2 ("The feature encoder
 #: contains seven blocks ... strides (5,2,2,2,2,2,2) and kernel widths (10,3,3,3,3,2,2)").

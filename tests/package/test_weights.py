@@ -3,10 +3,9 @@ import urllib.error
 import pytest
 import torch
 import torchaudio
-from conftest import randomize_
-from test_weight_choice import place_bundle_file
 from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
+from helpers import place_bundle_file, randomize_
 from w2v2_walkthrough import load_extractor, random_extractor
 from w2v2_walkthrough.presets import PRESETS
 
@@ -109,6 +108,7 @@ def test_bundle_offline_error_says_where_to_put_the_file(monkeypatch):
         load_extractor("wav2vec2_base", weights="WAV2VEC9")
 
 
+@pytest.mark.slow
 def test_bundle_loads_offline_from_a_pre_placed_file(tmp_path, monkeypatch, base_extractor):
     """The real torchaudio pipelines path, offline: a whole-model file already in torch hub's
     checkpoints folder (torchaudio's loader fills the whole model from it)."""

@@ -10,6 +10,7 @@ import tarfile
 
 import nbformat
 import pytest
+
 from series import formula_sheet, katex, lesson_plan, npm, pages
 from series.student import student_copy, write_student_edition
 

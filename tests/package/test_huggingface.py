@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import randomize_
 from torchaudio.models.wav2vec2 import components as ta_components
 from torchaudio.models.wav2vec2.utils import import_huggingface as ta_import
 
+from helpers import randomize_
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import codetext, get_feature_extractor, source
 from w2v2_walkthrough import huggingface as hf
@@ -184,6 +184,7 @@ def test_weights_copied_across_give_identical_outputs(norm_mode, bias):
     assert difference(run(mirror, batch), run(encoder, batch)).max_abs == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["wav2vec2_base", "wav2vec2_large_lv60k"])
 def test_full_size_presets_are_bit_identical(preset):
     p = PRESETS[preset]
@@ -250,6 +251,7 @@ def test_same_code_notices_a_difference(monkeypatch):
 # --- lengths, hop, masks ---
 
 
+@pytest.mark.slow
 def test_output_lengths_equal_the_package_for_every_length_up_to_20000():
     lengths = torch.arange(0, 20_001)
     got = hf.output_lengths(hf.preset_config("wav2vec2_base"), lengths)

@@ -15,49 +15,18 @@ from pathlib import Path
 import pytest
 import torch
 import torchaudio
-from conftest import randomize_
-from torchaudio.models.wav2vec2 import components as ta_components
-from torchaudio.pipelines._wav2vec2.utils import _get_model
 
+from helpers import (
+    BASE,
+    BUNDLE,
+    HUBERT_LARGE,
+    LV60K,
+    hugging_face_layout,
+    place_bundle_file,
+    torchaudio_extractor,
+    torchaudio_layout,
+)
 from w2v2_walkthrough import PRESETS, WeightChoice, random_extractor
-
-BASE, LV60K, HUBERT_LARGE = "wav2vec2_base", "wav2vec2_large_lv60k", "hubert_large"  # one preset per architecture
-BUNDLE = "WAV2VEC2_BASE"
-
-
-def torchaudio_extractor(preset: str, seed: int, bias: bool | None = None) -> torch.nn.Module:
-    """torchaudio's own extractor of the preset's shape, every parameter seeded random (the reference)."""
-    p = PRESETS[preset]
-    extractor = ta_components._get_feature_extractor(p.norm_mode, list(p.shapes), p.bias if bias is None else bias)
-    return randomize_(extractor, seed).eval()
-
-
-def torchaudio_layout(extractor) -> dict:
-    """A torchaudio model's key names (``torchaudio.models.Wav2Vec2Model.feature_extractor``)."""
-    return {"feature_extractor." + k: v.clone() for k, v in extractor.state_dict().items()}
-
-
-def hugging_face_layout(extractor) -> dict:
-    """transformers' ``Wav2Vec2ForCTC`` names: ``wav2vec2.`` prefix, next to keys that are not the extractor's."""
-    state = {"wav2vec2.feature_extractor." + k: v.clone() for k, v in extractor.state_dict().items()}
-    state["wav2vec2.masked_spec_embed"] = torch.zeros(768)
-    state["lm_head.weight"], state["lm_head.bias"] = torch.zeros(32, 768), torch.zeros(32)
-    return state
-
-
-def place_bundle_file(torch_home: Path, extractor, bundle: str = BUNDLE) -> Path:
-    """The file torch hub would download for ``bundle``, in ``$TORCH_HOME/hub/checkpoints/``: a whole
-    model's state dict, of the shapes the bundle's ``get_model()`` builds, holding ``extractor``'s weights."""
-    found = getattr(torchaudio.pipelines, bundle)
-    with torch.device("meta"):
-        shapes = {k: v.shape for k, v in _get_model(found._model_type, found._params).state_dict().items()}
-    shared = torch.zeros(max(s.numel() for s in shapes.values()))
-    state = {k: shared[: s.numel()].view(s) for k, s in shapes.items()}
-    state.update(torchaudio_layout(extractor))
-    path = torch_home / "hub" / "checkpoints" / Path(found._path).name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
-    return path
 
 
 def features(extractor, seed: int = 0) -> torch.Tensor:
@@ -103,6 +72,7 @@ def test_random_weights_are_the_seeds_and_say_so():
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_fitting_torchaudio_checkpoint_reaches_every_preset_of_its_architecture(tmp_path, base_reference):
     path = tmp_path / "ta_base.pt"
     torch.save(torchaudio_layout(base_reference), path)
@@ -114,6 +84,7 @@ def test_a_fitting_torchaudio_checkpoint_reaches_every_preset_of_its_architectur
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_non_fitting_checkpoint_gives_random_weights_and_says_why(tmp_path):
     reference = torchaudio_extractor(LV60K, seed=22)  # layer_norm, conv bias
     path = tmp_path / "lv60k.pt"
@@ -137,6 +108,7 @@ def test_a_checkpoint_that_fits_no_preset_says_so_in_the_banner(tmp_path):
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_hugging_face_checkpoint(tmp_path, base_reference):
     (tmp_path / "facebook-wav2vec2-base").mkdir()
     path = tmp_path / "facebook-wav2vec2-base" / "pytorch_model.bin"
@@ -148,6 +120,7 @@ def test_a_hugging_face_checkpoint(tmp_path, base_reference):
     assert_honest(choice)
 
 
+@pytest.mark.slow
 def test_a_bundle_pre_placed_in_torch_hubs_cache(tmp_path, monkeypatch, base_reference):
     """The real torchaudio.pipelines path (bundle.get_model(), torch hub's cache), offline."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))

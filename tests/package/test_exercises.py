@@ -255,6 +255,7 @@ def test_quiet_input_checker_follows_the_weights():
 # --- notebook 8: the same extractor in Hugging Face transformers ---
 
 
+@pytest.mark.slow
 def test_torchaudio_args_checker_runs_the_mirror_against_hf():
     """Right: torchaudio's own converter (import_huggingface._get_config) builds the extractor as
     f"{feat_extract_norm}_norm", zip(conv_dim, conv_kernel, conv_stride) and conv_bias."""

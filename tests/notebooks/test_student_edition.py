@@ -1,8 +1,9 @@
 """The student edition holds no solution and keeps every checker. That it executes, with every checker
-saying "Not answered yet", is tested in test_editions.py, in the same run that executes the series with
+saying "Not answered yet", is tested in test_second_weights.py, in the same run that executes the series with
 a second set of weights (the notebooks are not executed twice for it)."""
 
 import pytest
+
 from series import sources
 from series.pages import NBVAL_MARKER
 from series.student import SOLUTION_TAG, stub_for, student_copy, write_student_edition
@@ -58,7 +59,7 @@ def test_student_copy_has_no_solution_and_keeps_the_checkers(name, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_every_cell_of_the_student_copy_is_valid_python(name):
-    """Cheap: the copy parses (IPython magics included); test_editions.py executes it."""
+    """Cheap: the copy parses (IPython magics included); test_second_weights.py executes it."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     transform = TransformerManager().transform_cell

@@ -1,7 +1,7 @@
 import pytest
 import torch
-from conftest import torchaudio_pair
 
+from helpers import torchaudio_pair
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import trace_activations
 
@@ -10,6 +10,7 @@ def all_hooks(extractor):
     return sum(len(m._forward_hooks) for m in extractor.modules())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["wav2vec2_base", "wav2vec2_large_lv60k"])
 def test_trace_shapes_follow_the_arithmetic_and_match_torchaudio(name):
     ta, mirror = torchaudio_pair(name, seed=5)

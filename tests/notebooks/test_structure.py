@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+
 from series import sources
 
 SOURCES = sources.sources()

@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 import soxr
 import torch
-from conftest import torchaudio_pair
 
+from helpers import torchaudio_pair
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import compare, diagrams
 from w2v2_walkthrough.chunked import (

@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-from conftest import one_thread
 from torch.utils.flop_counter import FlopCounterMode
 from torchaudio.models.wav2vec2.components import _get_feature_extractor
 
+from helpers import one_thread
 from w2v2_walkthrough import arithmetic as ar
 from w2v2_walkthrough import get_feature_extractor, get_preset, receptive
 from w2v2_walkthrough.presets import DEFAULT_SHAPES
@@ -50,6 +50,7 @@ def real_block_lengths(block, max_len):
     return lengths
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("shapes", "max_len"), [(THIN_DEFAULT, 20_000)] + [(c, 3_000) for c in OTHER_CONFIGS])
 def test_lengths_equal_real_output_shapes(shapes, max_len):
     """Real forwards of every block at every input length it can receive, composed over the stack:
@@ -151,6 +152,7 @@ def test_group_norm_makes_every_frame_depend_on_every_sample():
     assert (start, end) == (0, n) and count > 0.99 * n
 
 
+@pytest.mark.slow
 def test_flops_per_second_equal_what_torch_counts():
     """torch's own FLOP counter, run on the real extractor (on the meta device: no compute)."""
     for preset in ("wav2vec2_base", "wav2vec2_large_lv60k"):

@@ -12,8 +12,8 @@ import soundfile as sf
 import soxr
 import torch
 import torchaudio
-from test_weight_choice import LV60K, place_bundle_file, torchaudio_extractor, torchaudio_layout
 
+from helpers import LV60K, place_bundle_file, torchaudio_extractor, torchaudio_layout
 from w2v2_walkthrough import random_extractor
 from w2v2_walkthrough.__main__ import build_parser, in_cli_terms, main
 
@@ -66,6 +66,7 @@ def test_weights_must_be_chosen(tmp_path, wav, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.wav"]
 
 
+@pytest.mark.slow
 def test_a_44k_stereo_file_needs_no_sox_and_no_matplotlib(tmp_path):
     g = np.random.default_rng(0)
     stereo = (0.1 * g.standard_normal((44100 // 2 + 5, 2)) + [0.02, -0.01]).astype(np.float32)

@@ -1,0 +1,209 @@
+"""Editions with other weights (``make series WEIGHTS=... SEED=...``).
+
+* Three editions of one short notebook each, through ``build_series.main`` (what ``make series
+  WEIGHTS=...`` runs): from a torchaudio-layout checkpoint, a Hugging Face-layout checkpoint, and
+  WAV2VEC2_BASE pre-placed in torch hub's cache. The banner names the weights; the committed
+  notebooks and the default build are untouched.
+* Bad weights fail before any notebook runs, with a message that says what to do.
+
+That the notebooks' weight-independent statements hold for other weights is checked in
+tests/notebooks/test_second_weights.py.
+"""
+
+import hashlib
+import subprocess
+import urllib.error
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+import torchaudio
+
+import build_series
+from helpers import BASE, hugging_face_layout, place_bundle_file, torchaudio_extractor, torchaudio_layout
+from series import editions, npm, sources
+
+ROOT = sources.ROOT
+ONE_NOTEBOOK = "02"  # the quickest one: the layout tests only need its banner
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Editions from each kind of weights
+# ---------------------------------------------------------------------------------------------------------
+
+
+def snapshot() -> dict:
+    """Every committed notebook's bytes and mtime, and every default-build file's size and mtime."""
+    state = {
+        p: (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest())
+        for p in sources.NOTEBOOKS.iterdir()
+        if p.is_file()
+    }
+    build = sources.BUILD
+    if build.exists():
+        for p in build.rglob("*"):
+            if p.is_file() and not p.is_relative_to(build / "editions"):
+                state[p] = (p.stat().st_mtime_ns, p.stat().st_size)
+    return state
+
+
+def stand_in_npm_install(name, version, integrity, dest, keep, marker) -> Path:
+    """``series.npm.install`` without the npm registry (reveal.js, KaTeX): only the marker file."""
+    (dest / marker).parent.mkdir(parents=True, exist_ok=True)
+    (dest / marker).write_text(f"// stand-in for {name} {version}\n")
+    return dest
+
+
+@pytest.fixture
+def editions_dir(tmp_path, monkeypatch):
+    """Editions go to a temporary folder."""
+    monkeypatch.setattr(editions, "EDITIONS", tmp_path / "editions")
+    return tmp_path / "editions"
+
+
+def banner_of(nb) -> str:
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "weights.banner()" in c.source]
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+#: (WEIGHTS, SEED or None, the edition folder it must get) per layout; paths relative to a temp folder.
+LAYOUTS = {
+    "torchaudio": ("my_base.pt", 2, "my_base-seed2"),
+    "hugging_face": ("wav2vec2-base/model.bin", None, "wav2vec2-base-model"),  # relative: made absolute
+    "bundle": ("WAV2VEC2_BASE", None, "wav2vec2_base"),
+}
+
+
+@pytest.fixture(scope="module")
+def layout_editions(tmp_path_factory):
+    """``make series WEIGHTS=... [SEED=...] `` of one notebook for each layout, the three builds at once
+    (each kernel is its own process). Returns the temp folder, what each build returned (or raised),
+    and the committed or default-build files that changed meanwhile."""
+    tmp = tmp_path_factory.mktemp("layouts")
+    reference = torchaudio_extractor(BASE, seed=31)
+    torch.save(torchaudio_layout(reference), tmp / "my_base.pt")
+    (tmp / "wav2vec2-base").mkdir()
+    torch.save(hugging_face_layout(reference), tmp / "wav2vec2-base" / "model.bin")
+    place_bundle_file(tmp / "torch", reference)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(editions, "EDITIONS", tmp / "editions")
+    patch.setattr(npm, "install", stand_in_npm_install)
+    patch.setenv("TORCH_HOME", str(tmp / "torch"))  # the kernels inherit it
+    patch.setenv("OMP_NUM_THREADS", "1")  # three kernels at once, beside the rest of the suite
+    patch.chdir(tmp)
+
+    def build(layout):
+        weights, seed, _ = LAYOUTS[layout]
+        argv = ["edition", "--weights", weights, "--only", ONE_NOTEBOOK]
+        argv += [] if seed is None else ["--seed", str(seed)]
+        return build_series.main(argv)
+
+    before = snapshot()
+    try:
+        with ThreadPoolExecutor(len(LAYOUTS)) as pool:
+            futures = {layout: pool.submit(build, layout) for layout in LAYOUTS}
+            status = {layout: f.exception() or f.result() for layout, f in futures.items()}
+    finally:
+        patch.undo()
+    after = snapshot()
+    changed = sorted(str(p) for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    return tmp, status, changed
+
+
+def built_edition(layout_editions, layout: str) -> dict:
+    tmp, status, changed = layout_editions
+    weights = LAYOUTS[layout][0]
+    assert status[layout] == 0, f"make series WEIGHTS={weights} returned {status[layout]!r}: see its output above"
+    assert not changed, f"the committed notebooks or the default build changed: {changed}"
+    out = tmp / "editions" / LAYOUTS[layout][2]
+    (notebook,) = (out / "notebooks").glob(f"{ONE_NOTEBOOK}_*.ipynb")
+    (page,) = (out / "html").glob(f"{ONE_NOTEBOOK}_*.html")
+    assert len(list((out / "slides").glob(f"{ONE_NOTEBOOK}_*.slides.html"))) == 1
+    assert (out / "html" / "index.html").exists() and (out / "slides" / "reveal.js" / "dist" / "reveal.js").exists()
+    nb = nbformat.read(notebook, as_version=4)
+    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    injected = nb.cells[params + 1]
+    assert injected.metadata["tags"] == [sources.INJECTED_TAG]
+    return {"tmp": tmp, "banner": banner_of(nb), "injected": injected.source, "page": page.read_text(), "out": out}
+
+
+@pytest.mark.slow
+def test_edition_from_a_torchaudio_checkpoint(layout_editions):
+    built = built_edition(layout_editions, "torchaudio")
+    assert f"WEIGHTS = {str(built['tmp'] / 'my_base.pt')!r}" in built["injected"] and "SEED = 2" in built["injected"]
+    assert "my_base.pt" in built["banner"] and "NOT pretrained" not in built["banner"]
+    assert "my_base.pt" in built["page"]
+    assert "wav2vec2_base: checkpoint my_base.pt" in (built["out"] / "WEIGHTS.txt").read_text()
+
+
+@pytest.mark.slow
+def test_edition_from_a_hugging_face_checkpoint_given_by_a_relative_path(layout_editions):
+    built = built_edition(layout_editions, "hugging_face")
+    assert repr(str(built["tmp"] / "wav2vec2-base" / "model.bin")) in built["injected"]  # the kernels run elsewhere
+    assert "model.bin" in built["banner"] and "NOT pretrained" not in built["banner"]
+
+
+@pytest.mark.slow
+def test_edition_from_a_bundle_pre_placed_in_torch_hubs_cache(layout_editions):
+    built = built_edition(layout_editions, "bundle")
+    assert "WEIGHTS = 'WAV2VEC2_BASE'" in built["injected"]
+    assert "torchaudio bundle WAV2VEC2_BASE" in built["banner"]
+
+
+@pytest.fixture
+def no_execution(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a notebook was executed although the weights are unusable")
+
+    monkeypatch.setattr(sources, "execute", refuse)
+
+
+@pytest.mark.usefixtures("no_execution")
+def test_unusable_weights_fail_before_anything_runs(tmp_path, editions_dir, monkeypatch, capsys):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setattr(type(torchaudio.pipelines.WAV2VEC2_BASE), "get_model", offline)
+    torch.save(torchaudio_layout(torchaudio_extractor(BASE, seed=33, bias=True)), tmp_path / "biased.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    mis_shaped = torchaudio_layout(torchaudio_extractor(BASE, seed=34))
+    mis_shaped["feature_extractor.conv_layers.0.conv.weight"] = torch.zeros(256, 1, 10)
+    torch.save(mis_shaped, tmp_path / "mis_shaped.pt")
+    expected = {
+        "WAV2VEC2_BASE": "place the file at " + str(tmp_path / "torch" / "hub" / "checkpoints" / "wav2vec2_fair"),
+        "WAV2VEC9": "Unknown torchaudio bundle 'WAV2VEC9'",
+        str(tmp_path / "none.pt"): "Checkpoint not found",
+        str(tmp_path / "junk.pt"): "could not be read as a PyTorch checkpoint",
+        str(tmp_path / "biased.pt"): "fits none of the presets",
+        str(tmp_path / "mis_shaped.pt"): "checkpoint [256, 1, 10] vs extractor [512, 1, 10]",
+    }
+    for weights, message in expected.items():
+        assert build_series.main(["edition", "--weights", weights]) == 2
+        said = capsys.readouterr().out
+        assert message in said and "Nothing was executed" in said, said
+        assert "WAV2VEC2_BASE" in said  # the usage line says what WEIGHTS may be
+    assert not editions_dir.exists()
+
+
+def test_edition_folders():
+    assert editions.slug("WAV2VEC2_BASE", 0) == "wav2vec2_base"
+    assert editions.slug("random", 3) == "random-seed3"
+    assert editions.slug("/data/hf/wav2vec2-base-960h/pytorch_model.bin", 0) == "wav2vec2-base-960h-pytorch_model"
+    assert editions.slug("/data/my ckpt (v2).pt", 1) == "my-ckpt-v2-seed1"
+    assert editions.edition_dir("WAV2VEC2_BASE", 0) == ROOT / "build" / "editions" / "wav2vec2_base"
+
+
+def test_make_series_passes_weights_and_seed():
+    def dry_run(*args):
+        command = ["make", "--no-print-directory", "-n", "series", *args]  # also when run under `make test`
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    assert dry_run("WEIGHTS=WAV2VEC2_BASE", "SEED=1").endswith(
+        'build_series.py edition --weights "WAV2VEC2_BASE" --seed "1"'
+    )
+    assert dry_run("SEED=3").endswith('build_series.py edition --weights "random" --seed "3"')
+    assert dry_run().endswith("build_series.py build")
