@@ -393,9 +393,8 @@ print("both below 1e-5, within 4x of each other:", max(errors) < 1e-5 and max(er
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A 44.1 kHz stereo file, no sox step
 #
-# The 1.5 s clip at 44.1 kHz in two channels, in chunks of 0.5 s. This cell asks for
-# `--weights random` on purpose (the CLI says loudly what that means); the next compares with the
-# same weights, `random_extractor`'s.
+# The 1.5 s clip at 44.1 kHz in two channels, in 0.5 s chunks, with `--weights random` on purpose
+# (the CLI says loudly what that means).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -409,12 +408,12 @@ with contextlib.redirect_stderr(log):
     options = ["--multichannel", "mean", "--chunk-seconds", "0.5", "--no-progress"]
     status = cli([*args, "--weights", "random", *options])
 print("exit status", status)
-print(log.getvalue().replace(str(tmp) + "/", ""))
+print(log.getvalue().replace(str(tmp) + "/", ""), end="")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What it is exact against
 #
-# The samples `FileSource` streams, read in 0.5 s pieces, against the whole file resampled at once
+# With the same weights (`random_extractor`'s): the samples `FileSource` streams, read in 0.5 s pieces, against the whole file resampled at once
 # (`load_audio`, soxr with the same settings); then the features against one full pass over that
 # signal (within the bound, $10^{-5}$ of the largest |feature|, and a relative error below
 # $10^{-6}$):

@@ -103,8 +103,8 @@ def choose_normalize(choice: str, weights: str, pretrained: bool) -> tuple[bool,
         )
     kind = "a checkpoint" if pretrained else "random weights"
     return False, (
-        f"normalize: off (--normalize auto cannot tell whether {kind} expects a normalized waveform; pass "
-        f"--normalize on for models trained on one, e.g. LV-60k, XLS-R, HuBERT/WavLM Large)"
+        f"normalize: off (--normalize auto cannot tell whether {kind} expect a normalized waveform);\n"
+        f"  pass --normalize on for models trained on one (LV-60k, XLS-R, HuBERT/WavLM Large)"
     )
 
 
