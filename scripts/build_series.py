@@ -31,7 +31,7 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from series import editions
 from series import sources as src
-from series.site import build_site
+from series.site import SiteBuild
 from series.slides import render_slides
 from series.student import write_student_edition
 
@@ -87,9 +87,10 @@ def main(argv=None) -> int:
     (BUILD / "notebooks").mkdir(parents=True, exist_ok=True)
     for name, nb in notebooks.items():
         nbformat.write(nb, BUILD / "notebooks" / f"{name}.ipynb")
-    site = build_site(notebooks, BUILD / "site")
+    building = SiteBuild(notebooks, BUILD / "site")  # Sphinx runs while the slides and student edition render
     render_slides(notebooks, BUILD / "slides")
     write_student_edition(notebooks, BUILD / "student")
+    site = building.wait()
     print(f"notebooks, executed: {BUILD / 'notebooks'}/")
     print(f"reading site:       {site}  (offline; serve it: python -m http.server -d {BUILD / 'site'})")
     print(f"lesson plan:        {site.parent / 'lesson_plan.html'}  (90 minutes, with the quiz and its answers)")

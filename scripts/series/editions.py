@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import sources as src
-from .site import build_site
+from .site import SiteBuild
 from .slides import render_slides
 
 #: Where editions go; one folder per (weights, seed). Read at call time, so tests can redirect it.
@@ -163,7 +163,8 @@ def write(notebooks: dict, out: Path, choice) -> None:
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     for name, nb in notebooks.items():
         nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
-    build_site(notebooks, out / "site")
+    building = SiteBuild(notebooks, out / "site")
     render_slides(notebooks, out / "slides")
+    building.wait()
     lines = [choice.banner(), "", "Per preset:"] + [f"  {choice.describe(p)}" for p in PRESETS]
     (out / "WEIGHTS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

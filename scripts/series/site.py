@@ -76,14 +76,15 @@ def setup(app):
     return {"parallel_read_safe": True}
 """
 
-#: A code line of 100 characters fits at 1280 px: narrower sidebars (the page's contents column
-#: stays) and margins, code at 12.8 px; narrower windows wrap long lines instead of scrolling.
+#: A code line of 100 characters (the series has a few of 104) fits at 1280 px on one line:
+#: narrower sidebars (the page's contents column stays) and margins, code at 12.8 px. A longer line,
+#: or any line in a narrower window, wraps instead of scrolling sideways; outputs keep their layout.
 CSS = """
-html { --pst-sidebar-secondary: 12rem; }
+html { --pst-sidebar-secondary: 11rem; }
 @media (min-width: 992px) { .bd-sidebar-primary { flex-basis: 15rem; } }
 .bd-main .bd-content .bd-article-container .bd-article { padding-left: 1rem; padding-right: 1rem; }
 div.highlight pre, div.cell_output pre { font-size: 0.8rem; line-height: 1.4; padding: 0.5rem; }
-@media (max-width: 1199px) { div.highlight pre, div.cell_output pre { white-space: pre-wrap; } }
+div.cell_input div.highlight pre { white-space: pre-wrap; }
 .w2v2-answers pre { margin: 0; }
 iframe.w2v2-sheet { width: 100%; height: 1150px; border: 1px solid #ccc; }
 """
@@ -225,18 +226,31 @@ def write_source(notebooks: dict, src: Path) -> Path:
     return src
 
 
+class SiteBuild:
+    """The site for ``notebooks`` (name -> executed notebook, in order) being built into ``out``:
+    Sphinx runs in its own process (editions build several at once), so the caller can render the
+    slides meanwhile; :meth:`wait` finishes it."""
+
+    def __init__(self, notebooks: dict, out: Path):
+        self.out, self.source = out, out.parent / f".{out.name}-source"
+        write_source(notebooks, self.source)
+        if out.exists():
+            shutil.rmtree(out)
+        self.started = time.perf_counter()
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going"]
+        command += ["-d", str(self.source / ".doctrees"), str(self.source), str(out)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait(self) -> Path:
+        """Wait for Sphinx, add the printable formula sheet; returns ``out / "index.html"``."""
+        stdout, stderr = self.process.communicate()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"Sphinx could not build the site from {self.source}:\n{stderr or stdout}")
+        render_formula_sheet(self.out / FORMULA_SHEET_A4, katex_prefix=f"_static/{KATEX_DIR}")  # KaTeX: Sphinx's copy
+        print(f"site built in {time.perf_counter() - self.started:.1f} s", flush=True)
+        return self.out / "index.html"
+
+
 def build_site(notebooks: dict, out: Path) -> Path:
-    """Write the site for ``notebooks`` (name -> executed notebook, in order) to ``out``; returns
-    ``out / "index.html"``. Sphinx runs in its own process (editions build several at once)."""
-    src = out.parent / f".{out.name}-source"
-    write_source(notebooks, src)
-    if out.exists():
-        shutil.rmtree(out)
-    t0 = time.perf_counter()
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going"]
-    run = subprocess.run([*command, "-d", str(src / ".doctrees"), str(src), str(out)], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"Sphinx could not build the site from {src}:\n{run.stderr or run.stdout}")
-    render_formula_sheet(out / FORMULA_SHEET_A4, katex_prefix=f"_static/{KATEX_DIR}")  # Sphinx copied KaTeX there
-    print(f"site built in {time.perf_counter() - t0:.1f} s", flush=True)
-    return out / "index.html"
+    """Write the site for ``notebooks`` to ``out``; returns ``out / "index.html"``."""
+    return SiteBuild(notebooks, out).wait()
