@@ -1,5 +1,5 @@
 # Two commands for users (see README.md):
-#   make series   set up, execute every notebook, write executed copies, HTML pages, offline slides
+#   make series   set up, execute every notebook, write executed copies, the reading site, offline slides
 #                 and the student edition to build/
 #   make test     set up, run the package tests and check every notebook with nbval
 PYTHON ?= python3

@@ -19,10 +19,11 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 1. From waveform to frames
 #
-# wav2vec2 never looks at a spectrogram. Its first stage is a stack of seven 1-D convolutions that
-# turns raw 16 kHz samples into one 512-dimensional **feature frame** every 20 ms. This series reads
-# torchaudio's implementation of that stage line by line; this first notebook is the whole journey
-# in one pass.
+# wav2vec2 ([Baevski et al., 2020](references.md#baevski2020)) never looks at a spectrogram. Its
+# first stage is a stack of seven 1-D convolutions that turns raw 16 kHz samples into one
+# 512-dimensional **feature frame** every 20 ms. This series reads torchaudio's implementation
+# ([Yang et al., 2022](references.md#yang2022)) of that stage line by line; this first notebook is
+# the whole journey in one pass.
 #
 # **You will learn** what goes in (`(batch, time)` samples), what comes out (`(batch, frame, 512)`),
 # the conv layer config that gets from one to the other, the shape after every layer, which samples
@@ -101,7 +102,8 @@ print(weights.describe("wav2vec2_base"))
 # Seven layers, written as `(out_channels, kernel_size, stride)`:
 # `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`. The first layer reads 10 samples at a
 # time and moves 5; the others combine 3 or 2 neighbouring outputs of the layer below and move 2.
-# Every torchaudio preset (wav2vec2, HuBERT and WavLM, Base to XLS-R 2B) uses this config:
+# Every torchaudio preset (wav2vec2, HuBERT ([Hsu et al., 2021](references.md#hsu2021)) and WavLM
+# ([Chen et al., 2022](references.md#chen2022)), Base to XLS-R 2B) uses this config:
 # `tests/test_presets.py` checks each preset against the extractor torchaudio's own builder makes.
 
 # %%

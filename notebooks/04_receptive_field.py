@@ -51,7 +51,8 @@ print(weights.banner())
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Layer by layer
 #
-# Two numbers per layer $l$. The **jump** $j_l$ is the distance, in input samples, between
+# Two numbers per layer $l$, as in [Araujo et al., 2019](references.md#araujo2019), who derive them
+# for any CNN. The **jump** $j_l$ is the distance, in input samples, between
 # neighbouring positions of that layer: the product of the strides so far. The **receptive field**
 # $r_l$ is how many input samples one position sees. A kernel of $k_l$ taps spans $k_l - 1$ gaps
 # between positions of the layer below, each $j_{l-1}$ samples wide:
@@ -195,7 +196,8 @@ plotting.plot_frame_spans(wave, [0, 1, 2, 12], title="Sample spans of frames 0, 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The effective receptive field: conv paths
 #
-# Inside the span, samples are not equal: `path_counts()` counts the chains of taps from each one.
+# Inside the span, samples are not equal (the *effective* receptive field of
+# [Luo et al., 2016](references.md#luo2016)): `path_counts()` counts the chains of taps from each one.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -219,8 +219,9 @@ for p in PRESETS.values():
     print(f"{p.name:<22}{p.norm_mode:<12}{p.bias}")
 
 # %% [markdown]
-# Base models (and, note, `wav2vec2_large`) use `group_norm`; LV-60k, XLS-R, and large HuBERT and
-# WavLM use `layer_norm`. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
+# Base models (and, note, `wav2vec2_large`) use `group_norm`; LV-60k, XLS-R, and large HuBERT
+# ([Hsu et al., 2021](references.md#hsu2021)) and WavLM ([Chen et al., 2022](references.md#chen2022))
+# use `layer_norm`. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
 # none (the tests check this table against torchaudio's builders).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

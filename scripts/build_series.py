@@ -11,9 +11,11 @@
 
 Writes, under build/:
   notebooks/  executed copies (run top to bottom in a fresh kernel, notebooks/ as working dir)
-  html/       one reading page per notebook plus index.html, linked in order, fully offline;
-              lesson_plan.html (docs/lesson_plan.md and its quiz) and formula_sheet.html (one A4
-              page), every number computed by the package; KaTeX in html/katex renders the maths
+  site/       the reading site (Sphinx, MyST-NB, sphinx-book-theme; series/site.py): index.html, one
+              page per notebook in a sidebar, offline search, the lesson plan (docs/lesson_plan.md
+              and its quiz), the formula sheet (formula_sheet_a4.html prints on one A4 page), the
+              references; every number computed by the package; KaTeX renders the maths, offline.
+              Serve it with `python -m http.server -d build/site`, or host the folder as it is
   slides/     reveal.js decks per notebook; reveal.js itself is installed from the npm registry
               into slides/reveal.js and KaTeX into slides/katex (each checked against its published
               sha512), so the decks open without a network; every slide is 1280x720
@@ -28,9 +30,7 @@ import nbformat
 
 from series import editions
 from series import sources as src
-from series.formula_sheet import render_formula_sheet
-from series.lesson_plan import render_lesson_plan
-from series.pages import render_pages
+from series.site import SiteBuild
 from series.slides import render_slides
 from series.student import write_student_edition
 
@@ -56,14 +56,14 @@ def build(paths: list) -> int:
     (BUILD / "notebooks").mkdir(parents=True, exist_ok=True)
     for name, nb in notebooks.items():
         nbformat.write(nb, BUILD / "notebooks" / f"{name}.ipynb")
-    render_pages(notebooks, BUILD / "html")
+    building = SiteBuild(notebooks, BUILD / "site")  # Sphinx runs while the slides and student edition render
     render_slides(notebooks, BUILD / "slides")
-    lesson_plan, formula_sheet = render_lesson_plan(BUILD / "html"), render_formula_sheet(BUILD / "html")
     write_student_edition(notebooks, BUILD / "student")
+    site = building.wait()
     print(f"notebooks, executed: {BUILD / 'notebooks'}/")
-    print(f"reading pages:      {BUILD / 'html' / 'index.html'}  (maths by KaTeX, offline)")
-    print(f"lesson plan:        {lesson_plan}  (90 minutes, with the quiz and its computed answers)")
-    print(f"formula sheet:      {formula_sheet}  (prints on one A4 page)")
+    print(f"reading site:       {site}  (offline; serve it: python -m http.server -d {BUILD / 'site'})")
+    print(f"lesson plan:        {site.parent / 'lesson_plan.html'}  (90 minutes, with the quiz and its answers)")
+    print(f"formula sheet:      {site.parent / 'formula_sheet_a4.html'}  (prints on one A4 page)")
     print(f"lecture slides:     {BUILD / 'slides'}/  (offline; open NN_*.slides.html, press S for speaker notes)")
     print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
     print("work through the notebooks interactively with: make lab")

@@ -1,6 +1,6 @@
 """The lesson plan's 10-question quiz: each question's text and the package call that answers it.
 
-The lesson plan page (``build/html/lesson_plan.html``) shows every question, and in its answer key
+The lesson plan page (``build/site/lesson_plan.html``) shows every question, and in its answer key
 each answer computed here together with the lines that compute it, so the key cannot drift from
 the package. Questions are about the default wav2vec2 conv stack at 16 kHz, in samples unless a
 question says ms.

@@ -1,6 +1,6 @@
 """Build tooling for the notebook series (used by scripts/build_series.py and the tests).
 
 One module per output: :mod:`.sources` (the py:percent sources and their executed .ipynb pairs),
-:mod:`.pages` (reading pages), :mod:`.slides` (offline reveal.js decks), :mod:`.student` (the
+:mod:`.site` (the reading site), :mod:`.slides` (offline reveal.js decks), :mod:`.student` (the
 student edition).
 """

@@ -5,11 +5,11 @@ executes every notebook with other values injected right after it (papermill's c
 :func:`sources.inject_parameters`) and writes, under ``build/editions/<slug>/``::
 
     notebooks/  the executed notebooks
-    html/       reading pages
+    site/       the reading site (:mod:`.site`)
     slides/     reveal.js decks (reveal.js and KaTeX from the npm cache the default build fills)
     WEIGHTS.txt which weights each preset got
 
-The committed notebooks and the default build (``build/notebooks``, ``build/html`` ...) are never
+The committed notebooks and the default build (``build/notebooks``, ``build/site`` ...) are never
 written. The weights are loaded once here, before any notebook runs, so a bundle that cannot be
 downloaded or a checkpoint that does not fit fails at once with a message that says what to do.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import sources as src
-from .pages import render_pages
+from .site import SiteBuild
 from .slides import render_slides
 
 #: Where editions go; one folder per (weights, seed). Read at call time, so tests can redirect it.
@@ -152,19 +152,20 @@ def build(paths: list, weights: str, seed: int = 0) -> int:
         return 1
     write(notebooks, out, choice)
     print(f"notebooks, executed: {out / 'notebooks'}/")
-    print(f"reading pages:      {out / 'html' / 'index.html'}")
+    print(f"reading site:       {out / 'site' / 'index.html'}")
     print(f"lecture slides:     {out / 'slides'}/")
     return 0
 
 
 def write(notebooks: dict, out: Path, choice) -> None:
-    """The executed notebooks, their pages and slides, and WEIGHTS.txt, under ``out``."""
+    """The executed notebooks, their site and slides, and WEIGHTS.txt, under ``out``."""
     from w2v2_walkthrough import PRESETS
 
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     for name, nb in notebooks.items():
         nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
-    render_pages(notebooks, out / "html")
+    building = SiteBuild(notebooks, out / "site")
     render_slides(notebooks, out / "slides")
+    building.wait()
     lines = [choice.banner(), "", "Per preset:"] + [f"  {choice.describe(p)}" for p in PRESETS]
     (out / "WEIGHTS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

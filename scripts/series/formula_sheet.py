@@ -1,4 +1,4 @@
-"""The formula sheet: one printable A4 page (``build/html/formula_sheet.html``) with the formulas a
+"""The formula sheet: one printable A4 page (``build/site/formula_sheet_a4.html``) with the formulas a
 student needs for wav2vec2's feature extractor, and worked numbers for the default stack.
 
 Every number on it is computed here from the package at build time
@@ -201,7 +201,7 @@ def sheet_html(f: dict) -> str:
     return tex(SHEET, **{k: v for k, v in f.items() if not isinstance(v, (list, dict, tuple))}, **tables)
 
 
-def render_formula_sheet(out: Path, katex_prefix: str | None = "katex") -> Path:
-    """Write ``out/formula_sheet.html``; KaTeX is installed into ``out/katex_prefix`` (None: no maths)."""
+def render_formula_sheet(path: Path, katex_prefix: str | None = "katex") -> Path:
+    """Write the sheet to ``path``; KaTeX is installed into ``path.parent / katex_prefix`` (None: no maths)."""
     title = "Formula sheet: wav2vec2's feature extractor"
-    return katex.write_page(out / "formula_sheet.html", title, sheet_html(facts()), PAGE_CSS, katex_prefix)
+    return katex.write_page(path, title, sheet_html(facts()), PAGE_CSS, katex_prefix)

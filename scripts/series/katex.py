@@ -46,20 +46,25 @@ def stylesheet(prefix: str) -> str:
     return f'<link rel="stylesheet" href="{prefix}/dist/katex.min.css">'
 
 
+def render_calls(selector: str, delimiters: list = DELIMITERS) -> str:
+    """JavaScript that renders the maths in every element matching ``selector`` (KaTeX and its
+    auto-render extension loaded before it). ``<html data-math-rendered="N">`` records how many
+    formulas rendered, ``data-math-errors`` how many failed to parse."""
+    options = json.dumps({"delimiters": delimiters, "throwOnError": False})
+    return (
+        f"for (const el of document.querySelectorAll({json.dumps(selector)})) renderMathInElement(el, {options});\n"
+        "document.documentElement.dataset.mathRendered = document.querySelectorAll('.katex').length;\n"
+        "document.documentElement.dataset.mathErrors = document.querySelectorAll('.katex-error').length;\n"
+    )
+
+
 def render_script(prefix: str, selector: str) -> str:
-    """KaTeX and its auto-render extension (loaded synchronously), then a call that renders the maths
-    in every element matching ``selector``. Place it after the content it renders and before
-    anything that measures the page (reveal.js). ``<html data-math-rendered="N">`` records how
-    many formulas rendered, ``data-math-errors`` how many failed to parse."""
-    options = json.dumps({"delimiters": DELIMITERS, "throwOnError": False})
+    """KaTeX and its auto-render extension (loaded synchronously), then :func:`render_calls`. Place
+    it after the content it renders and before anything that measures the page (reveal.js)."""
     return (
         f'<script src="{prefix}/dist/katex.min.js"></script>\n'
         f'<script src="{prefix}/dist/contrib/auto-render.min.js"></script>\n'
-        "<script>\n"
-        f"  for (const el of document.querySelectorAll({json.dumps(selector)})) renderMathInElement(el, {options});\n"
-        "  document.documentElement.dataset.mathRendered = document.querySelectorAll('.katex').length;\n"
-        "  document.documentElement.dataset.mathErrors = document.querySelectorAll('.katex-error').length;\n"
-        "</script>"
+        f"<script>\n{render_calls(selector)}</script>"
     )
 
 

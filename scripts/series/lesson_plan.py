@@ -1,31 +1,15 @@
-"""The lesson plan page: ``docs/lesson_plan.md`` rendered to ``build/html/lesson_plan.html``, with
-the quiz of :mod:`w2v2_walkthrough.quiz` (questions, then an answer key computed by the package)
-where the markdown says ``<!-- quiz -->``, and every ``{{name}}`` replaced by a number the package
-computes (:func:`numbers`). LaTeX is rendered by KaTeX, offline."""
+"""The lesson plan page of the site: ``docs/lesson_plan.md`` with the quiz of
+:mod:`w2v2_walkthrough.quiz` (questions, then an answer key computed by the package) where the
+markdown says ``<!-- quiz -->``, and every ``{{name}}`` replaced by a number the package computes
+(:func:`numbers`). The site (:mod:`.site`) renders it, its LaTeX by KaTeX, offline."""
 
 import html
 import re
-from pathlib import Path
 
-from . import katex
 from .sources import ROOT
 
 LESSON_PLAN = ROOT / "docs" / "lesson_plan.md"
 QUIZ_PLACEHOLDER = "<!-- quiz -->"
-PAGE_CSS = """
-  body { font-family: system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em;
-         line-height: 1.5; color: #222; }
-  table { border-collapse: collapse; margin: 1em 0; }
-  th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-  th { background: #f3f3f3; }
-  code, pre { background: #f5f5f5; font-size: 0.92em; }
-  pre { padding: 0.4em 0.7em; margin: 0.2em 0; overflow-x: auto; }
-  pre code { font-size: inherit; background: none; }
-  a.anchor-link { display: none; }
-  .quiz li { margin: 0.35em 0; }
-  .notebook { color: #666; font-size: 0.9em; }
-  .answer { font-weight: bold; }
-"""
 
 
 def numbers() -> dict[str, str]:
@@ -63,44 +47,32 @@ def fill_numbers(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)
 
 
-def _inline(markdown: str) -> str:
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-    rendered = markdown2html_mistune(markdown).strip()
-    return rendered.removeprefix("<p>").removesuffix("</p>")
-
-
-def quiz_html() -> str:
-    """The ten questions, then the answer key: each answer as the package computes it now, and the
-    lines that compute it."""
+def quiz_markdown() -> str:
+    """The ten questions (markdown: their LaTeX is rendered like the rest of the page), then the
+    answer key: each answer as the package computes it now, and the lines that compute it."""
     from w2v2_walkthrough.quiz import QUESTIONS
 
-    questions = "\n".join(
-        f'<li>{_inline(q.text)} <span class="notebook">(notebook {int(q.notebook)})</span></li>' for q in QUESTIONS
-    )
+    questions = "\n".join(f"{i}. {q.text} *(notebook {int(q.notebook)})*" for i, q in enumerate(QUESTIONS, start=1))
     answers = "\n".join(
         f'<tr><td>{i}</td><td class="answer">{html.escape(q.shown())}</td>'
         f"<td><pre><code>{html.escape(q.how())}</code></pre></td></tr>"
         for i, q in enumerate(QUESTIONS, start=1)
     )
     return (
-        f'<ol class="quiz">\n{questions}\n</ol>\n'
-        '<h3 id="answer-key">Answer key</h3>\n'
-        "<p>Computed by <code>w2v2_walkthrough.quiz</code> when this page was built; the right column "
-        "is the code that computes each answer.</p>\n"
-        f"<table><thead><tr><th>#</th><th>answer</th><th>computed by</th></tr></thead><tbody>\n{answers}\n"
-        "</tbody></table>"
+        f"{questions}\n\n"
+        "### Answer key\n\n"
+        "Computed by `w2v2_walkthrough.quiz` when this page was built; the right column is the code\n"
+        "that computes each answer.\n\n"
+        "```{raw} html\n"
+        '<table class="w2v2-answers"><thead><tr><th>#</th><th>answer</th><th>computed by</th></tr></thead>'
+        f"<tbody>\n{answers}\n</tbody></table>\n"
+        "```\n"
     )
 
 
-def render_lesson_plan(out: Path, katex_prefix: str | None = "katex", source: Path = LESSON_PLAN) -> Path:
-    """Write ``out/lesson_plan.html``; KaTeX is installed into ``out/katex_prefix`` (None: no maths)."""
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
+def lesson_plan_markdown(source=LESSON_PLAN) -> str:
+    """The lesson plan as a page of the site (MyST markdown), numbers and quiz filled in."""
     text = source.read_text(encoding="utf-8")
     if text.count(QUIZ_PLACEHOLDER) != 1:
         raise ValueError(f"{source} must hold the quiz placeholder {QUIZ_PLACEHOLDER!r} exactly once")
-    body = markdown2html_mistune(fill_numbers(text, numbers())).replace(QUIZ_PLACEHOLDER, quiz_html())
-    title = re.search(r"^# (.+)$", text, re.M).group(1)
-    nav = "<nav><a href='index.html'>Series index</a> · <a href='formula_sheet.html'>Formula sheet</a></nav>\n"
-    return katex.write_page(out / "lesson_plan.html", title, nav + body, PAGE_CSS, katex_prefix)
+    return fill_numbers(text, numbers()).replace(QUIZ_PLACEHOLDER, quiz_markdown())

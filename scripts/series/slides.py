@@ -8,7 +8,11 @@ published sha512 (see :mod:`.npm`), so the decks never load anything from a CDN,
 from pathlib import Path
 
 from . import katex, npm
-from .pages import KATEX_DIR, TEMPLATES, for_readers, katex_resources
+from .sources import for_readers
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+#: Where the decks find KaTeX, relative to themselves.
+KATEX_DIR = "katex"
 
 REVEAL_VERSION = "4.0.2"
 #: The registry's ``dist.integrity`` of reveal.js@4.0.2.
@@ -38,7 +42,11 @@ def render_slides(executed: dict, out: Path) -> list:
     )
     written = []
     for name, nb in executed.items():
-        resources = {"w2v2_slide": {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT}, **katex_resources()}
+        resources = {
+            "w2v2_slide": {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT},
+            "w2v2_katex_css": katex.stylesheet(KATEX_DIR),
+            "w2v2_katex_js": katex.render_script(KATEX_DIR, ".jp-MarkdownOutput"),
+        }
         body, _ = exporter.from_notebook_node(for_readers(nb), resources=resources)
         (out / f"{name}.slides.html").write_text(body, encoding="utf-8")
         written.append(out / f"{name}.slides.html")

@@ -25,6 +25,8 @@ BUILD = ROOT / "build"
 CELL_METADATA = ("tags", "slideshow")
 #: Notebook metadata that must agree between a .py source and its .ipynb.
 NOTEBOOK_METADATA = ("w2v2", "kernelspec")
+#: The first line of a cell whose output nbval checks; it means nothing to a reader or a student.
+NBVAL_MARKER = "# NBVAL_CHECK_OUTPUT"
 
 
 def sources() -> list:
@@ -64,6 +66,15 @@ def title_of(nb) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return "untitled"
+
+
+def for_readers(nb):
+    """A copy without the nbval marker lines (what the site, the slides and the student edition show)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and NBVAL_MARKER in cell.source:
+            cell.source = "\n".join(line for line in cell.source.splitlines() if line.strip() != NBVAL_MARKER)
+    return nb
 
 
 def summary_of(nb) -> str:

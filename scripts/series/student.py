@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .pages import for_readers
+from .sources import for_readers
 
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"

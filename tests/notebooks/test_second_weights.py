@@ -18,7 +18,7 @@ from nbval.plugin import coalesce_streams, get_sanitize_patterns, transform_stre
 
 from helpers import SECOND_SEED, SECOND_WEIGHTS
 from series import sources
-from series.pages import NBVAL_MARKER
+from series.sources import NBVAL_MARKER
 from series.student import SOLUTION_TAG
 
 pytestmark = pytest.mark.slow  # waits for the whole series' execution

@@ -5,7 +5,7 @@ a second set of weights (the notebooks are not executed twice for it)."""
 import pytest
 
 from series import sources
-from series.pages import NBVAL_MARKER
+from series.sources import NBVAL_MARKER
 from series.student import SOLUTION_TAG, stub_for, student_copy, write_student_edition
 
 NOTEBOOKS = {p.stem: sources.read_executed(p) for p in sources.sources()}

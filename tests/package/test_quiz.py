@@ -140,11 +140,11 @@ def test_lesson_plan_takes_90_minutes():
     assert sum(minutes for _, minutes in parts) == 90, parts
 
 
-def test_lesson_plan_page_holds_the_quiz_with_computed_answers(tmp_path):
-    from series.lesson_plan import QUIZ_PLACEHOLDER, render_lesson_plan
+def test_lesson_plan_page_holds_the_quiz_with_computed_answers():
+    from series.lesson_plan import QUIZ_PLACEHOLDER, lesson_plan_markdown
 
     assert LESSON_PLAN.read_text(encoding="utf-8").count(QUIZ_PLACEHOLDER) == 1
-    page = render_lesson_plan(tmp_path, katex_prefix=None).read_text(encoding="utf-8")
+    page = lesson_plan_markdown()
     assert QUIZ_PLACEHOLDER not in page and "{{" not in page
     for q in quiz.QUESTIONS:
         assert q.shown() in page

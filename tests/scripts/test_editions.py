@@ -119,9 +119,9 @@ def built_edition(layout_editions, layout: str) -> dict:
     assert not changed, f"the committed notebooks or the default build changed: {changed}"
     out = tmp / "editions" / LAYOUTS[layout][2]
     (notebook,) = (out / "notebooks").glob(f"{ONE_NOTEBOOK}_*.ipynb")
-    (page,) = (out / "html").glob(f"{ONE_NOTEBOOK}_*.html")
+    (page,) = (out / "site").glob(f"{ONE_NOTEBOOK}_*.html")
     assert len(list((out / "slides").glob(f"{ONE_NOTEBOOK}_*.slides.html"))) == 1
-    assert (out / "html" / "index.html").exists() and (out / "slides" / "reveal.js" / "dist" / "reveal.js").exists()
+    assert (out / "site" / "index.html").exists() and (out / "slides" / "reveal.js" / "dist" / "reveal.js").exists()
     nb = nbformat.read(notebook, as_version=4)
     params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     injected = nb.cells[params + 1]

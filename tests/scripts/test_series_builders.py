@@ -1,6 +1,7 @@
 """The classroom material's building blocks, without a browser: the verified npm install (reveal.js,
 KaTeX), the formula sheet's numbers (derived here independently), the lesson plan's computed
-numbers, the reading pages' table of contents, and the student edition of a synthetic notebook.
+numbers, the references page and the notebooks' citations, and the student edition of a synthetic
+notebook.
 The browser checks of the same pages are in test_browser.py."""
 
 import io
@@ -11,7 +12,7 @@ import tarfile
 import nbformat
 import pytest
 
-from series import formula_sheet, katex, lesson_plan, npm, pages
+from series import formula_sheet, katex, lesson_plan, npm, site, sources
 from series.student import student_copy, write_student_edition
 
 # --- npm: installed only when the tarball matches its published sha512 ------------------------------
@@ -133,7 +134,7 @@ def test_formula_sheet_page_types_no_number(tmp_path):
     text = re.sub(r"<[^>]+>", "", prose)
     names = r"\b\w*[A-Za-z_]\d\w*\b|\blayer 0\b"  # wav2vec2, float32, layer 0: names, not numbers
     assert re.findall(r"\d+", re.sub(names, "", text)) == []
-    page = formula_sheet.render_formula_sheet(tmp_path, katex_prefix=None).read_text(encoding="utf-8")
+    page = formula_sheet.render_formula_sheet(tmp_path / "sheet.html", katex_prefix=None).read_text(encoding="utf-8")
     assert "«" not in page and "[480000, 959760)" in page
 
 
@@ -149,20 +150,30 @@ def test_lesson_plan_numbers_come_from_the_package():
         lesson_plan.fill_numbers("{{no_such_number}}", values)
 
 
-def test_table_of_contents_links_every_section():
-    body = (
-        '<h1 id="1.-Title">1. Title<a class="anchor-link" href="#1.-Title">¶</a></h1>'
-        '<h2 id="A-clip">A clip<a class="anchor-link" href="#A-clip">¶</a></h2>'
-        '<h3 id="Exercise-1">Exercise 1<a class="anchor-link" href="#Exercise-1">¶</a></h3>'
-        '<h2 id="The-builder:-_get_feature_extractor">The builder: <code>_get_feature_extractor</code>'
-        '<a class="anchor-link" href="#x">¶</a></h2>'
+def test_references_page_is_generated_from_the_bibliography():
+    entries = site.bibliography()
+    assert [e["key"] for e in entries] == ["baevski2020", "hsu2021", "chen2022", "luo2016", "araujo2019", "yang2022"]
+    assert [site.citation(e) for e in entries[:2]] == ["Baevski et al., 2020", "Hsu et al., 2021"]
+    assert site.citation({"author": "Ada Lovelace and Charles Babbage", "year": "1843"}) == "Lovelace and Babbage, 1843"
+    page = site.references_markdown(entries)
+    assert page.count('<a id="') == 6 and "wav2vec 2.0: A Framework" in page and "12449–12460" in page
+    assert site.REFERENCES.read_text(encoding="utf-8") == page, (
+        "notebooks/references.md is not current: run "
+        "python -c \"import sys; sys.path.insert(0, 'scripts'); from series import site; site.write_references()\""
     )
-    toc = pages.table_of_contents(body)
-    assert re.findall(r'href="#([^"]+)">([^<]+)<', toc) == [
-        ("A-clip", "A clip"),
-        ("The-builder:-_get_feature_extractor", "The builder: _get_feature_extractor"),
+
+
+def test_notebook_citations_name_their_entry():
+    """Every ``[Author et al., year](references.md#key)`` in a notebook's prose names an entry of the
+    bibliography, with that entry's authors and year; each entry is cited somewhere."""
+    entries = {e["key"]: site.citation(e) for e in site.bibliography()}
+    cited = [
+        (text, key)
+        for path in sources.sources()
+        for text, key in re.findall(r"\[([^\]]+)\]\(references\.md#(\w+)\)", path.read_text(encoding="utf-8"))
     ]
-    assert pages.table_of_contents("<p>no sections</p>") == ""
+    assert cited and all(entries.get(key) == text for text, key in cited), cited
+    assert {key for _, key in cited} == set(entries)
 
 
 # --- the student edition of a synthetic notebook ------------------------------------------------------

@@ -1,0 +1,256 @@
+"""The reading site: the executed notebooks as a book (Sphinx + MyST-NB + sphinx-book-theme), offline.
+
+:func:`build_site` writes a Sphinx source tree next to the output folder (``build/.site-source/``
+for ``build/site/``) and runs Sphinx on it, without executing anything (``nb_execution_mode =
+"off"``: the notebooks arrive executed). The book holds, in its sidebar's order: an index with a
+line per notebook, the notebooks (their ``# NBVAL_CHECK_OUTPUT`` markers removed), the lesson plan
+(:mod:`.lesson_plan`), the formula sheet (a page that shows and links the one-A4-page
+``formula_sheet_a4.html`` of :mod:`.formula_sheet`, which stays standalone so that it prints on one
+page) and the references (from ``docs/references.bib``). Search is Sphinx's own (an index in the
+folder); the maths is rendered by the KaTeX the build installs from the npm registry
+(:mod:`.katex`); no launch buttons, no CDN. The folder can be served or hosted as it is.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import katex
+from .formula_sheet import render_formula_sheet
+from .lesson_plan import lesson_plan_markdown
+from .sources import NOTEBOOKS, ROOT, for_readers, summary_of, title_of
+
+TITLE = "How wav2vec2 turns a waveform into frames"
+BIBLIOGRAPHY = ROOT / "docs" / "references.bib"
+#: The references page beside the notebooks, so that their links work on GitHub and in JupyterLab too.
+REFERENCES = NOTEBOOKS / "references.md"
+#: Where the site finds KaTeX, under its _static folder.
+KATEX_DIR = "katex"
+
+CONF = f'''# Written by scripts/series/site.py for each build; edit it there.
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))  # series_katex
+project = {TITLE!r}
+author = "w2v2_walkthrough"
+extensions = ["myst_nb", "series_katex"]
+nb_execution_mode = "off"  # the series build executed the notebooks already
+nb_output_folder = os.path.join(os.path.dirname(__file__), ".jupyter_execute")  # figures, inside the source tree
+myst_enable_extensions = ["dollarmath"]
+html_theme = "sphinx_book_theme"
+html_title = project
+html_theme_options = {{
+    "use_download_button": True,  # the .ipynb, from this folder
+    "use_fullscreen_button": False,
+    "launch_buttons": {{}},  # nothing that calls out: no Binder, Colab or Thebe
+    "show_toc_level": 2,
+}}
+html_static_path = ["_static"]
+html_css_files = ["{KATEX_DIR}/dist/katex.min.css", "w2v2.css"]
+html_js_files = [
+    ("{KATEX_DIR}/dist/katex.min.js", {{"defer": "defer"}}),
+    ("{KATEX_DIR}/dist/contrib/auto-render.min.js", {{"defer": "defer"}}),
+    ("w2v2-math.js", {{"defer": "defer"}}),
+]
+html_math_renderer = "katex_local"
+html_last_updated_fmt = None
+html_show_sphinx = False
+smartquotes = False  # the text as the notebooks have it (quotes in code names, apostrophes)
+exclude_patterns = [".doctrees"]
+suppress_warnings = ["myst.header"]  # the notebooks' headings start at "# " and skip no level on purpose
+'''
+
+#: A Sphinx extension in the source tree: maths nodes are written as Sphinx writes them for MathJax
+#: (``\\(...\\)`` in ``span.math``, ``\\[...\\]`` in ``div.math``), and KaTeX renders them in the page.
+EXTENSION = """from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
+
+
+def setup(app):
+    app.add_html_math_renderer("katex_local", (html_visit_math, None), (html_visit_displaymath, None))
+    return {"parallel_read_safe": True}
+"""
+
+#: A code line of 100 characters (the series has a few of 104) fits at 1280 px on one line:
+#: narrower sidebars (the page's contents column stays) and margins, code at 12.8 px. A longer line,
+#: or any line in a narrower window, wraps instead of scrolling sideways; outputs keep their layout.
+CSS = """
+html { --pst-sidebar-secondary: 11rem; }
+@media (min-width: 992px) { .bd-sidebar-primary { flex-basis: 15rem; } }
+.bd-main .bd-content .bd-article-container .bd-article { padding-left: 1rem; padding-right: 1rem; }
+div.highlight pre, div.cell_output pre { font-size: 0.8rem; line-height: 1.4; padding: 0.5rem; }
+div.cell_input div.highlight pre { white-space: pre-wrap; }
+.w2v2-answers pre { margin: 0; }
+iframe.w2v2-sheet { width: 100%; height: 1150px; border: 1px solid #ccc; }
+"""
+
+#: The book's index: the chapter that treats a term. The index page lists them, and the search
+#: ranks that chapter first for the term (most chapters mention GroupNorm; one explains it).
+INDEX = {
+    "03": ["stride", "frame rate", "output length"],
+    "04": ["receptive field", "effective receptive field"],
+    "05": ["GroupNorm", "LayerNorm", "group_norm", "layer_norm"],
+    "07": ["chunked extraction"],
+    "08": ["Hugging Face transformers", "Wav2Vec2FeatureEncoder"],
+}
+
+
+def _with_index_entries(nb, terms: list):
+    """The notebook with a cell after its title that makes ``terms`` main entries of the index."""
+    if terms:
+        title = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "markdown")
+        entries = "\n".join(f"```{{index}} !{term}\n```" for term in terms)  # !: a main entry
+        nb.cells.insert(title + 1, nbformat.v4.new_markdown_cell(entries))
+    return nb
+
+
+def bibliography(path: Path = BIBLIOGRAPHY) -> list[dict]:
+    """The entries of a BibTeX file (the plain subset ``references.bib`` uses: ``@type{key,`` then
+    ``field = {value},`` lines), in the file's order, each a dict with ``key`` and its fields."""
+    entries = []
+    for kind, key, body in re.findall(r"@(\w+)\{([^,\s]+),(.*?)\n\}", path.read_text(encoding="utf-8"), re.S):
+        fields = dict(re.findall(r"^\s*(\w+)\s*=\s*\{(.*)\},?\s*$", body, re.M))
+        entries.append({"type": kind.lower(), "key": key, **{name.lower(): v for name, v in fields.items()}})
+    return entries
+
+
+def citation(entry: dict) -> str:
+    """How the notebooks cite an entry: ``Baevski et al., 2020`` (one or two authors: their names)."""
+    surnames = [name.split()[-1] for name in entry["author"].split(" and ")]
+    who = " and ".join(surnames) if len(surnames) <= 2 else f"{surnames[0]} et al."
+    return f"{who}, {entry['year']}"
+
+
+def references_markdown(entries: list[dict], myst: bool = False) -> str:
+    """The references page: one paragraph per entry, each with an anchor named by its key (an HTML
+    anchor, as GitHub and Jupyter show it; with ``myst``, a MyST target, which Sphinx checks links to)."""
+    lines = [
+        "# References",
+        "",
+        "<!-- Generated from docs/references.bib by scripts/series/site.py; edit the .bib. -->",
+        "",
+        "The works the series leans on. The notebooks cite them by author and year, linked to this page.",
+        "",
+    ]
+    for e in entries:
+        where = e.get("booktitle") or e.get("journal", "")
+        details = ", ".join(
+            x
+            for x in (
+                f"*{where}*" if where else "",
+                f"vol. {e['volume']}" if "volume" in e else "",
+                f"pp. {e['pages'].replace('--', '–')}" if "pages" in e else "",
+            )
+            if x
+        )
+        links = " ".join(f"<{e[k] if k == 'url' else 'https://doi.org/' + e[k]}>" for k in ("doi", "url") if k in e)
+        authors = ", ".join(e["author"].split(" and "))
+        anchor = f"({e['key']})=\n" if myst else f'<a id="{e["key"]}"></a>'
+        lines += [f"{anchor}**{citation(e)}.** {authors}. {e['title']}. {details}. {links}", ""]
+    return "\n".join(lines)
+
+
+def write_references() -> Path:
+    """Regenerate the committed references page from the bibliography (after editing the .bib)."""
+    REFERENCES.write_text(references_markdown(bibliography()), encoding="utf-8")
+    return REFERENCES
+
+
+def _index(notebooks: dict) -> str:
+    items = "\n".join(
+        f"{i}. [{title_of(nb)}]({name}.ipynb): {summary_of(nb)}" for i, (name, nb) in enumerate(notebooks.items(), 1)
+    )
+    series = "\n".join(notebooks)
+    return f"""# {TITLE}
+
+An annotated walk through torchaudio's wav2vec2 feature extractor, in {len(notebooks)} notebooks, each
+executed when this site was built. Slides for each are in `build/slides/`.
+
+{items}
+
+For the classroom: the [lesson plan](lesson_plan.md) (the series as one 90-minute class, with a quiz
+whose answers the package computes) and the [formula sheet](formula_sheet.md) (one printable A4 page).
+
+```{{toctree}}
+:hidden:
+:caption: The series
+
+{series}
+```
+
+```{{toctree}}
+:hidden:
+:caption: For the classroom
+
+lesson_plan
+formula_sheet
+references
+```
+"""
+
+
+#: The printable sheet, a standalone page in the site's folder.
+FORMULA_SHEET_A4 = "formula_sheet_a4.html"
+FORMULA_SHEET_PAGE = f"""# Formula sheet
+
+Lengths, receptive field, frame times, the norms' axes and the chunk plan on one A4 page, every
+number computed by the package when this site was built. <a href="{FORMULA_SHEET_A4}">Open it on its
+own</a> to print it (it prints on one page).
+
+<iframe class="w2v2-sheet" src="{FORMULA_SHEET_A4}" title="Formula sheet"></iframe>
+"""
+
+
+def write_source(notebooks: dict, src: Path) -> Path:
+    """The Sphinx source tree of the site: conf.py, its KaTeX extension, the pages and _static/."""
+    if src.exists():
+        shutil.rmtree(src)
+    (src / "_static").mkdir(parents=True)
+    (src / "conf.py").write_text(CONF)
+    (src / "series_katex.py").write_text(EXTENSION)
+    (src / "_static" / "w2v2.css").write_text(CSS)
+    math_delimiters = [d for d in katex.DELIMITERS if d["left"].startswith("\\")]  # how Sphinx writes maths
+    (src / "_static" / "w2v2-math.js").write_text(katex.render_calls(".math", math_delimiters))
+    katex.install_katex(src / "_static" / KATEX_DIR)
+    for name, nb in notebooks.items():
+        nbformat.write(_with_index_entries(for_readers(nb), INDEX.get(name[:2], [])), src / f"{name}.ipynb")
+    (src / "index.md").write_text(_index(notebooks), encoding="utf-8")
+    (src / "lesson_plan.md").write_text(lesson_plan_markdown(), encoding="utf-8")
+    (src / "formula_sheet.md").write_text(FORMULA_SHEET_PAGE, encoding="utf-8")
+    (src / "references.md").write_text(references_markdown(bibliography(), myst=True), encoding="utf-8")
+    return src
+
+
+class SiteBuild:
+    """The site for ``notebooks`` (name -> executed notebook, in order) being built into ``out``:
+    Sphinx runs in its own process (editions build several at once), so the caller can render the
+    slides meanwhile; :meth:`wait` finishes it."""
+
+    def __init__(self, notebooks: dict, out: Path):
+        self.out, self.source = out, out.parent / f".{out.name}-source"
+        write_source(notebooks, self.source)
+        if out.exists():
+            shutil.rmtree(out)
+        self.started = time.perf_counter()
+        command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going"]
+        command += ["-d", str(self.source / ".doctrees"), str(self.source), str(out)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait(self) -> Path:
+        """Wait for Sphinx, add the printable formula sheet; returns ``out / "index.html"``."""
+        stdout, stderr = self.process.communicate()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"Sphinx could not build the site from {self.source}:\n{stderr or stdout}")
+        render_formula_sheet(self.out / FORMULA_SHEET_A4, katex_prefix=f"_static/{KATEX_DIR}")  # KaTeX: Sphinx's copy
+        print(f"site built in {time.perf_counter() - self.started:.1f} s", flush=True)
+        return self.out / "index.html"
+
+
+def build_site(notebooks: dict, out: Path) -> Path:
+    """Write the site for ``notebooks`` to ``out``; returns ``out / "index.html"``."""
+    return SiteBuild(notebooks, out).wait()
