@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
+import jupytext
 import nbformat
 import pytest
 import torch
@@ -27,7 +28,7 @@ from helpers import BASE, hugging_face_layout, place_bundle_file, torchaudio_ext
 from series import editions, npm, sources
 
 ROOT = sources.ROOT
-ONE_NOTEBOOK = "02"  # the quickest one: the layout tests only need its banner
+ONE_NOTEBOOK = "02"  # its header (title, setup, parameters, banner): the layout tests need the banner only
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def snapshot() -> dict:
     """Every committed notebook's bytes and mtime, and every default-build file's size and mtime."""
     state = {
         p: (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest())
-        for p in sources.NOTEBOOKS.iterdir()
+        for p in (ROOT / "notebooks").iterdir()
         if p.is_file()
     }
     build = sources.BUILD
@@ -94,9 +95,20 @@ LAYOUTS = {
 }
 
 
+def write_header_only(folder: Path) -> Path:
+    """Notebook ONE_NOTEBOOK cut after its banner cell, as the only source in ``folder``."""
+    (source,) = (ROOT / "notebooks").glob(f"{ONE_NOTEBOOK}_*.py")
+    nb = jupytext.read(source)
+    banner = next(i for i, c in enumerate(nb.cells) if "weights.banner()" in c.source)
+    nb.cells = nb.cells[: banner + 1]
+    folder.mkdir()
+    jupytext.write(nb, folder / source.name, fmt="py:percent")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def layout_editions(tmp_path_factory):
-    """``make series WEIGHTS=... [SEED=...] `` of one notebook for each layout, the three builds at once
+    """``make series WEIGHTS=... [SEED=...] `` of one notebook's header for each layout, the three builds at once
     (each kernel is its own process). Returns the temp folder, what each build returned (or raised),
     and the committed or default-build files that changed meanwhile."""
     tmp = tmp_path_factory.mktemp("layouts")
@@ -109,6 +121,7 @@ def layout_editions(tmp_path_factory):
     patch.setattr(editions, "EDITIONS", tmp / "editions")
     patch.setattr(npm, "install", stand_in_npm_install)
     patch.setattr(editions, "SiteBuild", StandInSite)
+    patch.setattr(sources, "NOTEBOOKS", write_header_only(tmp / "notebooks"))
     patch.setenv("TORCH_HOME", str(tmp / "torch"))  # the kernels inherit it
     patch.setenv("OMP_NUM_THREADS", "1")  # three kernels at once, beside the rest of the suite
     patch.chdir(tmp)
