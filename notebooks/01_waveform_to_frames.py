@@ -104,7 +104,7 @@ print(weights.describe("wav2vec2_base"))
 # time and moves 5; the others combine 3 or 2 neighbouring outputs of the layer below and move 2.
 # Every torchaudio preset (wav2vec2, HuBERT ([Hsu et al., 2021](references.md#hsu2021)) and WavLM
 # ([Chen et al., 2022](references.md#chen2022)), Base to XLS-R 2B) uses this config:
-# `tests/test_presets.py` checks each preset against the extractor torchaudio's own builder makes.
+# `tests/package/test_presets.py` checks each preset against the extractor torchaudio's own builder makes.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -93,7 +93,7 @@ source.upstream_part("_get_feature_extractor", start="for i, (", stop="blocks.ap
 #
 # `group_norm` is the mode of the Base models and wav2vec2 Large (LS-960); `layer_norm` of LV-60k,
 # XLS-R, HuBERT Large and X-Large, and WavLM Large. The package's presets, one per torchaudio
-# builder (`tests/test_presets.py` checks each against the builder's own extractor):
+# builder (`tests/package/test_presets.py` checks each against the builder's own extractor):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -188,7 +188,7 @@ for name, row in rows.items():
 # With truncation, lengths 6..9 would claim one position where the conv produces none. Floor plus the
 # clamp gives the right count for every length: the test suite checks the package's arithmetic
 # against torchaudio's `length` and against the real output shapes for every input length from 0 to
-# 20 000 samples (`tests/test_arithmetic.py`, the two `test_lengths_equal_*` tests).
+# 20 000 samples (`tests/package/test_arithmetic.py`, the two `test_lengths_equal_*` tests).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The stack: `FeatureExtractor`
@@ -314,7 +314,7 @@ print("lengths:", la.tolist(), lb.tolist())
 # ### The checkpoint keys
 #
 # The test suite repeats this for every preset's architecture (norm mode × conv bias) and checks the
-# keys of every preset (`tests/test_equivalence.py`), and a drift
+# keys of every preset (`tests/package/test_equivalence.py`), and a drift
 # guard fails loudly if a future torchaudio changes any of these four objects. The `state_dict`
 # keys, the names under which pretrained checkpoints store these weights:
 

@@ -108,7 +108,7 @@ source.show(receptive.path_counts)
 # Over half a second of input (24 frames), the samples with at least one path to frame $i$ are
 # exactly the computed span, for every frame. (With 512 channels each spatial path branches
 # through a channel at every layer, the same number of ways for every sample: the counts scale by
-# one factor, which `tests/test_receptive_lessons.py` checks, and the spans stay the same.)
+# one factor, which `tests/package/test_receptive_lessons.py` checks, and the spans stay the same.)
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -298,7 +298,7 @@ print(f"  median change below 5 % for padding of: {', '.join(small) or 'none of 
 #
 # The conv **feature encoder** never sees a mask. In Hugging Face transformers,
 # `Wav2Vec2Model.forward` calls `self.feature_extractor(input_values)` and only then shortens
-# `attention_mask` to frames for the Transformer encoder (`tests/test_norms.py` checks both). The
+# `attention_mask` to frames for the Transformer encoder (`tests/package/test_norms.py` checks both). The
 # feature encoder takes nothing else (source read from the installed package):
 
 # %%
@@ -438,7 +438,7 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # | `group_norm`: a DC offset is removed, up to float rounding | any weights (asserted with $\epsilon \to 0$, above) |
 # | no conv bias, either norm: a gain cancels except through $\epsilon$ | any weights (asserted, $\epsilon \to 0$) |
 # | `layer_norm`: an offset adds $d\,s_c$ to layer 0's conv output, $d\,(s_c - \bar{s})$ after centring | any weights (conv identity asserted) |
-# | `layer_norm`, conv bias that differs across channels: a gain matters even with $\epsilon \to 0$ | any such bias (`tests/test_norms.py`) |
+# | `layer_norm`, conv bias that differs across channels: a gain matters even with $\epsilon \to 0$ | any such bias (`tests/package/test_norms.py`) |
 # | `layer_norm`: padding leaves the valid frames alone | any weights (asserted) |
 # | how much padding, gain, offset, `do_normalize` move features | these weights only (printed) |
 
@@ -460,7 +460,7 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # audio can be processed in chunks that overlap by 80 samples (notebook 7). A `group_norm` frame
 # depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
 # (all but at most 4 trailing ones; notebook 4's gradient test fails for it on purpose:
-# `tests/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 7 turns
+# `tests/package/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 7 turns
 # that into a two-pass exact algorithm.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

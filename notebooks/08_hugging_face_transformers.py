@@ -66,7 +66,7 @@ source.library_part(hf.modeling().Wav2Vec2FeatureEncoder.forward)
 # The loop is torchaudio's `FeatureExtractor.forward` (notebook 2) with three differences: it
 # takes no `length` (and returns none), it returns `[batch, feature, frame]` (its caller,
 # `Wav2Vec2Model.forward`, transposes), and in training mode it marks the input as requiring
-# grad, for gradient checkpointing; that changes no value (tests/test_huggingface.py checks).
+# grad, for gradient checkpointing; that changes no value (tests/package/test_huggingface.py checks).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One layer

@@ -67,7 +67,7 @@ def exact_batch(model: nn.Module) -> "ExactBatch":
     length, and the model masks the transformer with it (also for group_norm checkpoints, whose
     processors do not return one by default). The model must be in ``eval()`` mode.
 
-    What it relies on (checked by ``tests/test_batching.py``, so a library change fails loudly):
+    What it relies on (checked by ``tests/package/test_batching.py``, so a library change fails loudly):
     layer 0 of the conv stack is ``model...feature_extractor.conv_layers[0]`` with attributes
     ``conv`` (a one-input-channel ``Conv1d``) and ``layer_norm`` (a ``GroupNorm(C, C)`` applied
     to the conv's output before the activation, or a per-position LayerNorm); torchaudio's bundle

@@ -7,7 +7,7 @@ of operations are the same, so
 
 * ``state_dict()`` keys and shapes equal those of torchaudio's ``model.feature_extractor`` and
   weights load in both directions with ``strict=True``;
-* with the same weights the outputs are bit-for-bit identical (tests/test_equivalence.py).
+* with the same weights the outputs are bit-for-bit identical (tests/package/test_equivalence.py).
 
 The forward passes deliberately contain nothing that torchaudio's do not. Friendly input checks
 (too short, NaN, stereo, ...) live in :mod:`w2v2_walkthrough.validation` and are applied by the

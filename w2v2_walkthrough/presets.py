@@ -1,7 +1,7 @@
 """The feature-extractor configuration of every torchaudio wav2vec2-family builder.
 
 Each preset names the torchaudio builder (``torchaudio.models.<name>``) it mirrors. The values
-are checked against the builders themselves in tests/test_presets.py.
+are checked against the builders themselves in tests/package/test_presets.py.
 """
 
 from dataclasses import dataclass

@@ -10,7 +10,7 @@ transformers builds wav2vec2's conv stack from five config fields; torchaudio's
 
 Both libraries name the modules alike (``conv_layers.N.conv``, ``conv_layers.N.layer_norm``, the
 GroupNorm included), so a state dict loads from one into the other with ``strict=True``, and with
-the same weights the outputs are bit-identical (tests/test_huggingface.py). HF's encoder returns
+the same weights the outputs are bit-identical (tests/package/test_huggingface.py). HF's encoder returns
 ``[batch, feature, frame]`` (``Wav2Vec2Model`` transposes it) and takes no lengths.
 
 transformers is optional: ``pip install transformers`` (requirements.txt pins the tested version;
