@@ -139,7 +139,7 @@ def cost(n_pairs):
             model(s)
 
     plain()  # warm-up
-    print(f"4. cost, wav2vec2_base(), 8 clips of 2..9 s, {torch.get_num_threads()} threads (a quiet machine gives the numbers to quote):")
+    print(f"4. cost, wav2vec2_base(), 8 clips of 2..9 s, {torch.get_num_threads()} threads:")
     show("A/A control, plain / plain", pairs(plain, plain, n_pairs))
     show("exact_batch / plain batch", pairs(lambda: exact(x, lengths), plain, n_pairs))
     show("one-by-one / plain batch", pairs(one_by_one, plain, n_pairs))
