@@ -47,6 +47,25 @@ def series_second_execution(_second_execution_started) -> dict:
     return _second_execution_started.result()
 
 
+#: The fixture that serves the reading site and the decks (tests/scripts/test_browser.py).
+SERVED = "served"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _site_build_started(request):
+    """Starts Sphinx on the committed notebooks when the session starts, if a selected test serves
+    the site: it runs in its own process (``series.site.SiteBuild``) while the package tests run,
+    and ``served`` waits for it. Yields ``(notebooks, build)`` or ``None``."""
+    if not any(SERVED in getattr(item, "fixturenames", ()) for item in request.session.items):
+        yield None
+        return
+    from series import sources
+    from series.site import SiteBuild
+
+    notebooks = {p.stem: sources.read_executed(p) for p in sources.sources()}
+    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site")
+
+
 @pytest.fixture(params=sorted(PRESETS))
 def preset_name(request):
     return request.param

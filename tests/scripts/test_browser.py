@@ -23,7 +23,6 @@ import pytest
 from PIL import Image
 
 from series import sources
-from series.site import SiteBuild
 from series.slides import render_slides
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,15 +61,15 @@ def maths_fixture():
 
 
 @pytest.fixture(scope="session")
-def served():
+def served(_site_build_started):
     """The site and the decks of the committed notebooks (and a maths fixture deck), built once and
-    served from build/ on a local port. Yields (base URL, notebooks)."""
+    served from build/ on a local port. Yields (base URL, notebooks). The site's Sphinx build was
+    started with the session (tests/conftest.py)."""
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks = {p.stem: sources.read_executed(p) for p in sources.sources()}
-    building = SiteBuild(notebooks, BUILD / "site")  # Sphinx, in its own process, while the decks render
+    notebooks, building = _site_build_started  # Sphinx, in its own process, while the decks render
     render_slides(notebooks, BUILD / "slides")
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
     building.wait()
