@@ -51,8 +51,9 @@ print(weights.banner())
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Layer by layer
 #
-# Two numbers per layer $l$, as in [Araujo et al., 2019](references.md#araujo2019), who derive them
-# for any CNN. The **jump** $j_l$ is the distance, in input samples, between
+# Two numbers per layer $l$. [Araujo et al., 2019](references.md#araujo2019) derive both for
+# single-path CNNs such as this stack (top-down; they call the jump the *effective stride*); the
+# bottom-up recurrence below is equivalent. The **jump** $j_l$ is the distance, in input samples, between
 # neighbouring positions of that layer: the product of the strides so far. The **receptive field**
 # $r_l$ is how many input samples one position sees. A kernel of $k_l$ taps spans $k_l - 1$ gaps
 # between positions of the layer below, each $j_{l-1}$ samples wide:
@@ -196,8 +197,8 @@ plotting.plot_frame_spans(wave, [0, 1, 2, 12], title="Sample spans of frames 0, 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The effective receptive field: conv paths
 #
-# Inside the span, samples are not equal (the *effective* receptive field of
-# [Luo et al., 2016](references.md#luo2016)): `path_counts()` counts the chains of taps from each one.
+# Samples in the span are not equal: `path_counts()` counts each one's chains of taps, the
+# *effective* receptive field ([Luo et al., 2016](references.md#luo2016)) of a linear, unit-weight stack.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -219,7 +220,8 @@ print(f"most paths, {int(paths.max())}: {len(top)} samples, {top[:5]} ... {top[-
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Rippled; a trapezoid only on average
 #
-# Not a peak, and sample by sample not a clean trapezoid either. Over the first 80 samples (shared
+# Not a peak (Luo et al.'s Gaussian needs many stride-1 layers; this stack has seven strided ones),
+# and sample by sample not a clean trapezoid either. Over the first 80 samples (shared
 # with the previous frame) the counts rise, with ripples, from 1 to 8 (first at offset 50), then fall back to 5, below
 # the plateau's lowest count, 6; the last 80 mirror them. The plateau ripples from 6 to 13 (41 %
 # below to 28 % above its mean), as much as the ramps rise. The **trapezoid** is the envelope: on

@@ -181,7 +181,7 @@ speech = w2v.load_speech_clip()[0]
 clip = speech[28_000:32_000]  # 0.25 s of speech, 12 frames, no digital silence
 base = weights.extractor("wav2vec2_base")
 conv0, normalized = norms.run_layer0(base, clip, affine=False)  # (1, 512, T) each, before γ, β
-title = f"Layer 0, GroupNorm before γ, β, 0.25 s; {weights.label()}"
+title = f"Layer 0, GroupNorm before γ, β, 0.25 s; {weights.label_for('wav2vec2_base')}"
 plotting.plot_norm_statistics(normalized, title=title)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -221,7 +221,8 @@ for p in PRESETS.values():
 # %% [markdown]
 # Base models (and, note, `wav2vec2_large`) use `group_norm`; LV-60k, XLS-R, and large HuBERT
 # ([Hsu et al., 2021](references.md#hsu2021)) and WavLM ([Chen et al., 2022](references.md#chen2022))
-# use `layer_norm`. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
+# use `layer_norm`. The split by model is in the released checkpoints and their training configs
+# (fairseq's `extractor_mode`), which torchaudio's builders encode, not in the papers. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
 # none (the tests check this table against torchaudio's builders).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

@@ -104,7 +104,7 @@ for label, seconds in [("10 min", 600), ("1 h", 3600)]:
 # NBVAL_CHECK_OUTPUT
 results = benchmark_results.load()  # benchmarks/results.json, found from the package
 rows = benchmark_results.rows("peak_rss_full_pass", results)
-machine = benchmark_results.machine(results)  # when and where the benchmark ran
+machine = benchmark_results.machine(results, "memory")  # when and where that part ran
 print(f"{machine}:" if rows else "no full-pass rows yet: run make benchmark")
 for r in rows:
     peak_gb, baseline_gb = r["peak_mb"] / 1e3, r["baseline_mb"] / 1e3
@@ -250,7 +250,8 @@ source.show(chunked.conv_statistics)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Pass 1 is exact, up to float64 rounding
 #
-# The reference: layer 0's conv itself, run in float64 (a fresh copy of the same weights, in
+# `chunked.layer0_statistics(extractor, source, chunk_frames)` is the two together, moments then
+# `conv_statistics`, over a whole source. The reference: layer 0's conv itself, run in float64 (a fresh copy of the same weights, in
 # float64) over the whole signal. The cell prints the relative error of pass 1's 512 means and of its 512 variances:
 
 # %% tags=["depends-on-weights"]
@@ -294,7 +295,7 @@ print(f"  (float64); the conv would write {per_read * channels * 4 / 1e6:.1f} MB
 
 
 # %%
-def conv_statistics():  # the alternative: run layer 0's conv, then average each channel
+def conv_then_average():  # the alternative: run layer 0's conv, then average each channel
     with torch.no_grad():
         y = base.conv_layers[0].conv(clip[None, None])[0].double()  # (512, positions)
     return y.mean(dim=1), y.var(dim=1, unbiased=False)
@@ -304,13 +305,12 @@ def pass_1():
     return chunked.layer0_statistics(base, chunked.TensorSource(clip), chunk_frames=100)
 
 
-t_pass_1, t_conv = (min(timeit.repeat(f, number=1, repeat=3)) for f in (pass_1, conv_statistics))
+t_pass_1, t_conv = (min(timeit.repeat(f, number=1, repeat=3)) for f in (pass_1, conv_then_average))
 print(f"this run: pass 1 {t_pass_1 * 1e3:.1f} ms, conv + statistics {t_conv * 1e3:.1f} ms")
 
 # %% [markdown]
-# A moderate but real saving: pass 1 does 110 multiply-adds per window where the conv it replaces
-# does 5 120 (printed above; this run's times agree), though layer 0 is only part of a run's
-# time. It also keeps no 512-channel activation, and its statistics come
+# Pass 1 does 110 multiply-adds per window where the conv it replaces does 5 120 (printed above;
+# the times above are this run's, unchecked), though layer 0 is only part of a run's time. It also keeps no 512-channel activation, and its statistics come
 # in closed form, exact by linearity.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -379,16 +379,34 @@ print("both below 1e-5, within 4x of each other:", max(errors) < 1e-5 and max(er
 #
 # ```
 # python -m w2v2_walkthrough extract IN.wav OUT.npy --preset wav2vec2_base \
-#     --weights {random,BUNDLE,PATH} [--multichannel mean] [--chunk-seconds S]
+#     --weights {random,BUNDLE,PATH} [--normalize {auto,on,off}] \
+#     [--multichannel mean] [--chunk-seconds S]
 # ```
 #
 # `--weights` is required: a torchaudio bundle (`WAV2VEC2_BASE`), a checkpoint, or `random`.
-# `--normalize auto` (the default) follows a bundle: for those whose `get_model()` normalizes the
-# waveform (LV-60k, XLSR, HuBERT/WavLM Large ...) the whole file's mean and variance join pass 1, so
-# the features equal what that model feeds its extractor. Faithful to the bundle is not faithful to
-# training: fairseq normalized each training file whole and cropped pre-training files to at most
-# 320 000 samples (20 s; `max_sample_size` in its LV-60k config), so the statistics of an hour match
-# nothing these models saw (the CLI warns past 40 s).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A normalized waveform: faithful to the bundle, not to training
+#
+# `--normalize auto` (the default) follows a bundle. For those whose `get_model()` normalizes the
+# waveform (LV-60k, XLSR, HuBERT/WavLM Large ...; all `layer_norm` models), a first pass over the
+# file sums its mean and variance in float64; the extractor then sees the waveform that model's
+# extractor sees, and the features equal its output up to float32 rounding
+# (`tests/package/test_cli.py` checks it against a bundle's `get_model()`). For a checkpoint or random
+# weights `auto` is off, and the CLI says so (pass `--normalize on` for a model trained on
+# normalized audio).
+#
+# Faithful to the bundle is not faithful to training. fairseq normalized each training file as a
+# whole, then cropped it at random to `max_sample_size` samples for pre-training: the statistics came
+# from training files, the model saw crops of them, and an hour's mean and variance are statistics
+# of neither. With normalization on, the CLI warns on files far longer than that crop:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from w2v2_walkthrough.__main__ import PRETRAINING_CROP_SAMPLES as crop
+
+print(f"LV-60k pre-training crop (fairseq's max_sample_size): {crop} samples = {crop / 16_000:g} s")
+print(f"with normalization on, the CLI warns past {2 * crop / 16_000:g} s")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A 44.1 kHz stereo file, no sox step
@@ -413,9 +431,9 @@ print(log.getvalue().replace(str(tmp) + "/", ""), end="")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What it is exact against
 #
-# With the same weights (`random_extractor`'s): the samples `FileSource` streams, read in 0.5 s pieces, against the whole file resampled at once
+# The samples `FileSource` streams, read in 0.5 s pieces, against the whole file resampled at once
 # (`load_audio`, soxr with the same settings); then the features against one full pass over that
-# signal (within the bound, $10^{-5}$ of the largest |feature|, and a relative error below
+# signal with the CLI's weights (`random_extractor("wav2vec2_base")`, seed 0, not normalized; within the bound, $10^{-5}$ of the largest |feature|, and a relative error below
 # $10^{-6}$):
 
 # %%
@@ -451,24 +469,24 @@ for n in range(3):
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Speed and memory, measured
 #
-# The benchmark's rows for the chunked extractor (README, "Benchmark"): peak memory of the command
-# line, and a full pass's time over the chunked one's on 60 s, beside the A/A control (the noise):
+# The benchmark's rows for the chunked extractor: the command line's peak memory, and a full
+# pass's time over the chunked one's beside the A/A control (the noise):
 
 # %%
 # NBVAL_CHECK_OUTPUT
 control = {r["preset"]: r["ratio"] for r in benchmark_results.rows("aa_control", results)}
-print(f"{machine}:")
+print(f"{benchmark_results.machine(results, 'memory')}:")
 for r in benchmark_results.rows("peak_rss_chunked_cli", results):
     preset, seconds, minutes, mb = r["preset"], r["chunk_seconds"], r["minutes"], r["peak_mb"]
     print(f"  {preset}, chunked CLI ({seconds:g} s chunks), {minutes:>2} min file: peak {mb} MB")
+print(f"{benchmark_results.machine(results, 'speed')}:")
 for r in benchmark_results.rows("chunked_vs_full_pass", results):
     preset, seconds, ratio, a_a = r["preset"], r["chunk_seconds"], r["ratio"], control[r["preset"]]
     print(f"  {preset}: full pass / chunked ({seconds:g} s) time {ratio:.3f}; A/A {a_a:.3f}")
 
 # %% [markdown]
-# The peak does not grow with the file. The speed ratio is one measurement, on one machine at one
-# time (other jobs change it: time it on yours); why small chunks are faster was not measured (the
-# CPU's cache is a hypothesis).
+# The peak does not grow with the file. The speed ratio is one measurement on one machine (other
+# jobs change it: time it on yours); why small chunks are faster was not measured.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary

@@ -163,7 +163,7 @@ for rate in [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-pipeline = hf.asr_pipeline()  # built offline: a tiny CTC model with the Base config's conv stack
+pipeline = hf.asr_pipeline()  # offline: a tiny CTC model, Base's kernels and strides, 2 channels
 source.library_part(pipeline.postprocess, "align_to = self._align_to", "chunks.append")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

@@ -128,8 +128,9 @@ def extract_command(args) -> int:
     if normalize and num_samples > 2 * PRETRAINING_CROP_SAMPLES:
         print(
             f"warning: the waveform is normalized over all {num_samples / SAMPLE_RATE:.0f} s, as the bundle's model "
-            f"would; fairseq normalized training files cropped to {PRETRAINING_CROP_SAMPLES // SAMPLE_RATE} s, so "
-            f"these statistics match nothing the model saw (cut the file into utterances for that)",
+            f"would; in pre-training fairseq normalized each file, then cropped it to "
+            f"{PRETRAINING_CROP_SAMPLES // SAMPLE_RATE} s, so an hour's statistics are not what the model saw "
+            f"(cut the file into utterances for that)",
             file=sys.stderr,
         )
     n, channels = ar.num_frames(num_samples, shapes), shapes[-1][0]
