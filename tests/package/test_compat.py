@@ -1,9 +1,9 @@
 """A torch / torchaudio pair that cannot work together gives one clear message at import, naming
 the tested pair and the command that installs it."""
 
-import subprocess
+import ast
 import sys
-import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -12,24 +12,26 @@ from w2v2_walkthrough import compat
 INSTALL = "pip install torch==2.14.1 torchaudio==2.11.0"
 
 
-def test_a_torchaudio_that_fails_to_import_gives_one_message_at_import(tmp_path):
+def test_a_torchaudio_that_fails_to_import_gives_one_message(tmp_path, monkeypatch):
     """Simulated: a torchaudio whose extension was built for another torch (the loader's OSError)."""
     fake = tmp_path / "torchaudio"
     fake.mkdir()
     (fake / "__init__.py").write_text('raise OSError("libtorchaudio.so: undefined symbol: _ZN3c10")\n')
-    script = textwrap.dedent(
-        f"""
-        import sys
-        sys.path.insert(0, {str(tmp_path)!r})
-        import w2v2_walkthrough
-        """
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("ImportError: ") and "undefined symbol" in last and INSTALL in last
-    assert "torch 2.14.1 and torchaudio 2.11.0" in last
-    assert result.stderr.count(INSTALL) == 1  # one message, not a chain of tracebacks
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "torchaudio")  # restored afterwards; the fake is imported instead
+    with pytest.raises(ImportError) as raised:
+        compat.check_torch_pair()
+    message = str(raised.value)
+    assert "undefined symbol" in message and INSTALL in message and "torch 2.14.1 and torchaudio 2.11.0" in message
+    assert raised.value.__suppress_context__ and raised.value.__cause__ is None  # one message, no chain
+
+
+def test_the_check_runs_first_when_the_package_is_imported():
+    """``import w2v2_walkthrough`` runs the check before anything imports torchaudio."""
+    tree = ast.parse((Path(compat.__file__).parent / "__init__.py").read_text(encoding="utf-8"))
+    first = next(node for node in tree.body if isinstance(node, ast.ImportFrom) and node.level)  # of the package
+    assert [a.name for a in first.names] == ["compat"] and first.module is None
+    assert "check_torch_pair()" in Path(compat.__file__).read_text(encoding="utf-8").splitlines()[-1]
 
 
 @pytest.mark.parametrize(
