@@ -1,6 +1,5 @@
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib
 
@@ -53,21 +52,18 @@ SERVED = "served"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _site_and_slides_started(request):
-    """Starts the reading site (Sphinx) and the decks of the committed notebooks when the session
-    starts, if a selected test serves them: each builds in its own process while the package tests
-    run, and ``served`` waits for both. Yields ``(notebooks, site build, slides future)`` or ``None``."""
+def _site_build_started(request):
+    """Starts Sphinx on the committed notebooks when the session starts, if a selected test serves
+    the site: it runs in its own process (``series.site.SiteBuild``) while the package tests run,
+    and ``served`` waits for it. Yields ``(notebooks, build)`` or ``None``."""
     if not any(SERVED in getattr(item, "fixturenames", ()) for item in request.session.items):
         yield None
         return
     from series import sources
     from series.site import SiteBuild
-    from series.slides import render_slides
 
     notebooks = {p.stem: sources.read_executed(p) for p in sources.sources()}
-    site = SiteBuild(notebooks, sources.BUILD / "site")
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # no fork of torch
-        yield notebooks, site, pool.submit(render_slides, notebooks, sources.BUILD / "slides")
+    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site")
 
 
 @pytest.fixture(params=sorted(PRESETS))

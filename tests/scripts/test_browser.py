@@ -61,17 +61,17 @@ def maths_fixture():
 
 
 @pytest.fixture(scope="session")
-def served(_site_and_slides_started):
+def served(_site_build_started):
     """The site and the decks of the committed notebooks (and a maths fixture deck), built once and
-    served from build/ on a local port. Yields (base URL, notebooks). The site's and the decks'
-    builds were started with the session (tests/conftest.py)."""
+    served from build/ on a local port. Yields (base URL, notebooks). The site's Sphinx build was
+    started with the session (tests/conftest.py)."""
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks, building, slides = _site_and_slides_started  # both started with the session
+    notebooks, building = _site_build_started  # Sphinx, in its own process, while the decks render
+    render_slides(notebooks, BUILD / "slides")
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
-    slides.result()
     building.wait()
     SHOTS.mkdir(parents=True, exist_ok=True)
 
