@@ -132,7 +132,26 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, multichannel: s
     return resample(waveform, file_rate, sample_rate), sample_rate
 
 
-class FileSource:
+class Source:
+    """What chunked extraction reads from: ``num_samples`` and ``read(start, stop)`` (mono float32
+    ``[stop - start]``); a context manager that closes whatever it holds."""
+
+    num_samples: int
+
+    def read(self, start: int, stop: int) -> Tensor:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class FileSource(Source):
     """A file's samples as mono float32 at ``sample_rate``, read front to back block by block
     with soundfile, resampled while streaming (soxr's ``ResampleStream``) when the file's rate
     differs. The file never sits in memory whole.
@@ -197,12 +216,6 @@ class FileSource:
 
     def close(self) -> None:
         self._file.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def save_audio(path: str | Path, waveform: Tensor, sample_rate: int = SAMPLE_RATE) -> None:

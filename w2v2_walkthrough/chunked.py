@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from . import arithmetic as ar
-from .audio import FileSource
+from .audio import FileSource, Source
 from .components import conv_config
 from .presets import SAMPLE_RATE, resolve_shapes
 from .validation import check_length, check_sample_rate, check_waveform
@@ -65,7 +65,7 @@ DEFAULT_CHUNK_SECONDS = 2.0
 # --- sources ----------------------------------------------------------------------------------
 
 
-class TensorSource:
+class TensorSource(Source):
     """A mono signal held in memory, ``[time]``; the same interface as
     :class:`~w2v2_walkthrough.audio.FileSource` (``num_samples``, ``read``, a context manager)."""
 
@@ -75,15 +75,6 @@ class TensorSource:
 
     def read(self, start: int, stop: int) -> Tensor:
         return self.waveform[start:stop]
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def open_source(signal, multichannel: str = "error", sample_rate: int = SAMPLE_RATE) -> TensorSource | FileSource:
@@ -216,7 +207,7 @@ def waveform_moments(source, per_read: int, progress=None) -> tuple[float, float
     return mean, max(second / total - mean * mean, 0.0)
 
 
-class NormalizedSource:
+class NormalizedSource(Source):
     """``source`` normalized with the whole signal's statistics: ``(x - mean) / sqrt(var + eps)``,
     what torchaudio's bundles compute with ``layer_norm(waveform, waveform.shape)``."""
 
@@ -229,12 +220,6 @@ class NormalizedSource:
 
     def close(self) -> None:
         self.source.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 class FrozenGroupNorm(nn.Module):
