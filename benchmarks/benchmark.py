@@ -42,6 +42,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchaudio.models.wav2vec2 import components as ta_components
 
 import w2v2_walkthrough as w2v
+from w2v2_walkthrough import benchmark_results
 from w2v2_walkthrough.chunked import DEFAULT_CHUNK_SECONDS, extract_chunked
 
 HERE = Path(__file__).resolve().parent
@@ -179,7 +180,7 @@ def profile_layers(extractor, x: torch.Tensor, chunk_seconds: float | None) -> l
 # Results: measured values in results.json; results.md and the README's tables rendered from them
 # ---------------------------------------------------------------------------------------------------------
 
-RESULTS_JSON, RESULTS_MD, README = HERE / "results.json", HERE / "results.md", HERE.parent / "README.md"
+RESULTS_JSON, RESULTS_MD, README = benchmark_results.RESULTS_PATH, HERE / "results.md", HERE.parent / "README.md"
 PARTS = ("speed", "chunks", "profile", "memory")
 TABLE_HEAD = ["| measurement | result | goal / note |", "|---|---|---|"]
 
@@ -361,7 +362,7 @@ def main(argv=None) -> int:
     parser.add_argument("--render", action="store_true", help="measure nothing: re-render the tables from the JSON")
     parser.add_argument("--check", action="store_true", help="with --render: fail if a rendered file differs")
     args = parser.parse_args(argv)
-    results = json.loads((args.out if args.out.exists() else RESULTS_JSON).read_text(encoding="utf-8"))
+    results = benchmark_results.load(args.out if args.out.exists() else RESULTS_JSON)
     if args.render:
         stale = [path for path, text in render(results).items() if path.read_text(encoding="utf-8") != text]
         if args.check:

@@ -18,8 +18,6 @@
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import torch
@@ -27,6 +25,7 @@ import torchaudio
 import transformers as tf
 
 import w2v2_walkthrough as w2v
+from benchmark import paired_times  # alternating back-to-back pairs, as benchmark.py times
 from w2v2_walkthrough.chunked import extract_chunked
 from w2v2_walkthrough.compare import difference
 
@@ -100,26 +99,9 @@ def bundle_vs_cli():
         print(f"   --normalize {'on ' if normalize else 'off'}: {difference(got, bundle)}")
 
 
-def timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def pairs(a, b, n):
-    """Per-pair time ratios a/b, alternating which runs first."""
-    ratios = []
-    for i in range(n):
-        if i % 2:
-            tb, ta = timed(b), timed(a)
-        else:
-            ta, tb = timed(a), timed(b)
-        ratios.append(ta / tb)
-    return ratios
-
-
-def show(label, ratios):
-    print(f"   {label}: {statistics.median(ratios):.3f} (pairs {min(ratios):.2f}-{max(ratios):.2f}, n={len(ratios)})")
+def show(label, a, b, n_pairs):
+    *_, ratio, lo, hi = paired_times(a, b, n_pairs)
+    print(f"   {label}: {ratio:.3f} (pairs {lo:.2f}-{hi:.2f}, n={n_pairs})")
 
 
 @torch.no_grad()
@@ -138,12 +120,11 @@ def cost(n_pairs):
         for s in solo:
             model(s)
 
-    plain()  # warm-up
     print(f"4. cost, wav2vec2_base(), 8 clips of 2..9 s, {torch.get_num_threads()} threads:")
-    show("A/A control, plain / plain", pairs(plain, plain, n_pairs))
-    show("exact_batch / plain batch", pairs(lambda: exact(x, lengths), plain, n_pairs))
-    show("one-by-one / plain batch", pairs(one_by_one, plain, n_pairs))
-    show("one-by-one / exact_batch", pairs(one_by_one, lambda: exact(x, lengths), n_pairs))
+    show("A/A control, plain / plain", plain, plain, n_pairs)
+    show("exact_batch / plain batch", lambda: exact(x, lengths), plain, n_pairs)
+    show("one-by-one / plain batch", one_by_one, plain, n_pairs)
+    show("one-by-one / exact_batch", one_by_one, lambda: exact(x, lengths), n_pairs)
 
 
 def main():

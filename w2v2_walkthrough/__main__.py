@@ -114,7 +114,7 @@ def extract_command(args) -> int:
     out = Path(args.output)
     _check_output(out)
     info = audio_info(args.input)  # the header only: frames, rate, channels
-    check_channels(info.channels, args.multichannel, args.input, spell=lambda policy: f"--multichannel {policy}")
+    check_channels(info.channels, args.multichannel, args.input)  # main() says multichannel='mean' as a flag
     num_samples = resampled_length(info.frames, info.samplerate, SAMPLE_RATE)
     loaded = load_extractor(args.preset, args.weights)
     shapes = conv_config(loaded.extractor)

@@ -66,18 +66,14 @@ def audio_info(path: str | Path):
         raise _not_audio(path, err) from None
 
 
-def check_channels(channels: int, multichannel: str, source: str = "audio", spell=None) -> None:
-    """Validate the multichannel policy, and refuse several channels under ``"error"``.
-
-    ``spell(policy)`` writes the option as the caller's interface does (default ``multichannel='mean'``;
-    the command line passes its flag)."""
-    spell = spell or (lambda policy: f"multichannel={policy!r}")
+def check_channels(channels: int, multichannel: str, source: str = "audio") -> None:
+    """Validate the multichannel policy, and refuse several channels under ``"error"``."""
     if multichannel not in MULTICHANNEL_POLICIES:
         raise ValueError(f"multichannel must be one of {MULTICHANNEL_POLICIES}, got {multichannel!r}")
     if channels > 1 and multichannel == "error":
         raise ValueError(
             f"{source} has {channels} channels but the extractor needs mono. "
-            f"Pass {spell('mean')} to average the channels or {spell('first')} to keep the first."
+            f"Pass multichannel='mean' to average the channels or multichannel='first' to keep the first."
         )
 
 

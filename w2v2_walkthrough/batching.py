@@ -26,19 +26,16 @@ from torch import Tensor, nn
 
 from . import arithmetic as ar
 from .chunked import FrozenGroupNorm, TensorSource, conv_statistics, window_moments
+from .components import conv_config
+from .huggingface.library import FAMILIES
+from .presets import SAMPLE_RATE
+from .validation import check_length
 
 __all__ = ["ExactBatch", "exact_batch", "hf_batch_inputs", "item_layer0_statistics", "normalize_items"]
 
 #: Hugging Face model classes whose feature encoder is wav2vec2's code (``layer_norm`` attribute
 #: on every conv layer, a ``GroupNorm`` in layer 0 for ``feat_extract_norm="group"``).
-HF_CLASSES = (
-    "Wav2Vec2Model",
-    "Wav2Vec2ForCTC",
-    "HubertModel",
-    "HubertForCTC",
-    "WavLMModel",
-    "WavLMForCTC",
-)
+HF_CLASSES = tuple(prefix + head for prefix in FAMILIES.values() for head in ("Model", "ForCTC"))
 
 SUPPORTED = (
     "a torchaudio Wav2Vec2Model (torchaudio.models.wav2vec2_* / hubert_* builders, any preset), the "
@@ -112,7 +109,7 @@ class ExactBatch(nn.Module):
     def _torchaudio(self, method: str, waveforms: Tensor, lengths: Tensor | None = None, *rest):
         wrapper, inner = _torchaudio_parts(self.model)
         lengths = _check_lengths(waveforms, lengths, "lengths", "model(waveforms, lengths)")
-        _check_items_have_frames(inner.feature_extractor.conv_layers, lengths)
+        _check_items_have_frames(inner.feature_extractor, lengths)
         if wrapper is not None and wrapper.normalize_waveform:
             waveforms = normalize_items(waveforms, lengths)  # (B, T)
         with item_statistics_in(inner.feature_extractor.conv_layers, waveforms, lengths):
@@ -130,9 +127,9 @@ class ExactBatch(nn.Module):
         lengths = _check_lengths(
             input_values, attention_mask, "attention_mask", "model(input_values, attention_mask=...)"
         )
-        conv_layers = self.model.base_model.feature_extractor.conv_layers
-        _check_items_have_frames(conv_layers, lengths)
-        with item_statistics_in(conv_layers, input_values, lengths):
+        feature_extractor = self.model.base_model.feature_extractor
+        _check_items_have_frames(feature_extractor, lengths)
+        with item_statistics_in(feature_extractor.conv_layers, input_values, lengths):
             return self.model(input_values, attention_mask=attention_mask, **kwargs)
 
 
@@ -190,25 +187,17 @@ def _check_lengths(batch: Tensor, lengths: Tensor | None, name: str, call: str) 
     return lengths
 
 
-def _layer0_window(conv: nn.Conv1d) -> tuple[int, int]:
-    return conv.kernel_size[0], conv.stride[0]
-
-
-def _check_items_have_frames(conv_layers: nn.ModuleList, lengths: Tensor) -> None:
+def _check_items_have_frames(feature_extractor: nn.Module, lengths: Tensor) -> None:
     """Refuse an item shorter than the receptive field: alone it has no frames (its solo run fails)."""
-    rf = ar.receptive_field([(layer.conv.out_channels, *_layer0_window(layer.conv)) for layer in conv_layers])
-    short = (lengths < rf).nonzero().flatten().tolist()
-    if short:
-        raise ValueError(
-            f"Item {short[0]} has {int(lengths[short[0]])} samples, fewer than the receptive field of {rf}: "
-            f"alone it has no frames. Drop it, or pad it to {rf} samples before batching."
-        )
+    shapes = conv_config(feature_extractor)
+    for b, n in enumerate(lengths.tolist()):
+        check_length(n, SAMPLE_RATE, shapes, what=f"Item {b}", fix="Drop it, or pad it before batching.")
 
 
 def item_layer0_statistics(conv: nn.Conv1d, batch: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
     """Each item's per-channel mean and variance of layer 0's conv output over its valid positions
     (those of its solo run), float64 ``[B, C]`` each (:func:`~w2v2_walkthrough.chunked.conv_statistics`)."""
-    k, s = _layer0_window(conv)
+    k, s = conv.kernel_size[0], conv.stride[0]
     stats = []
     for row, n in zip(batch.detach(), lengths.tolist(), strict=True):
         windows = ar.conv_output_length(n, k, s)  # layer 0's positions in the solo run

@@ -20,8 +20,9 @@ Sources are tensors or files read block by block (and resampled to 16 kHz while 
 :class:`~w2v2_walkthrough.audio.FileSource`; the file never sits in memory whole. The features go
 to a tensor or to any array-like written chunk by chunk in order (a numpy array or memmap, or a
 :class:`~w2v2_walkthrough.npy.NpyWriter`, which keeps memory flat however long the output).
-:func:`difference` (from :mod:`w2v2_walkthrough.compare`) measures how far chunked features are
-from a full pass.
+With ``normalize=True`` a first pass sums the whole signal's mean and variance in float64 and
+every read is normalized with them (what a normalizing torchaudio bundle does to the waveform).
+:func:`w2v2_walkthrough.compare.difference` measures how far chunked features are from a full pass.
 """
 
 import copy

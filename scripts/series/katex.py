@@ -1,8 +1,9 @@
 """KaTeX, installed from the npm registry at build time, renders the series' LaTeX offline.
 
-Pages and slides load ``katex/katex.min.js``, its stylesheet and fonts, and the auto-render
-extension from their own folder, and render every ``$...$`` (inline) and ``$$...$$`` (display)
-in the markdown when the page loads. reveal.js 4's math plugin only knows MathJax 2 from a CDN,
+Each output installs its own copy (:data:`KATEX_DIR`): the decks and the standalone formula sheet
+load it from their folder and render every ``$...$`` (inline) and ``$$...$$`` (display) in the
+markdown; the site loads it from ``_static/katex`` and renders the ``\\(...\\)`` and ``\\[...\\]``
+that Sphinx writes. reveal.js 4's math plugin only knows MathJax 2 from a CDN,
 so the decks call KaTeX's auto-render directly, before reveal.js lays the slides out.
 The tarball is checked against the sha512 the registry publishes (see :mod:`.npm`).
 """
@@ -11,6 +12,9 @@ import json
 from pathlib import Path
 
 from . import npm
+
+#: Where each output installs KaTeX, relative to itself.
+KATEX_DIR = "katex"
 
 KATEX_VERSION = "0.19.1"
 #: The registry's ``dist.integrity`` of katex@0.19.1 (https://registry.npmjs.org/katex/0.19.1).
@@ -69,7 +73,7 @@ def render_script(prefix: str, selector: str) -> str:
 
 
 def write_page(path: Path, title: str, body: str, css: str, katex_prefix: str | None = "katex") -> Path:
-    """A standalone HTML page (the lesson plan, the formula sheet) whose maths KaTeX renders offline;
+    """A standalone HTML page (the formula sheet) whose maths KaTeX renders offline;
     KaTeX is installed next to it into ``katex_prefix`` (``None``: no maths)."""
     import html
 

@@ -1,6 +1,6 @@
 """The reading site: the executed notebooks as a book (Sphinx + MyST-NB + sphinx-book-theme), offline.
 
-:func:`build_site` writes a Sphinx source tree next to the output folder (``build/.site-source/``
+:class:`SiteBuild` writes a Sphinx source tree next to the output folder (``build/.site-source/``
 for ``build/site/``) and runs Sphinx on it, without executing anything (``nb_execution_mode =
 "off"``: the notebooks arrive executed). The book holds, in its sidebar's order: an index with a
 line per notebook, the notebooks (their ``# NBVAL_CHECK_OUTPUT`` markers removed), the lesson plan
@@ -22,6 +22,7 @@ import nbformat
 
 from . import katex
 from .formula_sheet import render_formula_sheet
+from .katex import KATEX_DIR
 from .lesson_plan import lesson_plan_markdown
 from .sources import NOTEBOOKS, ROOT, for_readers, summary_of, title_of
 
@@ -30,7 +31,6 @@ BIBLIOGRAPHY = ROOT / "docs" / "references.bib"
 #: The references page beside the notebooks, so that their links work on GitHub and in JupyterLab too.
 REFERENCES = NOTEBOOKS / "references.md"
 #: Where the site finds KaTeX, under its _static folder.
-KATEX_DIR = "katex"
 
 CONF = f'''# Written by scripts/series/site.py for each build; edit it there.
 import os
@@ -169,7 +169,7 @@ def _index(notebooks: dict) -> str:
     return f"""# {TITLE}
 
 An annotated walk through torchaudio's wav2vec2 feature extractor, in {len(notebooks)} notebooks, each
-executed when this site was built. Slides for each are in `build/slides/`.
+executed when this site was built. Slides for each are in the `slides/` folder beside this site.
 
 {items}
 
@@ -249,8 +249,3 @@ class SiteBuild:
         render_formula_sheet(self.out / FORMULA_SHEET_A4, katex_prefix=f"_static/{KATEX_DIR}")  # KaTeX: Sphinx's copy
         print(f"site built in {time.perf_counter() - self.started:.1f} s", flush=True)
         return self.out / "index.html"
-
-
-def build_site(notebooks: dict, out: Path) -> Path:
-    """Write the site for ``notebooks`` to ``out``; returns ``out / "index.html"``."""
-    return SiteBuild(notebooks, out).wait()

@@ -7,12 +7,12 @@ published sha512 (see :mod:`.npm`), so the decks never load anything from a CDN,
 
 from pathlib import Path
 
-from . import katex, npm
+from . import katex
+from .katex import KATEX_DIR, npm
 from .sources import for_readers
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 #: Where the decks find KaTeX, relative to themselves.
-KATEX_DIR = "katex"
 
 REVEAL_VERSION = "4.0.2"
 #: The registry's ``dist.integrity`` of reveal.js@4.0.2.
