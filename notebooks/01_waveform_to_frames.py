@@ -88,7 +88,7 @@ plotting.plot_waveform(wave, title="The bundled clip and its frame grid")
 # chosen in the parameters cell (`WEIGHTS`, `SEED`). Pretrained weights need a download (or a local
 # checkpoint) that these notebooks cannot assume, so by default the weights are **random**, drawn
 # from a fixed seed the way these models are initialised for pre-training: not trained. Shapes,
-# lengths and timing, the subject of this series, do not depend on the weights; notebook 6 says
+# lengths and timing, the subject of this series, do not depend on the weights; notebook 7 says
 # what pretrained weights would change.
 
 # %% tags=["depends-on-weights"]

@@ -312,7 +312,7 @@ for length in [clip.numel(), 16_000, 16_079, 3600 * 16_000]:  # the clip, 1 s, w
 # run, and the ASR pipeline's `postprocess` (`pipelines/automatic_speech_recognition.py`, the line
 # `start = item["start_offset"] * align_to`, then `/ sampling_rate`) multiplies it by
 # `config.inputs_to_logits_ratio`, the product of the conv strides: the hop, 320. The same
-# arithmetic on a made-up CTC output (notebook 9, question 5, runs it with transformers' config):
+# arithmetic on a made-up CTC output (notebook 10, question 5, runs it with transformers' config):
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -458,10 +458,10 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # ## Consequence 3: streaming
 #
 # `layer_norm` features are local: a frame is final as soon as its 400 samples have arrived, so
-# audio can be processed in chunks that overlap by 80 samples (notebook 7). A `group_norm` frame
+# audio can be processed in chunks that overlap by 80 samples (notebook 8). A `group_norm` frame
 # depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
 # (all but at most 4 trailing ones; notebook 4's gradient test fails for it on purpose:
-# `tests/package/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 7 turns
+# `tests/package/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 8 turns
 # that into a two-pass exact algorithm.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -591,4 +591,4 @@ print(f"  features of 0.001 * clip change by {quiet:.1%}")
 # shrinks with the input, and every later layer sees a different signal. "Gain-invariant" holds only
 # for recordings loud enough that $\epsilon$ is negligible.
 #
-# **Next:** notebook 6 looks inside every layer.
+# **Next:** notebook 7 looks inside every layer.

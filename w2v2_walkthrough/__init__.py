@@ -20,7 +20,7 @@ Modules, one idea each:
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
 * :mod:`.source`      source code shown in the notebooks (:mod:`.codetext` the text tools it and drift share)
 * :mod:`.compat`      checks at import that the installed torch and torchaudio work together
-* :mod:`.benchmark_results` the measured benchmark values (benchmarks/results.json), as notebook 7 reads them
+* :mod:`.benchmark_results` the measured benchmark values (benchmarks/results.json), as notebook 8 reads them
 * :mod:`.exercises`   checkers for the notebooks' exercises; :mod:`.quiz` the lesson plan's quiz
 """
 

@@ -143,7 +143,7 @@ QUESTIONS: list[Question] = [
     Question(
         "Chunked extraction cuts a minute of audio into runs of 1500 frames. How many samples do two "
         "consecutive chunks share?",
-        "07",
+        "08",
         _chunk_overlap,
         "samples",
     ),

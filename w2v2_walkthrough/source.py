@@ -1,5 +1,5 @@
 """Show source code in the notebooks: torchaudio's beside the mirror's (notebook 2), an installed
-library's with its line numbers (transformers, notebooks 8 and 9), and the package's own functions
+library's with its line numbers (transformers, notebooks 9 and 10), and the package's own functions
 wherever a few lines are the lesson, so lesson and code cannot diverge."""
 
 import ast
@@ -65,7 +65,7 @@ def code_diff(name: str) -> list[str]:
 
 
 def library_part(obj, start: str | None = None, stop: str | None = None) -> SourceCode:
-    """An installed library's source of ``obj`` (transformers' in notebooks 8 and 9), docstrings
+    """An installed library's source of ``obj`` (transformers' in notebooks 9 and 10), docstrings
     dropped, headed by its file, the line numbers shown (so a notebook can cite them) and its name; a
     line longer than ``WIDTH`` is broken inside its brackets (a comment between words), layout only.
     ``start`` / ``stop`` cut a slide-sized part as :func:`upstream_part` does; a marker that is not

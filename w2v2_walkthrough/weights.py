@@ -35,7 +35,7 @@ def random_extractor(preset: str = "wav2vec2_base", seed: int = 0) -> FeatureExt
     pre-training init (``torchaudio.models.wav2vec2.model._init_hubert_pretrain_model``) do; conv
     biases and norm parameters keep PyTorch's defaults (norms: weight 1, bias 0). PyTorch's default
     conv init alone shrinks a group_norm model's conv outputs layer by layer (from layer 1 to 6 by
-    331x for seed 0 on the bundled clip, printed in notebook 6); kaiming's keeps them near 1.
+    331x for seed 0 on the bundled clip, printed in notebook 7); kaiming's keeps them near 1.
 
     Does not disturb the global random state.
     """

@@ -33,7 +33,7 @@ def numbers() -> dict[str, str]:
         "centre_0": ar.frame_center(0),
         "centre_0_ms": ar.samples_to_ms(ar.frame_center(0)),
         "tail_1s": SAMPLE_RATE - ar.frame_span(frames - 1)[1],
-        # the most energy a 10-tap filter with its peak in 1-7 kHz keeps within +-500 Hz (notebook 6)
+        # the most energy a 10-tap filter with its peak in 1-7 kHz keeps within +-500 Hz (notebook 7)
         "energy_bound": round(float(filters.max_energy_near(torch.arange(1000, 7001, 125)).max()), 2),
     }
     return {name: format_answer(value) for name, value in values.items()}

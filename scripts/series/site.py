@@ -95,8 +95,8 @@ INDEX = {
     "03": ["stride", "frame rate", "output length"],
     "04": ["receptive field", "effective receptive field"],
     "05": ["GroupNorm", "LayerNorm", "group_norm", "layer_norm"],
-    "07": ["chunked extraction"],
-    "08": ["Hugging Face transformers", "Wav2Vec2FeatureEncoder"],
+    "08": ["chunked extraction"],
+    "09": ["Hugging Face transformers", "Wav2Vec2FeatureEncoder"],
 }
 
 

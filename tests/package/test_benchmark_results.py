@@ -1,5 +1,5 @@
 """benchmark_results finds benchmarks/results.json from the package, whatever the working directory
-(notebook 7 runs from notebooks/, build/student/ and build/editions/<x>/notebooks/)."""
+(notebook 8 runs from notebooks/, build/student/ and build/editions/<x>/notebooks/)."""
 
 import json
 

@@ -128,7 +128,7 @@ def test_stack_with_10ms_hop_checker():
     assert ex.check_stack_with_10ms_hop(...).correct is None
 
 
-# --- notebook 6 -------------------------------------------------------------------------------
+# --- notebook 7 -------------------------------------------------------------------------------
 
 
 def test_alias_checker():
@@ -252,7 +252,7 @@ def test_quiet_input_checker_follows_the_weights():
     assert ex.check_quiet_input(..., base, clip).correct is None
 
 
-# --- notebook 8: the same extractor in Hugging Face transformers ---
+# --- notebook 9: the same extractor in Hugging Face transformers ---
 
 
 @pytest.mark.slow
@@ -286,16 +286,16 @@ def test_one_layer_norm_swap_is_caught_by_the_outputs_alone():
     """In a one-layer stack GroupNorm(C, C) and LayerNorm(C) have the same parameter names and
     shapes: only the computed outputs can reject the swap."""
     from w2v2_walkthrough import get_feature_extractor
-    from w2v2_walkthrough.exercises import nb08
+    from w2v2_walkthrough.exercises import nb09
 
-    one_layer = [c for c in nb08.CONFIGS if len(c[1]) == 1]
+    one_layer = [c for c in nb09.CONFIGS if len(c[1]) == 1]
     assert {c[0] for c in one_layer} == {"group", "layer"}
     for config in one_layer:
         swapped = "layer_norm" if config[0] == "group" else "group_norm"
         shapes = list(zip(*config[1:4], strict=True))
         group, layer = (get_feature_extractor(m, shapes, config[4]).state_dict() for m in ("group_norm", "layer_norm"))
         assert {k: v.shape for k, v in group.items()} == {k: v.shape for k, v in layer.items()}
-        assert nb08._computes_the_same((swapped, shapes, config[4]), nb08._hf_encoder(*config)) is False
+        assert nb09._computes_the_same((swapped, shapes, config[4]), nb09._hf_encoder(*config)) is False
 
 
 def test_hf_short_lengths_prediction_checker():
@@ -309,7 +309,7 @@ def test_hf_short_lengths_prediction_checker():
     assert ex.check_hf_short_lengths(...).correct is None
 
 
-# --- notebook 9: questions people ask ---
+# --- notebook 10: questions people ask ---
 
 
 def test_chunk_starts_checker():
@@ -352,7 +352,7 @@ def test_short_clip_mask_prediction_checker():
     assert ex.check_short_clip_mask(None).correct is None
 
 
-# --- notebook 7: an hour of audio, exactly ---
+# --- notebook 8: an hour of audio, exactly ---
 
 
 def test_max_chunk_frames_checker():

@@ -266,7 +266,7 @@ def test_output_lengths_equal_the_package_for_every_length_up_to_20000():
 
 
 def test_unclamped_counts_go_negative_in_a_later_layer_not_the_first():
-    """Notebook 8's reading of 79 samples: the counts per layer, from HF's own method on the stack's
+    """Notebook 9's reading of 79 samples: the counts per layer, from HF's own method on the stack's
     first 1..7 layers, are 14, 6, 2, 0, -1, -1, -1; the first conv alone goes negative only below 5."""
     shapes = list(PRESETS["wav2vec2_base"].shapes)
 
@@ -306,7 +306,7 @@ def test_frame_mask_matches_the_frame_counts_and_marks_too_short_clips_valid():
     assert valid[:4] == [(n - 400) // 320 + 1 for n in lengths[:4]] == [49, 24, 15, 1]
     assert torch.equal(mask[:4], torch.arange(49) < torch.tensor(valid[:4])[:, None])
     # A clip with no frame at all (0 or -1 from the unclamped lengths) indexes the mask at -1 or -2:
-    # HF marks all 49 (or 48) frames valid. Notebook 9's exercise reveals this.
+    # HF marks all 49 (or 48) frames valid. Notebook 10's exercise reveals this.
     assert valid[4:] == [49, 48]
 
 

@@ -1,71 +1,79 @@
-"""Exercises of notebook 8, The same extractor in Hugging Face transformers."""
+"""Exercises of notebook 8, An hour of audio, exactly."""
 
-import torch
+import numbers
 
 from .. import arithmetic as ar
-from .. import huggingface as hf
-from ..components import get_feature_extractor
+from ..audio import resampled_length
 from ._core import Verdict, check_function, check_value
 
-WAV2VEC2 = ([32] * 7, [10, 3, 3, 3, 3, 2, 2], [5, 2, 2, 2, 2, 2, 2])  # 32 channels keep the check quick
-
-#: HF configs (feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias) the code exercise
-#: is checked on: the presets' three architectures (narrower), and other stacks. In a one-layer stack the
-#: GroupNorm and the LayerNorm have the same parameter names and shapes: only the outputs tell them apart.
-CONFIGS = [
-    ("group", *WAV2VEC2, False),
-    ("layer", *WAV2VEC2, True),
-    ("layer", *WAV2VEC2, False),
-    ("group", [8, 16, 4], [10, 3, 2], [5, 2, 2], True),
-    ("layer", [8, 16, 4], [10, 3, 2], [5, 2, 2], False),
-    ("layer", [4, 4, 4, 4], [10, 3, 3, 2], [5, 2, 2, 2], True),
-    ("layer", [6], [4], [2], True),
-    ("group", [6], [4], [2], True),
-]
-
-
-def _hf_encoder(*fields):
-    """HF's encoder for these config fields, with seeded random weights."""
-    config = hf.build_config(dict(zip(hf.CONFIG_FIELDS, fields, strict=True)))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        encoder = hf.feature_encoder(config)
-        for p in encoder.parameters():  # norms too, so that no parameter sits at its init
-            p.data.normal_(0, 1.0 / max(1, p[0].numel()) ** 0.5)
-    return encoder
+#: Memory budgets (bytes) the student's ``max_chunk_frames`` is run on: none, below one frame, one
+#: frame exactly and one byte either side, two frames exactly and one byte less, about a second
+#: and a 2 s chunk's worth, and large.
+BUDGETS = (
+    0,
+    100_000,
+    161_791,
+    161_792,
+    161_793,
+    292_863,
+    292_864,
+    1_000_000,
+    6_553_600,
+    13_107_200,
+    13_137_920,
+    100_000_000,
+    10**9,
+)
 
 
-def _computes_the_same(answer, encoder) -> bool:
-    """Build the mirror from the student's arguments, load HF's weights strictly, compare outputs."""
-    norm_mode, shapes, bias = answer
-    shapes = [tuple(s) for s in shapes]
-    mirror = hf.copy_weights(encoder, get_feature_extractor(norm_mode, shapes, bias))
-    x = torch.randn(2, ar.min_samples_for_frames(3, shapes), generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        return torch.equal(mirror(x, None)[0], encoder(x).transpose(1, 2))
+#: The file of the prediction exercise: 2.5 s of stereo audio at 44.1 kHz.
+CLI_FILE_RATE, CLI_FILE_SECONDS = 44_100, 2.5
 
 
-def check_torchaudio_args(function) -> Verdict:
-    """``torchaudio_args(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias)`` ->
-    ``(norm_mode, shapes, bias)``: the mirror built from it, loaded with HF's weights, must compute
-    exactly what HF's encoder computes."""
+def chunk_layer0_bytes(frames: int) -> int:
+    """Bytes of layer 0's output for one chunk of ``frames`` frames, from the package's plan."""
+    from ..chunked import peak_layer0_bytes, plan_chunks
+
+    first = next(plan_chunks(ar.min_samples_for_frames(frames), frames))
+    return peak_layer0_bytes(first.stop - first.start)
+
+
+def max_chunk_frames(budget_bytes: int) -> int:
+    """The most frames a chunk may hold with layer 0's output within ``budget_bytes`` (0 if none)."""
+    fits = lambda frames: chunk_layer0_bytes(frames) <= budget_bytes
+    low, high = 0, 1  # fits(low) (or low == 0); find a high that does not fit, then bisect
+    while fits(high):
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low
+
+
+def check_max_chunk_frames(function) -> Verdict:
+    """``max_chunk_frames(budget_bytes)``: the largest chunk, in frames, whose layer-0 output fits."""
     return check_function(
         function,
-        CONFIGS,
-        _hf_encoder,
-        "Wav2Vec2Config spreads a layer's (channels, kernel, stride) over three lists: torchaudio wants "
-        "one tuple per layer. Its norm_mode names end in '_norm', and bias is conv_bias.",
-        same=_computes_the_same,
+        [(budget,) for budget in BUDGETS],
+        max_chunk_frames,
+        "a chunk of f frames reads 320 (f - 1) + 400 samples (its windows overlap); layer 0 turns L "
+        "samples into floor((L - 10) / 5) + 1 positions of 512 float32 values, 4 bytes each. Find the "
+        "largest f that fits, and 0 when even one frame does not.",
+        lambda got, expected: isinstance(got, numbers.Real) and not isinstance(got, bool) and got == expected,
     )
 
 
-def check_hf_short_lengths(prediction) -> Verdict:
-    """What does HF's ``_get_feat_extract_output_lengths`` return for 0, 100 and 399 samples?"""
-    expected = hf.output_lengths(hf.preset_config("wav2vec2_base"), [0, 100, 399]).tolist()
+def cli_frames() -> int:
+    """Frames the command line writes for the prediction exercise's file."""
+    samples = resampled_length(round(CLI_FILE_SECONDS * CLI_FILE_RATE), CLI_FILE_RATE)
+    return ar.num_frames(samples)
+
+
+def check_cli_frames(prediction) -> Verdict:
+    """How many frames does the command line write for 2.5 s of 44.1 kHz stereo audio?"""
     return check_value(
         prediction,
-        expected,
-        "HF applies floor((L - k) / s) + 1 layer by layer, as torchaudio does, but never clamps a count "
-        "at 0. Work layer 0 out by hand for 0 samples, then feed the result to layer 1.",
-        same=lambda a, e: list(a) == e,
+        cli_frames(),
+        "the command line mixes the channels down and resamples to 16 kHz before the extractor "
+        "sees a sample: count the 16 kHz samples, then apply floor((L - 400) / 320) + 1.",
     )

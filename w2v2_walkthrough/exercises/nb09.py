@@ -1,55 +1,71 @@
-"""Exercises of notebook 9, Questions people ask."""
-
-import itertools
+"""Exercises of notebook 9, The same extractor in Hugging Face transformers."""
 
 import torch
 
+from .. import arithmetic as ar
 from .. import huggingface as hf
+from ..components import get_feature_extractor
 from ._core import Verdict, check_function, check_value
 
-#: HF's ASR pipeline rounds to a whole number of this many samples; ties of Python's round are left out.
-RATIO = 320
+WAV2VEC2 = ([32] * 7, [10, 3, 3, 3, 3, 2, 2], [5, 2, 2, 2, 2, 2, 2])  # 32 channels keep the check quick
 
-
-def _no_ties(seconds: float) -> bool:
-    return abs((seconds * 16_000 / RATIO) % 1 - 0.5) > 1e-9
-
-
-#: (num_samples, chunk_length_s, stride_length_s) the code exercise is checked on.
-CASES = [
-    (n, c, s)
-    for n, c, s in itertools.product(
-        (16_000, 16_001, 47_999, 48_000, 100_000, 160_000), (0.5, 1.0, 2.5, 3.33, 10.0), (0.1, 0.2, 0.41, 1.0)
-    )
-    if c > 2 * s and _no_ties(c) and _no_ties(s)
+#: HF configs (feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias) the code exercise
+#: is checked on: the presets' three architectures (narrower), and other stacks. In a one-layer stack the
+#: GroupNorm and the LayerNorm have the same parameter names and shapes: only the outputs tell them apart.
+CONFIGS = [
+    ("group", *WAV2VEC2, False),
+    ("layer", *WAV2VEC2, True),
+    ("layer", *WAV2VEC2, False),
+    ("group", [8, 16, 4], [10, 3, 2], [5, 2, 2], True),
+    ("layer", [8, 16, 4], [10, 3, 2], [5, 2, 2], False),
+    ("layer", [4, 4, 4, 4], [10, 3, 3, 2], [5, 2, 2, 2], True),
+    ("layer", [6], [4], [2], True),
+    ("group", [6], [4], [2], True),
 ]
 
 
-def pipeline_starts(num_samples: int, chunk_length_s: float, stride_length_s: float) -> list[int]:
-    """The first sample of each chunk transformers' ASR pipeline cuts (its own code, run on zeros)."""
-    chunks = hf.pipeline_chunks(torch.zeros(num_samples), chunk_length_s, stride_length_s)
-    return [chunk.start for chunk, _ in chunks]
+def _hf_encoder(*fields):
+    """HF's encoder for these config fields, with seeded random weights."""
+    config = hf.build_config(dict(zip(hf.CONFIG_FIELDS, fields, strict=True)))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        encoder = hf.feature_encoder(config)
+        for p in encoder.parameters():  # norms too, so that no parameter sits at its init
+            p.data.normal_(0, 1.0 / max(1, p[0].numel()) ** 0.5)
+    return encoder
 
 
-def check_chunk_starts(function) -> Verdict:
-    """``chunk_starts(num_samples, chunk_length_s, stride_length_s)``: where HF's pipeline cuts."""
+def _computes_the_same(answer, encoder) -> bool:
+    """Build the mirror from the student's arguments, load HF's weights strictly, compare outputs."""
+    norm_mode, shapes, bias = answer
+    shapes = [tuple(s) for s in shapes]
+    mirror = hf.copy_weights(encoder, get_feature_extractor(norm_mode, shapes, bias))
+    x = torch.randn(2, ar.min_samples_for_frames(3, shapes), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        return torch.equal(mirror(x, None)[0], encoder(x).transpose(1, 2))
+
+
+def check_torchaudio_args(function) -> Verdict:
+    """``torchaudio_args(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias)`` ->
+    ``(norm_mode, shapes, bias)``: the mirror built from it, loaded with HF's weights, must compute
+    exactly what HF's encoder computes."""
     return check_function(
         function,
-        CASES,
-        pipeline_starts,
-        "the pipeline rounds the chunk and the stride to whole multiples of inputs_to_logits_ratio = "
-        "320 samples (Python's round), steps by chunk - 2 x stride, and stops after the first chunk "
-        "that reaches the end of the audio.",
+        CONFIGS,
+        _hf_encoder,
+        "Wav2Vec2Config spreads a layer's (channels, kernel, stride) over three lists: torchaudio wants "
+        "one tuple per layer. Its norm_mode names end in '_norm', and bias is conv_bias.",
+        same=_computes_the_same,
     )
 
 
-def check_short_clip_mask(prediction) -> Verdict:
-    """How many of the 49 frames does HF's frame mask mark valid for a 300-sample clip padded to 1 s?"""
-    attention = (torch.arange(16_000) < torch.tensor([16_000, 300])[:, None]).long()
-    mask = hf.feature_vector_mask(hf.preset_config("wav2vec2_base"), attention, 49)
+def check_hf_short_lengths(prediction) -> Verdict:
+    """What does HF's ``_get_feat_extract_output_lengths`` return for 0, 100 and 399 samples?"""
+    expected = hf.output_lengths(hf.preset_config("wav2vec2_base"), [0, 100, 399]).tolist()
     return check_value(
         prediction,
-        int(mask[1].sum()),
-        "HF's frame count for 300 samples is not clamped (notebook 8). The mask code writes a 1 at "
-        "index count - 1 of the row, then marks everything left of it valid. Which index is -1?",
+        expected,
+        "HF applies floor((L - k) / s) + 1 layer by layer, as torchaudio does, but never clamps a count "
+        "at 0. Work layer 0 out by hand for 0 samples, then feed the result to layer 1.",
+        same=lambda a, e: list(a) == e,
     )

@@ -17,10 +17,10 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 8. The same extractor in Hugging Face transformers
+# # 9. The same extractor in Hugging Face transformers
 #
 # Most readers meet wav2vec2 through 🤗 transformers (`Wav2Vec2Model`, `HubertModel`, `WavLMModel`).
-# Their conv stack is `Wav2Vec2FeatureEncoder`: the extractor of notebooks 1–7 under other names.
+# Their conv stack is `Wav2Vec2FeatureEncoder`: the extractor of notebooks 1–8 under other names.
 # This notebook builds it from configs only (nothing is downloaded) and checks it against the
 # mirror number for number.
 #
@@ -237,7 +237,7 @@ print("mirror ", extractors["wav2vec2_large_lv60k"].conv_layers[1].layer_norm)
 # calls it; the norms are PyTorch's `GroupNorm` and `LayerNorm` with the same shapes and `eps`
 # (both libraries transpose around the `LayerNorm` alike); the convs are the same `nn.Conv1d`.
 # The same operations in the same order, on inputs of the same shape on the same backend, give
-# the same floats (a different batch shape can change the last bits: notebook 9, question 7).
+# the same floats (a different batch shape can change the last bits: notebook 10, question 7).
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # transformers decorates `GELUActivation` with `use_kernel_forward_from_hub("GeLU")`: with the
@@ -285,7 +285,7 @@ source.library_part(type(default).inputs_to_logits_ratio.fget)
 
 # %% [markdown]
 # The product of the strides, 320: samples per frame. The ASR pipeline aligns its chunks and
-# its timestamps to it (notebook 9). There is no field for the 400-sample receptive field:
+# its timestamps to it (notebook 10). There is no field for the 400-sample receptive field:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -309,9 +309,9 @@ print("mirror forward(x, length) ->", list(features.shape), "+ valid frames", fr
 
 # %% [markdown]
 # In HF, valid frames come from `attention_mask` through `_get_feat_extract_output_lengths`
-# (notebook 9), after the conv stack. No mask reaches the conv feature encoder: as in torchaudio,
+# (notebook 10), after the conv stack. No mask reaches the conv feature encoder: as in torchaudio,
 # the lengths fix the frame *counts* for every model (in HF, for rows of at least 400 samples:
-# notebook 9, question 9), but the *values* of a group_norm model's
+# notebook 10, question 9), but the *values* of a group_norm model's
 # valid frames still depend on the padding, which enters layer 0's GroupNorm statistics
 # (notebook 5).
 
@@ -418,4 +418,4 @@ assert counts[-1] == hf.output_lengths(config, [79]).item()
 # is a fixed point, and the method returns -1 (for rows under 80 samples; 0 for 80 to 399).
 
 # %% [markdown]
-# **Next:** notebook 9 answers the questions people ask on the issue trackers, with the package.
+# **Next:** notebook 10 answers the questions people ask on the issue trackers, with the package.

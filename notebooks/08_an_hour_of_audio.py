@@ -17,7 +17,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 7. An hour of audio, exactly
+# # 8. An hour of audio, exactly
 #
 # A full-utterance pass keeps layer 0's output in memory: 512 channels × one value every 5 samples.
 # For an hour of audio that does not fit a laptop. Cutting the audio into chunks is easy; getting
@@ -560,4 +560,4 @@ print("frames written:", np.load(tmp / "noise.npy").shape[0])
 folder.cleanup()
 
 # %% [markdown]
-# **Next:** notebook 8 shows the same extractor in Hugging Face transformers.
+# **Next:** notebook 9 shows the same extractor in Hugging Face transformers.

@@ -17,7 +17,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 6. Intermediate activations
+# # 7. Intermediate activations
 #
 # Shapes and lengths are settled; now the values. We run speech, a chirp and an impulse through the
 # layers and read what each one produces: the stages of layer 0, the scale of every layer, the
@@ -87,7 +87,9 @@ plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What silence becomes
 #
-# The clip has stretches of digital silence (exact zeros). The conv has no bias, so they give 0,
+# The clip is a quiet recording: its pauses hold a noise floor (-60 dBFS), not zeros. Digital silence
+# (exact zeros) is what padding and a muted input give; to see what it becomes, the clip gets 0.5 s
+# of zeros appended here. The conv has no bias, so zeros give 0,
 # and GroupNorm(512, 512) turns 0 into $\beta_c - \gamma_c\,\mu_c / \sqrt{\sigma_c^2 + \epsilon}$: one
 # constant per channel, set by the channel's mean and spread over the *whole clip*. Each later
 # layer turns constants into constants: silence is one constant per channel at every layer and ends
@@ -95,17 +97,18 @@ plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-silent = wave.unfold(0, 10, 5).abs().amax(dim=1) == 0  # positions whose 10 samples are all 0
-conv, norm = trace.layers[0].conv[0], trace.layers[0].norm[0]  # (512, positions)
+muted = torch.cat([wave, torch.zeros(8000)])  # the clip, then 0.5 s of digital silence
+muted_trace = w2v.trace_activations(extractor, muted)
+silent = muted.unfold(0, 10, 5).abs().amax(dim=1) == 0  # positions whose 10 samples are all 0
+conv, norm = muted_trace.layers[0].conv[0], muted_trace.layers[0].norm[0]  # (512, positions)
 gn = extractor.conv_layers[0].layer_norm
 mu, var = conv.mean(dim=1), conv.var(dim=1, unbiased=False)  # per channel, over time
 constant = gn.bias - gn.weight * mu / torch.sqrt(var + gn.eps)  # (512,)
 assert (norm[:, silent] - constant[:, None]).abs().max() <= 1e-4 * norm.abs().max()
-n_silent = int(silent.sum())
-print(f"{n_silent} of {silent.numel()} positions are silent: each channel is one value there")
-last_sound = int(torch.nonzero(wave).max())  # the last sample that is not 0
+print(f"{int(silent.sum())} of {silent.numel()} positions are silent: each channel is one value there")
+last_sound = int(torch.nonzero(muted).max())  # the last sample that is not 0
 first = -(-(last_sound + 1) // ar.hop_length())  # the first frame whose span lies after it
-frames = trace.features[0, first:]  # (frames, 512)
+frames = muted_trace.features[0, first:]  # (frames, 512)
 assert (frames - frames[:1]).abs().max() <= 1e-5 * frames.abs().max()
 print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: all one vector")
 
@@ -485,4 +488,4 @@ print("the last sample any frame sees:", ar.frame_span(response.shape[1] - 1)[1]
 # A click changes one frame or two (consecutive spans overlap), and a click after the last sample
 # any frame sees changes none.
 #
-# **Next:** notebook 7 uses this locality to extract hours of audio exactly, in bounded memory.
+# **Next:** notebook 8 uses this locality to extract hours of audio exactly, in bounded memory.

@@ -17,7 +17,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 9. Questions people ask
+# # 10. Questions people ask
 #
 # Eleven questions asked on public issue trackers about wav2vec2's feature extractor, each cited as
 # `owner/repo#number` (a GitHub issue or pull request), quoted briefly, and answered by a
@@ -159,7 +159,7 @@ for rate in [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000]:
 # %% [markdown]
 # With `return_timestamps="char"` or `"word"`, the ASR pipeline's `postprocess` turns each token's
 # frame offsets into seconds. Its `align_to` is the pipeline's `_align_to`, the model config's
-# `inputs_to_logits_ratio`: the hop, 320 samples (notebook 8).
+# `inputs_to_logits_ratio`: the hop, 320 samples (notebook 9).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -255,7 +255,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 # ### Answer 7
 #
 # In the group_norm model the clip's frames change: layer 0's GroupNorm statistics run over every
-# position, padding included, and no mask reaches the conv feature encoder (notebook 8). The
+# position, padding included, and no mask reaches the conv feature encoder (notebook 9). The
 # layer_norm model normalises each position over its channels alone, so frames whose windows lie
 # inside the clip keep their values, up to float rounding. `lengths` (HF: `attention_mask`) fixes
 # the frame *counts* for every model, not the *values* of a group_norm model's valid frames; how
@@ -357,7 +357,7 @@ print("HF's mask == arange(49) < frames:", torch.equal(theirs, ours))
 # ### 9, the method's code
 #
 # It counts each row's samples (`non_padded_lengths`), turns the counts into frames with
-# `self._get_feat_extract_output_lengths` (`output_lengths`, notebook 8), and builds the mask:
+# `self._get_feat_extract_output_lengths` (`output_lengths`, notebook 9), and builds the mask:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -368,7 +368,7 @@ source.library_part(model_class._get_feature_vector_attention_mask, "attention_m
 # ### Answer 9
 #
 # The method turns each row's sample count into frames with `_get_feat_extract_output_lengths`
-# (notebook 8), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
+# (notebook 9), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
 # marks every index up to that one. For rows of at least 400 samples that is notebook 3's frame
 # count turned into a mask: frame $t$ is valid when $t < \lfloor (n - 400)/320 \rfloor + 1$.
 # Without the private method, take torchaudio's `lengths` output (next question) or
