@@ -22,10 +22,11 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
-# make series WEIGHTS=WAV2VEC2_BASE [SEED=1]: the same series executed with other weights (a torchaudio
-# bundle name, a torchaudio or Hugging Face checkpoint path, or random), into build/editions/<weights>/.
+# make series WEIGHTS=WAV2VEC2_BASE [SEED=1] [AUDIO=talk.flac]: the same series executed with other weights (a
+# torchaudio bundle name, a torchaudio or Hugging Face checkpoint path, or random) and/or on another recording
+# (any rate; channels averaged), into build/editions/<weights>[-audio-<recording>]/.
 series: setup
-	$(BIN)/python scripts/build_series.py $(if $(WEIGHTS)$(SEED),edition --weights "$(or $(WEIGHTS),random)"$(if $(SEED), --seed "$(SEED)"),build)
+	$(BIN)/python scripts/build_series.py $(if $(WEIGHTS)$(SEED)$(AUDIO),edition --weights "$(or $(WEIGHTS),random)"$(if $(SEED), --seed "$(SEED)")$(if $(AUDIO), --audio "$(AUDIO)"),build)
 
 test: setup
 	$(BIN)/ruff check .

@@ -52,22 +52,24 @@ from w2v2_walkthrough import plotting, source
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## A clip of speech
 #
 # The package ships a short clip it made itself with the espeak-ng speech synthesizer (CC0), so the
 # series runs offline. `load_speech_clip` returns a mono float32 tensor of shape `[time]` and the
 # sample rate, always 16 kHz: the rate every wav2vec2-family model is trained at.
 
-# %%
+# %% tags=["lecture", "run-live", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
-wave, sample_rate = w2v.load_speech_clip()
+wave, sample_rate = w2v.load_speech_clip(AUDIO)
 seconds = wave.numel() / sample_rate
 print(w2v.audio.SPEECH_CLIP_TEXT)
 print(f"shape {list(wave.shape)}, {sample_rate} Hz, {seconds:.2f} s, dtype {wave.dtype}")
@@ -122,13 +124,13 @@ for i, (c_out, k, s) in enumerate(w2v.DEFAULT_SHAPES):
 # unless you say otherwise), not the audio's real rate, so resample first; and a `(2, time)` stereo
 # tensor passes as a batch of two clips. Out comes `(batch, frame, feature)`.
 
-# %%
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 features, _ = w2v.extract_features(extractor, wave)  # (1, frame, 512)
 print("in: ", list(wave.shape), "samples")
 print("out:", list(features.shape), "= (batch, frame, feature)")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## The shape after every layer
 #
 # `trace_activations` runs the extractor with forward hooks and keeps every layer's output after the
@@ -136,7 +138,7 @@ print("out:", list(features.shape), "= (batch, frame, feature)")
 # `[batch, channels, positions]`: a layer's time steps are its **positions**, and only the last
 # layer's positions are frames.
 
-# %%
+# %% tags=["lecture", "run-live", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 trace = w2v.trace_activations(extractor, wave)
 print(trace.table())
@@ -157,26 +159,26 @@ source.show(ar.conv_output_length)
 # `ar.layer_output_lengths` applies it layer after layer, from the config alone; the assert proves
 # the prediction equals what the model produced.
 
-# %%
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 predicted = ar.layer_output_lengths(wave.numel())
 measured = [layer.gelu.shape[-1] for layer in trace.layers]
 assert predicted == measured
 print(predicted)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Frames per second
 #
 # One frame every 320 samples means 50 frames per second of a long signal. A clip of exactly one
 # second gives **49**: the first frame needs 400 samples (notebook 4), each further frame 320 more.
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 print("frames from 1 s:", ar.num_frames(16_000))
 print("frame rate of long audio:", ar.frame_rate(), "frames/s")
 print("hop:", ar.hop_length(), "samples =", ar.samples_to_ms(ar.hop_length()), "ms")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## What a frame sees
 #
 # The convolutions compute frame $n$ from the samples $[320n,\ 320n + 400)$, its **span**, starting
@@ -186,7 +188,7 @@ print("hop:", ar.hop_length(), "samples =", ar.samples_to_ms(ar.hop_length()), "
 # config and proves its edges from the paths through the convolutions; gradients then show how much
 # each sample inside it counts.
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 ms = ar.samples_to_ms
 for n in range(3):
@@ -213,7 +215,7 @@ print("neighbours share", ar.frame_span(0)[1] - ar.frame_span(1)[0], "samples")
 # reads**: all but the last $(L - 10) \bmod 5$ samples of an $L$-sample clip, which no window of
 # layer 0 reaches (notebook 5). For this clip:
 
-# %%
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 _, k0, s0 = w2v.DEFAULT_SHAPES[0]
 length = wave.numel()
@@ -296,7 +298,7 @@ def frames_for(num_samples):
 # %%
 w2v.exercises.check_frames_for(frames_for)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture", "predict"]
 # ### Exercise 2: predict, then run
 #
 # Take the first second of the clip and replace its **last 240 samples** with noise. In the
@@ -310,13 +312,13 @@ prediction = (0, 1)
 # %%
 w2v.exercises.check_tail_prediction(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### Changing the tail
 #
 # Run it in the `layer_norm` model and in Base (`group_norm`); a frame counts as changed when any of
 # its 512 values changed.
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 second = wave[:16_000]
 noise = 0.1 * torch.randn(16_000, generator=torch.Generator().manual_seed(0))

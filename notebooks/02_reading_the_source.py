@@ -43,11 +43,13 @@ from w2v2_walkthrough import diagrams, source
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The map
@@ -141,10 +143,10 @@ for i, block in enumerate(extractor.conv_layers[1:], start=1):
 # NBVAL_CHECK_OUTPUT
 source.upstream_part("ConvLayerBlock", start="def __init__", stop="def forward")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### `ConvLayerBlock.forward`
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 source.upstream_part("ConvLayerBlock", start="def forward")
 
@@ -164,7 +166,7 @@ block = extractor.conv_layers[0]
 y, length = block(torch.randn(1, 1, 400), torch.tensor([400]))  # y: (1, 512, 79)
 print("output", list(y.shape), "length", length.tolist())
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### Why `rounding_mode="floor"` and the clamp
 #
 # For inputs shorter than the kernel, $L - k$ is negative. `rounding_mode="floor"` rounds towards
@@ -173,7 +175,7 @@ print("output", list(y.shape), "length", length.tolist())
 # negative for $L < k - s$ ($L \le 4$ here), hence the clamp at 0. Layer 0 ($k = 10$, $s = 5$),
 # against the number of 10-sample windows, 5 apart, that fit in $L$ samples:
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 L = torch.arange(16)  # input lengths 0 .. 15
 floor = torch.div(L - 10, 5, rounding_mode="floor") + 1
@@ -234,7 +236,7 @@ print("output           ", list(features.shape), "valid frames", lengths.tolist(
 
 # %%
 # NBVAL_CHECK_OUTPUT
-speech = w2v.load_speech_clip()[0][:4_000]
+speech = w2v.load_speech_clip(AUDIO)[0][:4_000]
 padded, valid = torch.nn.functional.pad(speech, (0, 4_000)), torch.tensor([4_000])  # (8000,)
 for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     model = weights.extractor(preset)
@@ -289,7 +291,7 @@ for name in ["LayerNorm", "ConvLayerBlock", "FeatureExtractor", "_get_feature_ex
 for line in source.code_diff("_get_feature_extractor")[3:]:
     print(textwrap.fill(line, 90, subsequent_indent=" " * 12))
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Same weights, same output, to the last bit
 #
 # Build torchaudio's own extractor (with its default init: here the point is torchaudio's object,
@@ -298,7 +300,7 @@ for line in source.code_diff("_get_feature_extractor")[3:]:
 # valid lengths 16 000, 12 000 and 399 (the rows are random all the way; only `lengths` says where
 # each one ends).
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 torch.manual_seed(0)
 theirs = ta_components._get_feature_extractor("group_norm", w2v.DEFAULT_SHAPES, False).eval()

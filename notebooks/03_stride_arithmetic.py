@@ -42,20 +42,22 @@ from w2v2_walkthrough import diagrams, source
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## One layer
 #
 # An unpadded conv with kernel $k$ and stride $s$ places its window at $0, s, 2s, \dots$ as long as
 # the whole window fits: the last start is at most $L - k$, so there are
 # $\lfloor (L - k)/s \rfloor + 1$ windows, and none if $L < k$. The package's version of that line:
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 source.show(ar.conv_output_length)
 
@@ -67,14 +69,14 @@ source.show(ar.conv_output_length)
 for L in [9, 10, 14, 15, 16_000]:
     print(f"L={L:>5}: {ar.conv_output_length(L, kernel_size=10, stride=5)} outputs")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Seven layers, one second
 #
 # Applying it layer by layer to 16 000 samples. `unused` counts the trailing inputs of that layer
 # that no output of the layer reads: without padding, an end that does not fill a whole window is
 # dropped.
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 print("layer  k  s  length in  length out  unused")
 for r in ar.length_table(16_000):
@@ -114,7 +116,7 @@ print("lost per layer, in samples:", lost)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-second = w2v.load_speech_clip()[0][:16_000]  # 1 s of speech
+second = w2v.load_speech_clip(AUDIO)[0][:16_000]  # 1 s of speech
 noise = 0.1 * torch.randn(tail, generator=torch.Generator().manual_seed(0))
 batch = torch.stack([second, torch.cat([second[:-tail], noise])])  # (2, 16000): before, after
 extractors = {p: weights.extractor(p) for p in ["wav2vec2_base", "wav2vec2_large_lv60k"]}
@@ -136,7 +138,7 @@ for preset, extractor in extractors.items():
 # The 0 is structural: it holds for any weights at all. The 49 holds for any weights a model can
 # have, random or trained, but not for weights built to be degenerate (all zero: nothing changes).
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## For lengths, the stack is one big conv
 #
 # The per-layer floors compose exactly. If layer $l$'s input has $\lfloor (L - r)/j \rfloor + 1$
@@ -150,7 +152,7 @@ for preset, extractor in extractors.items():
 # $$\text{frames} = \max\left(0,\ \left\lfloor \frac{L - 400}{320} \right\rfloor + 1\right).$$
 # The assert checks the derivation on every $L$ up to 5 s.
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 assert all(ar.num_frames(L) == max(0, (L - 400) // 320 + 1) for L in range(0, 5 * 16_000 + 1))
 print("frames = floor((L - 400) / 320) + 1 holds; 10 s ->", ar.num_frames(160_000), "frames")
@@ -197,7 +199,7 @@ print("predicted by ar.num_frames:", [ar.num_frames(n) for n in clips])
 # with that clip run by itself, by each valid frame's relative change
 # $\lVert f' - f \rVert / \lVert f \rVert$:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 print("with these weights:")
 for preset, (features, frames) in batched.items():
@@ -216,12 +218,12 @@ for preset, (features, frames) in batched.items():
 # undo it: `length` fixes the frame *counts* for every model, not a `group_norm` model's *values*.
 # Notebook 5 sweeps the padding fraction.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## The inverse: samples for $N$ frames
 #
 # Walking the stack backwards, $n$ outputs of a conv need at least $(n - 1)\,s + k$ inputs:
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 for n in [1, 2, 3, 49, 50]:
     print(f"{n:>2} frames need at least {ar.min_samples_for_frames(n):>5} samples")
@@ -230,7 +232,7 @@ for n in [1, 2, 3, 49, 50]:
 # One frame needs **400** samples, two need **720**, and every further frame 320 more. 50 frames
 # take 16 080 samples: slightly more than a second.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Where is a frame in time?
 #
 # The series' convention: sample $t$ is the instant $t / 16000$ s. Frame $n$ reads samples
@@ -238,7 +240,7 @@ for n in [1, 2, 3, 49, 50]:
 # every 20 ms. Its **centre** is the mean of its samples' instants, sample $320n + 199.5$
 # (`ar.frame_center`):
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 for n in [0, 1, 10]:
     start, end = ar.frame_span(n)
@@ -278,9 +280,9 @@ for name, gap in [("instants", offset), ("intervals", half)]:
 # `ratio = waveform.size(1) / trellis.size(0)` (or `/ emission.size(1)`): samples over frames.
 # For our clip, 1 s, a worst case and an hour:
 
-# %%
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
-clip = w2v.load_speech_clip()[0]
+clip = w2v.load_speech_clip(AUDIO)[0]
 ratio = clip.numel() / ar.num_frames(clip.numel())  # the tutorial's samples per frame
 print(f"the clip: {clip.numel()} samples, ratio {ratio:.1f}; the hop is {ar.hop_length()}")
 for length in [clip.numel(), 16_000, 16_079, 3600 * 16_000]:  # the clip, 1 s, worst tail, 1 h

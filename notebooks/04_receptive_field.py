@@ -42,11 +42,13 @@ from w2v2_walkthrough import diagrams, plotting, receptive, source
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Layer by layer
@@ -63,12 +65,12 @@ print(weights.banner())
 # NBVAL_CHECK_OUTPUT
 source.show(ar.receptive_field_table)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### wav2vec2's seven layers
 #
 # Run on the config every torchaudio preset uses:
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 print("layer   k  s   jump  receptive field")
 for r in ar.receptive_field_table():
@@ -90,7 +92,7 @@ for r in ar.receptive_field_table():
 # %%
 diagrams.receptive_field_tree((0,))
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Which samples cannot matter: the structure
 #
 # In a `layer_norm` model, LayerNorm and GELU act on one position at a time: only the convolutions
@@ -99,7 +101,7 @@ diagrams.receptive_field_tree((0,))
 # `receptive.path_counts` counts those chains in time, the **spatial** paths: the gradient of a
 # one-channel stack with every weight 1.
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 source.show(receptive.path_counts)
 
@@ -126,7 +128,7 @@ print(f"all {ar.num_frames(n)} frames: paths only from their span [320 i, 320 i 
 # frame depends on every sample layer 0 reads: all but the $(L - 10) \bmod 5$ trailing samples (at
 # most 4), which no conv reads at all (notebook 5).
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Which samples do matter: the gradient
 #
 # A path can still carry nothing: weights can cancel. A frame is 512 numbers, so
@@ -135,10 +137,10 @@ print(f"all {ar.num_frames(n)} frames: paths only from their span [320 i, 320 i 
 # nothing underflows. A **non-zero** entry proves that frame $i$ depends on sample $t$, for the
 # weights at hand. On the `layer_norm` model `wav2vec2_large_lv60k`:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 extractor = weights.extractor("wav2vec2_large_lv60k")  # layer_norm: local in time
-wave = w2v.load_speech_clip()[0][:n]  # 0.5 s of speech
+wave = w2v.load_speech_clip(AUDIO)[0][:n]  # 0.5 s of speech
 frames = [0, 1, 12, 23]
 grads = receptive.input_gradient(extractor, wave, frames)  # (4, 8000), one row per frame
 for frame, grad in zip(frames, grads, strict=True):
@@ -173,13 +175,13 @@ print(f"yet GELU(x + 0.1) - GELU(x) = {step:+.4f} there: GELU still depends on x
 # (the first gradient cell prints how many). A zero inside the span would not have shown
 # independence.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### The gradient of frame 12
 #
 # Its $|\text{gradient}|$ (of the sum of its 512 values) against the sample index, over its span
 # and a margin either side, with the computed span marked:
 
-# %%
+# %% tags=["lecture"]
 plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d sum(frame 12) / d sample|")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -194,13 +196,13 @@ overlap = ar.receptive_field() - ar.hop_length()
 print(f"overlap of consecutive frames: {overlap} samples = {ar.samples_to_ms(overlap):g} ms")
 plotting.plot_frame_spans(wave, [0, 1, 2, 12], title="Sample spans of frames 0, 1, 2 and 12")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## The effective receptive field: conv paths
 #
 # Samples in the span are not equal: `path_counts()` counts each one's chains of taps, the
 # *effective* receptive field ([Luo et al., 2016](references.md#luo2016)) of a linear, unit-weight stack.
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 paths = receptive.path_counts()  # (400,)
 assert torch.equal(paths, paths.flip(0))  # symmetric: the last 80 samples mirror the first 80
@@ -268,9 +270,9 @@ print(f"{int(paths.sum())} paths per {ar.hop_length()}-sample hop: {per_sample} 
 # $|\text{gradient}|$ over the span of every second frame of 1.5 s of speech (frames whose spans
 # do not overlap, so `receptive.span_gradients` gets them all from one backward pass):
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
-speech = w2v.load_speech_clip()[0][:24_000]  # 1.5 s: 74 frames
+speech = w2v.load_speech_clip(AUDIO)[0][:24_000]  # 1.5 s: 74 frames
 every_other = list(range(0, ar.num_frames(speech.numel()), 2))
 span_grads = receptive.span_gradients(extractor, speech, every_other)  # (37, 400)
 mean_grad = span_grads.abs().mean(dim=0)  # (400,)

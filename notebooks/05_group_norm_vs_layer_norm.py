@@ -48,13 +48,15 @@ from w2v2_walkthrough.presets import PRESETS
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Two norms, one formula, two sets of axes
 #
 # A conv output is $x \in \mathbb{R}^{B \times C \times T}$ (items, channels, positions in time).
@@ -125,7 +127,7 @@ for name, (module, reference) in pairs.items():
     assert error < 1e-5
     print(f"{name:<20} == its reference (max |difference| / std < 1e-5): {error < 1e-5}")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Measuring the axes
 #
 # `norms.measure_normalized_axes` feeds a module an input whose every channel and position has its
@@ -133,7 +135,7 @@ for name, (module, reference) in pairs.items():
 # from mean 0 / std 1 along each set of axes (≈0: normalized there). GN = `GroupNorm`, LN = the
 # transpose `LayerNorm`; `GroupNorm(1, 512)` is the image "LayerNorm".
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 modules = {
     "GN(512, 512)": torch.nn.GroupNorm(512, 512),
@@ -158,14 +160,14 @@ for axes in norms.CANDIDATE_AXES:
 for name, report in reports.items():
     print(f"{name:<13} normalizes {norms.finest_axes(report)}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### The picture
 #
 # `diagrams.normalized_axes` measures each module the same way and colours the cells of a small
 # `[2, C, T]` block that share one mean and variance (a test checks the colours against which
 # outputs move when one input cell moves).
 
-# %%
+# %% tags=["lecture"]
 diagrams.normalized_axes()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -177,7 +179,7 @@ diagrams.normalized_axes()
 # with these weights, stays near 0); nothing normalizes that axis in `group_norm` mode.
 
 # %%
-speech = w2v.load_speech_clip()[0]
+speech = w2v.load_speech_clip(AUDIO)[0]
 clip = speech[28_000:32_000]  # 0.25 s of speech, 12 frames, no digital silence
 base = weights.extractor("wav2vec2_base")
 conv0, normalized = norms.run_layer0(base, clip, affine=False)  # (1, 512, T) each, before γ, β
@@ -194,7 +196,7 @@ plotting.plot_norm_statistics(normalized, title=title)
 # ($\gamma = 1, \beta = 0$). Both are asserted, for any weights; the variances depend on the weights
 # and the clip:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 gn = base.conv_layers[0].layer_norm  # GroupNorm(512, 512)
 gamma, beta = gn.weight.detach(), gn.bias.detach()  # (C,) each: the affine step
@@ -238,14 +240,14 @@ extractors = {"wav2vec2_base": base, "hubert_large": hubert, "wav2vec2_large_lv6
 for preset in extractors:
     print(weights.describe(preset))
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Consequence 1: padding moves group-norm frames
 #
 # A batch zero-pads its shorter clips. Pad the quarter second of speech (12 frames) by 1 % … 100 %
 # of its length; `norms.padding_sweep` gives each valid frame's change
 # $\lVert f' - f \rVert / \lVert f \rVert$ against the clip alone.
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "lecture", "run-live", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 fractions = [0.01, 0.1, 0.3, 1.0]
 sweep = {}
@@ -257,7 +259,7 @@ print("padding             median   worst frame     worst frame")
 for f, gn, ln in zip(fractions, sweep["wav2vec2_base"], sweep["hubert_large"], strict=True):
     print(f"{f:>7.0%}   {gn.median():>14.2%}   {gn.max():>10.2%}   {ln.max():>13.4%}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### The sweep, drawn
 #
 # `group_norm`: every valid frame moves, more with more padding, because the statistics average
@@ -265,7 +267,7 @@ for f, gn, ln in zip(fractions, sweep["wav2vec2_base"], sweep["hubert_large"], s
 # for any weights), because a frame sees only its own 400 samples; relative changes below $10^{-7}$
 # ($10^{-5}$ % on the axis), zeros included, are drawn on the dotted floor.
 
-# %%
+# %% tags=["lecture"]
 curves = {"Base (group_norm)": sweep["wav2vec2_base"]}
 curves["hubert_large (layer_norm)"] = sweep["hubert_large"]
 plotting.plot_padding_sweep(fractions, curves)
@@ -280,7 +282,7 @@ plotting.plot_padding_sweep(fractions, curves)
 # change but are divided by about $(1 + f)\,T$ instead of $T$. The statistics, and the frames, move
 # about in proportion to the padding fraction $f$ while it is small:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 median = sweep["wav2vec2_base"].median(dim=1).values  # (fractions,)
 ratios = [float(m) / f for f, m in zip(fractions, median, strict=True)]
@@ -353,7 +355,7 @@ print(f"frames of the padded input: {without.shape[1]}; valid per lengths: {fram
 # `do_normalize` (`norms.zero_mean_unit_var`: zero mean and unit variance per utterance, on by
 # default in `Wav2Vec2FeatureExtractor`). The relative change of the whole feature tensor:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 inputs = {"x10": lambda x: 10 * x, "+0.05 DC": lambda x: x + 0.05}
 inputs["do_normalize"] = norms.zero_mean_unit_var  # (x - mean) / sqrt(var + 1e-7)
@@ -417,7 +419,7 @@ print("eps -> 0, change < 0.01 %: hubert_large for x10: True")
 # $d\,(s_c - \bar{s})$, next to the spread of a typical position. How much either matters depends
 # on the weights:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 conv0_ln, _ = norms.run_layer0(hubert, clip)  # (1, C, T)
 per_position = conv0_ln[0].var(dim=0, unbiased=False)  # (T,): over channels
@@ -485,7 +487,7 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # Write or predict in the cell under each question (the student edition leaves a `...` there), run
 # it, then run the checker below it.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture", "predict"]
 # ### Exercise 1: predict, then run
 #
 # Clip A shares a batch with clip B **of the same length** (no padding). Compared with A alone, how
@@ -577,7 +579,7 @@ w2v.exercises.check_quiet_input(prediction, base, clip)
 #
 # The change, and the variances that decide it:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 quiet = norms.sensitivity(base, clip, {"0.001x": lambda x: 1e-3 * x})["0.001x"]
 var = norms.run_layer0(base, clip)[0][0].var(dim=1, unbiased=False)  # (C,): over time

@@ -43,11 +43,13 @@ from w2v2_walkthrough import audio, filters, plotting, source
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Which weights?
@@ -80,7 +82,7 @@ label = weights.label_for("wav2vec2_base")  # for every title: random weights sa
 # time and each stage with its own colour scale:
 
 # %% slideshow={"slide_type": "subslide"}
-wave, _ = w2v.load_speech_clip()
+wave, _ = w2v.load_speech_clip(AUDIO)
 trace = w2v.trace_activations(extractor, wave)
 plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 
@@ -95,7 +97,7 @@ plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 # layer turns constants into constants: silence is one constant per channel at every layer and ends
 # in identical frames. Checked, for any weights of this architecture:
 
-# %%
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 muted = torch.cat([wave, torch.zeros(8000)])  # the clip, then 0.5 s of digital silence
 muted_trace = w2v.trace_activations(extractor, muted)
@@ -119,7 +121,7 @@ print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: al
 # to channel: trained biases $\beta_c$ or a channel mean far from 0 relative to its spread (a DC offset, say) make them
 # differ. How large they are with these weights, against the spread of layer 0's norm output:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 print(f"with these weights, the 512 silence constants of layer 0 lie in [{constant.min():.3f},", end="")
 print(f" {constant.max():.3f}]; the norm output's std: {norm.std():.2f}")
@@ -131,7 +133,7 @@ print(f" {constant.max():.3f}]; the norm output's std: {norm.std():.2f}")
 # share of them is positive after the GELU (which keeps the sign, shrinking negative values towards
 # zero)? For the loaded weights:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 print(label)
 print("layer  conv std  gelu std  share > 0 after GELU")
@@ -149,7 +151,7 @@ for layer in trace.layers:
 # PyTorch's *default* `Conv1d` init has variance $1/(3\,\text{fan\_in})$. This cell builds both on
 # purpose (seed 0, whatever `WEIGHTS` says) and traces the clip:
 
-# %%
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 kaiming = w2v.random_extractor("wav2vec2_base", seed=0)  # kaiming_normal_, as for pre-training
 with torch.random.fork_rng(devices=[]):
@@ -232,7 +234,7 @@ print(f"any 10-tap filter, peak in 1-7 kHz: energy within ±500 Hz at most {boun
 # So no layer-0 filter can be a narrow band-pass, whatever it learned. Finer frequency detail can
 # only come from later layers.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Sorted by peak, random filters draw a diagonal
 #
 # A popular picture of a learned filter bank: play a chirp (a sweep from 50 Hz to 7 950 Hz in 2 s),
@@ -241,7 +243,7 @@ print(f"any 10-tap filter, peak in 1-7 kHz: energy within ±500 Hz at most {boun
 # filters (kaiming, seed 0, on purpose whatever `WEIGHTS` says), next to the same filters'
 # responses $|H|^2$ and those of an ideal bank of Hann-windowed cosines:
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["lecture"]
 random0 = w2v.random_extractor("wav2vec2_base", seed=0).conv_layers[0].conv  # on purpose
 sweep = audio.chirp(50, 7950, duration_s=2.0)
 with torch.no_grad():
@@ -370,7 +372,7 @@ print("\n".join(filters.compare_with_init(mine, references["random init (20 seed
 title = f"Layer-0 filter measures, {label}"
 plotting.plot_bank_measures({"these weights": mine, **references}, title=title)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## An impulse: the receptive field, seen
 #
 # A single click at sample 8 000 in a second of silence. In a `layer_norm` model (local, notebook 5)
@@ -378,7 +380,7 @@ plotting.plot_bank_measures({"these weights": mine, **references}, title=title)
 # We take HuBERT Large's architecture (`layer_norm`, no conv bias). The assert checks that no other
 # frame changed, which holds for any weights:
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 local = weights.extractor("hubert_large")
 click = audio.impulse(16_000, position=8_000)

@@ -52,11 +52,13 @@ from w2v2_walkthrough.__main__ import main as cli
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The memory arithmetic
@@ -114,7 +116,7 @@ for r in rows:
     print(f"  {r['preset']} ({r['minutes']} min): {peak_gb:.1f} GB = {baseline_gb:.1f} GB", end=" ")
     print(f"+ {ratio:.2f} x layer 0; 1 h: about {hour:.0f} GB")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Chunks for layer_norm models
 #
 # A `layer_norm` model is local (notebook 4): frame $i$ depends only on samples
@@ -124,11 +126,11 @@ for r in rows:
 # $[320 f_0, 320 (f_1 - 1) + 400)$, and consecutive chunks share $400 - 320 = 80$ samples.
 # `chunked.plan_chunks` is exactly that:
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 source.show(chunked.plan_chunks)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
 # ### The plan, drawn
 #
 # `diagrams.chunk_plan` draws what `plan_chunks` returns for a short signal in chunks of two
@@ -137,7 +139,7 @@ source.show(chunked.plan_chunks)
 # frame's window (grey). A `layer_norm` model never uses that tail; a `group_norm` model's layer 0
 # still reads it (all but its $(L - 10) \bmod 5$ last samples) into its statistics.
 
-# %%
+# %% tags=["lecture"]
 diagrams.chunk_plan(num_samples=2_100, chunk_frames=2)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -162,10 +164,10 @@ for c in chunked.plan_chunks(35_200, chunk_frames=50):
 # strides, the hop. The cell runs both on half a second of speech (no silence in it: all-zero
 # windows would give equal frames anywhere):
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 local = weights.extractor("wav2vec2_large_lv60k")
-speech = w2v.load_speech_clip()[0]
+speech = w2v.load_speech_clip(AUDIO)[0]
 piece = speech[9_600:17_600]  # 0.5 s of speech
 full = w2v.extract_features(local, piece)[0][0]  # (24, 512)
 aligned = w2v.extract_features(local, piece[320:])[0][0]  # (23, 512)
@@ -176,7 +178,7 @@ nearest = (between[:, None] - full[None]).abs().amax(dim=2).min()  # over all pa
 print("start 160: with these weights, the closest any of its frames comes to a full-pass frame")
 print(f"  is max |diff| {nearest:.2f}; the full pass's features reach {full.abs().max():.2f}")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## The same frames (layer_norm)
 #
 # The first 1.5 s of the speech clip, extracted in one pass and in chunks of 0.5 s (small
@@ -185,7 +187,7 @@ print(f"  is max |diff| {nearest:.2f}; the full pass's features reach {full.abs(
 # bound for every preset, $10^{-5}$, and the relative error of the whole feature tensor,
 # $\lVert \text{chunked} - \text{full} \rVert / \lVert \text{full} \rVert$:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
 clip = speech[:24_000]  # the first 1.5 s
 full, _ = w2v.extract_features(local, clip)  # (1, frames, 512)
@@ -202,14 +204,14 @@ print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 # for a shorter input PyTorch's conv may split the same sums differently (that depends on the
 # build, the thread count and the input's length), which changes the last bits. Hence a bound.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Group norm needs two passes
 #
 # In a `group_norm` model, layer 0's GroupNorm normalizes each channel with its mean and variance
 # over the whole utterance (notebook 5): every frame depends on every sample layer 0 reads, all
 # but the $(L - 10) \bmod 5$ trailing ones. Chunking naively gives each chunk its own statistics:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "lecture", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 base = weights.extractor("wav2vec2_base")
 full, _ = w2v.extract_features(base, clip)  # (1, frames, 512)

@@ -47,11 +47,13 @@ from w2v2_walkthrough import huggingface as hf
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Where the encoder lives
@@ -82,13 +84,13 @@ source.library_part(hf.modeling().Wav2Vec2LayerNormConvLayer.forward)
 # `Wav2Vec2GroupNormConvLayer` (conv, `GroupNorm(512, 512)`, activation) and layers 1–6 are
 # `Wav2Vec2NoLayerNormConvLayer` (conv, activation).
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Config fields ↔ torchaudio's arguments
 #
 # Five fields of `Wav2Vec2Config` decide the encoder; torchaudio's `_get_feature_extractor` takes
 # the same information as three arguments. The package's mapping:
 
-# %%
+# %% tags=["lecture"]
 source.show(hf.config_fields)
 
 # %% [markdown]
@@ -179,16 +181,16 @@ for family in ["hubert", "wavlm"]:
     for name, same in hf.same_code(family).items():
         print(f"{prefix + name:<28} same statements as Wav2Vec2{name}: {same}")
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Copy the weights across: max |diff| 0.0
 #
 # `hf.to_hf(extractor, family)` builds HF's encoder with the extractor's architecture and loads its
 # weights strictly. Both run on a zero-padded batch (two short pieces of the speech clip) for one
 # preset of each architecture and family:
 
-# %%
+# %% tags=["lecture", "run-live"]
 # NBVAL_CHECK_OUTPUT
-speech, _ = w2v.load_speech_clip()
+speech, _ = w2v.load_speech_clip(AUDIO)
 x = torch.zeros(2, 1_600)  # (B, T): a padded batch
 x[0], x[1, :1_000] = speech[8_000:9_600], speech[20_000:21_000]
 extractors, encoders = {}, {}  # kept for the cells below

@@ -45,11 +45,13 @@ from w2v2_walkthrough import huggingface as hf
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
 SEED = 0  # the seed of random weights
+AUDIO = None  # the bundled clip, or the path of a recording (any rate; channels averaged)
 
-# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights"]
+# %% slideshow={"slide_type": "skip"} tags=["setup", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 weights = w2v.WeightChoice(WEIGHTS, SEED)
 print(weights.banner())
+print(w2v.clip_banner(AUDIO))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. How much time does one vector cover?
@@ -59,7 +61,7 @@ print(weights.banner())
 
 # %%
 # NBVAL_CHECK_OUTPUT
-speech, _ = w2v.load_speech_clip()  # (T,) at 16 kHz
+speech, _ = w2v.load_speech_clip(AUDIO)  # (T,) at 16 kHz
 features, _ = w2v.extract_features(weights.extractor("wav2vec2_base"), speech[:16_000])
 print("1 s of audio ->", list(features.shape), "= [batch, frame, feature]")
 window, hop = ar.samples_to_ms(ar.receptive_field()), ar.samples_to_ms(ar.hop_length())
@@ -229,14 +231,14 @@ print("torchaudio's Large, pretrained and fine-tuned on 960 h: same extractor co
 # from that we infer (we did not reproduce the issue) that it does not come from the conv feature
 # extractor.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## 7. Why do batched and single outputs differ?
 #
 # > "Wav2vec2 output is affected by zero-padding": an 11 000-sample clip in a batch padded to
 # > 22 000 gives other features than alone (pytorch/audio#2242); huggingface/transformers#21534
 # > reports the same for `feat_extract_norm == "group"`.
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "lecture", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 clip = speech[8_000:10_000]  # (T,) 0.125 s, padded to twice its length as in the issue
 batch = torch.zeros(2, 4_000)  # (B, T)
@@ -306,7 +308,7 @@ print("stride 0: frames stitched:", len(no_stride))
 # Each setting's stitched frames against the whole clip's (normalised once, when the setting
 # normalises); the first reuses the chunks above:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 runs = [("wav2vec2_large_lv60k", False, stitched, w2v.extract_features(lv60k, clip)[0])]
 for preset, normalise in [("wav2vec2_large_lv60k", True), ("wav2vec2_base", False)]:
@@ -375,12 +377,12 @@ source.library_part(model_class._get_feature_vector_attention_mask, "attention_m
 # `ar.num_frames`, and compare with `arange`. Exercise 2 asks what the code does with a row
 # shorter than 400 samples.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## 10. What does `lengths` mean?
 #
 # > "I need more in-detailed explanation about `length`. Is it a sample rate?" (pytorch/audio#1889)
 
-# %%
+# %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
 extractor = weights.extractor("wav2vec2_base")
 batch = torch.zeros(2, 2_000)  # (B, T): rows of 1 200 and 2 000 samples, zero-padded
@@ -408,7 +410,7 @@ print("features identical with and without lengths:", torch.equal(with_lengths, 
 # > A HuBERT Base model runs on raw samples, without `Wav2Vec2FeatureExtractor`'s zero-mean,
 # > unit-variance normalisation: "So why we SKIP 'feature_extractor' here?" (RVC-Boss/GPT-SoVITS#831)
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 clip = speech[8_000:10_000]  # (T,)
 for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:

@@ -1,9 +1,10 @@
 """Build everything a reader, an instructor and a student need from the notebook series.
 
     python scripts/build_series.py build                 # make series: execute the sources, write build/ (below)
-    python scripts/build_series.py edition --weights WAV2VEC2_BASE [--seed 1]
-                                                         # make series WEIGHTS=... SEED=...: an edition with other
-                                                         # weights, in build/editions/<weights>/ (series/editions.py)
+    python scripts/build_series.py edition --weights WAV2VEC2_BASE [--seed 1] [--audio talk.flac]
+                                                         # make series WEIGHTS=... SEED=... AUDIO=...: an edition
+                                                         # with other weights and/or another clip, in
+                                                         # build/editions/<weights>[-audio-<clip>]/ (series/editions.py)
     python scripts/build_series.py student               # make student: only the student edition, from the
                                                          # committed notebooks
     python scripts/build_series.py refresh [--only 03]   # make refresh-notebooks: authors rebuild
@@ -16,7 +17,8 @@ Writes, under build/:
               and its quiz), the formula sheet (formula_sheet_a4.html prints on one A4 page), the
               references; every number computed by the package; KaTeX renders the maths, offline.
               Serve it with `python -m http.server -d build/site`, or host the folder as it is
-  slides/     reveal.js decks per notebook; reveal.js itself is installed from the npm registry
+  slides/     the lecture deck (lecture.slides.html, the 90-minute class: series/lecture.py) and
+              reveal.js decks per notebook; reveal.js itself is installed from the npm registry
               into slides/reveal.js and KaTeX into slides/katex (each checked against its published
               sha512), so the decks open without a network; every slide is 1280x720
   student/    the student edition: solution cells replaced by a stub, outputs cleared
@@ -30,6 +32,7 @@ import nbformat
 
 from series import editions
 from series import sources as src
+from series.lecture import LECTURE, with_lecture
 from series.site import SiteBuild
 from series.slides import render_slides
 from series.student import write_student_edition
@@ -57,14 +60,15 @@ def build(paths: list) -> int:
     for name, nb in notebooks.items():
         nbformat.write(nb, BUILD / "notebooks" / f"{name}.ipynb")
     building = SiteBuild(notebooks, BUILD / "site")  # Sphinx runs while the slides and student edition render
-    render_slides(notebooks, BUILD / "slides")
+    render_slides(with_lecture(notebooks), BUILD / "slides")
     write_student_edition(notebooks, BUILD / "student")
     site = building.wait()
     print(f"notebooks, executed: {BUILD / 'notebooks'}/")
     print(f"reading site:       {site}  (offline; serve it: python -m http.server -d {BUILD / 'site'})")
     print(f"lesson plan:        {site.parent / 'lesson_plan.html'}  (90 minutes, with the quiz and its answers)")
     print(f"formula sheet:      {site.parent / 'formula_sheet_a4.html'}  (prints on one A4 page)")
-    print(f"lecture slides:     {BUILD / 'slides'}/  (offline; open NN_*.slides.html, press S for speaker notes)")
+    print(f"lecture deck:       {BUILD / 'slides' / LECTURE}.slides.html  (the 90-minute class; S: speaker notes)")
+    print(f"slides per notebook: {BUILD / 'slides'}/  (offline; open NN_*.slides.html, press S for speaker notes)")
     print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
     print("work through the notebooks interactively with: make lab")
     return 0
@@ -83,9 +87,9 @@ def refresh(paths: list) -> int:
     return 0
 
 
-def edition(paths: list, weights: str, seed: int) -> int:
-    """``make series WEIGHTS=... SEED=...``: see :func:`series.editions.build`."""
-    return editions.build(paths, weights, seed)
+def edition(paths: list, weights: str, seed: int, audio: str | None = None) -> int:
+    """``make series WEIGHTS=... SEED=... AUDIO=...``: see :func:`series.editions.build`."""
+    return editions.build(paths, weights, seed, audio)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,9 +100,14 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("build", parents=[only], help="execute the series and write everything under build/")
     commands.add_parser("student", parents=[only], help="write only the student edition (build/student/)")
     commands.add_parser("refresh", parents=[only], help="rebuild notebooks/*.ipynb from the .py sources, executed")
-    chosen = commands.add_parser("edition", parents=[only], help="the series with other weights (build/editions/)")
+    chosen = commands.add_parser(
+        "edition", parents=[only], help="the series with other weights or another clip (build/editions/)"
+    )
     chosen.add_argument("--weights", default="random", help="a torchaudio bundle, a checkpoint, or random (default)")
     chosen.add_argument("--seed", type=int, default=0, help="the edition's SEED (seeds random weights; default 0)")
+    chosen.add_argument(
+        "--audio", default=None, help="a recording to run the series on (any rate; channels averaged; default: bundled)"
+    )
     return top
 
 
@@ -106,7 +115,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     paths = [p for p in src.sources() if not args.only or any(p.name.startswith(o) for o in args.only)]
     if args.command == "edition":
-        return edition(paths, args.weights, args.seed)
+        return edition(paths, args.weights, args.seed, args.audio)
     return {"build": build, "student": student, "refresh": refresh}[args.command](paths)
 
 

@@ -41,7 +41,7 @@ def _second_execution_started(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def series_second_execution(_second_execution_started) -> dict:
-    """The student edition executed from its own folder with a second set of weights (see
+    """The student edition executed from its own folder with a second set of weights and a second clip (see
     :func:`helpers.run_student_edition_with_second_weights`): name -> executed notebook, or the
     error it raised. Waits for the background run."""
     return _second_execution_started.result()

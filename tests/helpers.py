@@ -4,6 +4,7 @@ layouts. Importable as ``helpers`` (pyproject's pytest ``pythonpath`` puts tests
 import contextlib
 from pathlib import Path
 
+import numpy as np
 import torch
 import torchaudio
 from torchaudio.models.wav2vec2 import components as ta_components
@@ -92,10 +93,13 @@ def place_bundle_file(torch_home: Path, extractor, bundle: str = BUNDLE) -> Path
 
 # ---------------------------------------------------------------------------------------------------------
 # The series' second execution: the student edition, from its own folder, with a second set of weights
+# and a second clip
 # ---------------------------------------------------------------------------------------------------------
 
 SECOND_SEED = 1
 SECOND_WEIGHTS = "hann_cosine_layer0.pt"
+SECOND_CLIP = "second_clip_22k_stereo.wav"
+SECOND_CLIP_RATE = 22_050
 
 
 def hann_cosines(filters: int = 512, taps: int = 10, sample_rate: int = 16_000) -> torch.Tensor:
@@ -121,11 +125,31 @@ def write_second_weights(folder: Path) -> Path:
     return path
 
 
+def write_second_clip(folder: Path) -> Path:
+    """Another recording, deterministic: the bundled clip backwards, then its first 0.625 s at half
+    the level (4.06 s in all, not 3.44), resampled to 22.05 kHz, in two channels that differ (the
+    right one quieter, with a 330 Hz hum), as 16-bit PCM: the loader's resampling and channel
+    averaging run."""
+    import soundfile
+    import soxr
+
+    from w2v2_walkthrough import load_speech_clip
+
+    clip = load_speech_clip()[0].numpy()  # (T,) at 16 kHz
+    mono = soxr.resample(np.concatenate([clip[::-1], 0.5 * clip[:10_000]]), 16_000, SECOND_CLIP_RATE)  # (T',)
+    hum = 0.01 * np.sin(2 * np.pi * 330 * np.arange(mono.size) / SECOND_CLIP_RATE)
+    stereo = np.stack([mono, 0.8 * mono + hum], axis=1)  # (T', 2)
+    path = folder / SECOND_CLIP
+    soundfile.write(path, stereo, SECOND_CLIP_RATE, subtype="PCM_16")
+    return path
+
+
 def run_student_edition_with_second_weights(folder: Path) -> dict:
     """The student edition written as ``make student`` writes it (to ``folder/student/`` instead of
     build/student/), read back, and every notebook executed from that folder with the second
-    weights, one single-threaded kernel at a time (it runs beside the rest of the suite). Returns
-    name -> executed notebook, or the ``CellExecutionError`` it raised."""
+    weights and the second clip (``make series WEIGHTS=... AUDIO=...``), one single-threaded kernel
+    at a time (it runs beside the rest of the suite). Returns name -> executed notebook, or the
+    ``CellExecutionError`` it raised."""
     import nbformat
 
     from series import editions, sources
@@ -134,5 +158,5 @@ def run_student_edition_with_second_weights(folder: Path) -> dict:
     delivered = folder / "student"
     write_student_edition({p.stem: sources.read_executed(p) for p in sources.sources()}, delivered)
     students = {p.stem: nbformat.read(p, as_version=4) for p in sorted(delivered.glob("*.ipynb"))}
-    weights = str(write_second_weights(folder))
-    return editions.execute_all(students, weights, SECOND_SEED, jobs=1, threads=1, cwd=delivered)
+    weights, clip = str(write_second_weights(folder)), editions.load_clip(write_second_clip(folder))
+    return editions.execute_all(students, weights, SECOND_SEED, jobs=1, threads=1, cwd=delivered, audio=clip)

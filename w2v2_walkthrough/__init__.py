@@ -41,7 +41,7 @@ from .arithmetic import (
     receptive_field_table,
     samples_to_ms,
 )
-from .audio import load_audio, load_speech_clip, speech_clip_path
+from .audio import clip_banner, load_audio, load_speech_clip, speech_clip_path
 from .batching import exact_batch, hf_batch_inputs
 from .components import ConvLayerBlock, FeatureExtractor, LayerNorm, conv_config, get_feature_extractor
 from .extraction import extract_features
@@ -59,6 +59,7 @@ __all__ = [
     "FeatureExtractor",
     "LayerNorm",
     "WeightChoice",
+    "clip_banner",
     "conv_config",
     "conv_output_length",
     "exact_batch",

@@ -224,9 +224,34 @@ def speech_clip_path() -> Path:
     return Path(str(resources.files("w2v2_walkthrough") / "data" / "speech.wav"))
 
 
-def load_speech_clip() -> tuple[Tensor, int]:
-    """The bundled clip, ``(waveform [time], 16000)``."""
-    return load_audio(speech_clip_path())
+#: How a recording given as a notebook's ``AUDIO`` becomes mono: the command line's
+#: ``--multichannel mean`` (several channels are averaged).
+CLIP_MULTICHANNEL = "mean"
+#: The shortest recording the series runs on: notebook 5 reads the speech from 1.75 s to 2 s.
+MIN_CLIP_SAMPLES = 2 * SAMPLE_RATE
+
+
+def load_speech_clip(audio: str | Path | None = None) -> tuple[Tensor, int]:
+    """The series' clip, ``(waveform [time], 16000)``: the bundled one (``audio=None``), or the
+    recording at ``audio`` (a notebook's ``AUDIO`` parameter), loaded as the command line loads it:
+    :func:`load_audio`, resampled to 16 kHz, several channels averaged (``--multichannel mean``)."""
+    return load_audio(speech_clip_path() if audio is None else audio, multichannel=CLIP_MULTICHANNEL)
+
+
+def clip_banner(audio: str | Path | None = None) -> str:
+    """What a notebook prints under its weights banner: the clip it runs on."""
+    if audio is None:
+        return (
+            f"Clip: the bundled speech clip ({speech_clip_path().name}, espeak-ng, 16 kHz mono). "
+            "Run with AUDIO set to a recording to see the series on yours."
+        )
+    info = audio_info(audio)
+    channels = "mono" if info.channels == 1 else f"{info.channels} channels averaged"
+    seconds = resampled_length(info.frames, info.samplerate) / SAMPLE_RATE
+    return (
+        f"Clip: {Path(audio).name} ({info.samplerate} Hz, {channels}), {seconds:.2f} s at 16 kHz.\n"
+        "Every statement that depends on the clip is printed from it."
+    )
 
 
 # --- synthetic signals -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The lesson plan's 10-question quiz: each question's text and the package call that answers it.
+"""The lesson plan's quiz: each question's text and the package call that answers it.
 
 The lesson plan page (``build/site/lesson_plan.html``) shows every question, and in its answer key
 each answer computed here together with the lines that compute it, so the key cannot drift from
@@ -91,6 +91,22 @@ def _chunk_overlap():
     return first.stop - second.start
 
 
+def batch_wide_std(quiet: float, loud: float) -> float:
+    """A second of audio at standard deviation ``quiet`` and one at ``loud`` (both mean 0) in one
+    batch, through torchaudio's batch-wide waveform normalization: the quiet clip's std after it."""
+    import torch
+
+    signs = torch.ones(16_000)
+    signs[8_000:] = -1  # (16000,): mean 0, std 1
+    batch = torch.stack([quiet * signs, loud * signs])  # (2, 16000)
+    normalized = torch.nn.functional.layer_norm(batch, batch.shape)  # what the bundles do
+    return float(normalized[0].std(correction=0))
+
+
+def _std_after_batch_wide_normalization():
+    return round(batch_wide_std(quiet=0.1, loud=0.3), 2)
+
+
 def _group_norm_axes():
     import torch
 
@@ -146,6 +162,13 @@ QUESTIONS: list[Question] = [
         "08",
         _chunk_overlap,
         "samples",
+    ),
+    Question(
+        "A 1 s clip of standard deviation 0.1 (mean 0) shares a batch with a 1 s clip of standard deviation "
+        "0.3 (mean 0). torchaudio's normalizing bundles apply `layer_norm(waveforms, waveforms.shape)` to the "
+        "batch. What is the first clip's standard deviation after it (normalized alone, it would be 1)?",
+        "06",
+        _std_after_batch_wide_normalization,
     ),
     Question(
         "Over which axes of a `[batch, C, T]` tensor does GroupNorm(512, 512), the first layer's norm in "

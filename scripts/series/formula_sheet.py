@@ -12,7 +12,7 @@ import html
 import re
 from pathlib import Path
 
-from w2v2_walkthrough.quiz import format_number
+from w2v2_walkthrough.quiz import batch_wide_std, format_number
 
 from . import katex
 
@@ -114,6 +114,9 @@ def facts() -> dict:
         "chunks": list(chunked.plan_chunks(minute, chunk_frames)),
         "minute_frames": ar.num_frames(minute),
         "layer0_mb_per_s": chunked.peak_layer0_bytes(second) / 1e6,
+        "quiet": 0.1,
+        "loud": 0.3,
+        "batch_std": batch_wide_std(quiet=0.1, loud=0.3),
     }
 
 
@@ -165,6 +168,13 @@ group_norm models take a first pass for layer 0's per-channel statistics. One mi
 («minute_frames» frames) in chunks of «chunk_seconds» s («chunk_frames» frames):</p>
 «chunks»
 <p>A full pass holds layer 0's output: «layer0_mb_per_s» MB per second of audio (float32).</p>
+</section>
+<section><h2>7. The waveform going in</h2>
+$$\tilde{x}_t = \frac{x_t - \mu}{\sqrt{\sigma^2 + \epsilon}}$$
+<p>fairseq's <code>normalize</code>, Hugging Face's <code>do_normalize</code>, <code>exact_batch</code>:
+$\mu, \sigma^2$ over the clip's own samples. torchaudio's normalizing bundles,
+<code>layer_norm(w, w.shape)</code>: over the whole padded batch. A clip of std «quiet» batched
+with one of std «loud» comes out with std «batch_std», not unit std.</p>
 </section>
 </div>
 """

@@ -5,11 +5,53 @@ markdown says ``<!-- quiz -->``, and every ``{{name}}`` replaced by a number the
 
 import html
 import re
+from dataclasses import dataclass
 
 from .sources import ROOT
 
 LESSON_PLAN = ROOT / "docs" / "lesson_plan.md"
 QUIZ_PLACEHOLDER = "<!-- quiz -->"
+#: The length of the class, in minutes: the timetable's parts add up to it.
+CLASS_MINUTES = 90
+
+
+@dataclass(frozen=True)
+class Part:
+    """A row of the timetable: its number, title, the notebooks it teaches (none: the whole series),
+    what to run live, and its minutes."""
+
+    number: int
+    title: str
+    notebooks: tuple[int, ...]
+    run_live: str
+    minutes: int
+
+
+def timetable(source=LESSON_PLAN) -> list[Part]:
+    """The parts of the lesson plan's ``## Timetable``, in order."""
+    section = source.read_text(encoding="utf-8").split("## Timetable", 1)[1].split("\n## ", 1)[0]
+    parts = []
+    for row in re.findall(r"^\|\s*(\d+)\s*\|(.*)\|\s*$", section, flags=re.M):
+        title, notebooks, run_live, minutes = (cell.strip() for cell in row[1].split("|"))
+        numbers = tuple(int(n) for n in re.findall(r"\d+", notebooks))
+        parts.append(Part(int(row[0]), title, numbers, run_live, int(minutes)))
+    return parts
+
+
+def _path_section(source) -> str:
+    return source.read_text(encoding="utf-8").split("## The path, part by part", 1)[1].split("\n## ", 1)[0]
+
+
+def questions(part: int, source=LESSON_PLAN) -> list[str]:
+    """The questions (``*"..."*``) part ``part`` of ``## The path, part by part`` asks the room."""
+    paragraph = re.search(rf"^\*\*{part}\. (.*?)(?=^\*\*\d+\. |\Z)", _path_section(source), flags=re.M | re.S)
+    return re.findall(r'\*"(.+?)"\*', paragraph.group(1).replace("\n", " "), flags=re.S) if paragraph else []
+
+
+def path_minutes(source=LESSON_PLAN) -> dict[int, int]:
+    """Part number -> minutes, as ``## The path, part by part`` states them (``**4. Title (13 min``)."""
+    section = _path_section(source)
+    return {int(n): int(m) for n, m in re.findall(r"^\*\*(\d+)\. [^\n]*?\((\d+) min", section, flags=re.M)}
 
 
 def numbers() -> dict[str, str]:
@@ -19,7 +61,9 @@ def numbers() -> dict[str, str]:
     from w2v2_walkthrough import arithmetic as ar
     from w2v2_walkthrough import filters
     from w2v2_walkthrough.presets import SAMPLE_RATE
-    from w2v2_walkthrough.quiz import format_answer
+    from w2v2_walkthrough.quiz import QUESTIONS, format_answer
+
+    (batch_question,) = [q for q in QUESTIONS if q.notebook == "06"]
 
     rf, hop, frames = ar.receptive_field(), ar.hop_length(), ar.num_frames(SAMPLE_RATE)
     values = {
@@ -35,6 +79,8 @@ def numbers() -> dict[str, str]:
         "tail_1s": SAMPLE_RATE - ar.frame_span(frames - 1)[1],
         # the most energy a 10-tap filter with its peak in 1-7 kHz keeps within +-500 Hz (notebook 7)
         "energy_bound": round(float(filters.max_energy_near(torch.arange(1000, 7001, 125)).max()), 2),
+        "batch_std": batch_question.answer(),
+        "batch_question": QUESTIONS.index(batch_question) + 1,
     }
     return {name: format_answer(value) for name, value in values.items()}
 
@@ -48,7 +94,7 @@ def fill_numbers(text: str, values: dict[str, str]) -> str:
 
 
 def quiz_markdown() -> str:
-    """The ten questions (markdown: their LaTeX is rendered like the rest of the page), then the
+    """The questions (markdown: their LaTeX is rendered like the rest of the page), then the
     answer key: each answer as the package computes it now, and the lines that compute it."""
     from w2v2_walkthrough.quiz import QUESTIONS
 

@@ -1,11 +1,14 @@
 """One execution of the whole series as the STUDENT edition (solutions stubbed), written as
-``make student`` writes it and executed from that folder, with a second set of weights: Base weights
-whose layer 0 is Hann-windowed cosines, and SEED=1 for every other preset (tests/helpers.py). It runs
-in the background from the start of the session (tests/conftest.py).
+``make student`` writes it and executed from that folder, with a second set of weights (Base weights
+whose layer 0 is Hann-windowed cosines, and SEED=1 for every other preset) and a second clip (a
+4.06 s stereo recording at 22.05 kHz, loaded as ``make series AUDIO=...`` loads it; tests/helpers.py).
+It runs in the background from the start of the session (tests/conftest.py).
 
 * The student edition runs where it is delivered, and every checker says "Not answered yet".
-* Every checked cell not tagged ``depends-on-weights`` prints what the committed notebook shows,
-  compared as nbval does: the statements that claim to hold for any weights do.
+* Every banner names the second clip.
+* Every checked cell tagged neither ``depends-on-weights`` nor ``depends-on-clip`` prints what the
+  committed notebook shows, compared as nbval does: the statements that claim to hold for any
+  weights and any clip do.
 """
 
 import copy
@@ -16,13 +19,13 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import coalesce_streams, get_sanitize_patterns, transform_streams_for_comparison
 
-from helpers import SECOND_SEED, SECOND_WEIGHTS
+from helpers import SECOND_CLIP, SECOND_SEED, SECOND_WEIGHTS
 from series import sources
 from series.sources import NBVAL_MARKER
 from series.student import SOLUTION_TAG
 
 pytestmark = pytest.mark.slow  # waits for the whole series' execution
-WEIGHT_TAG = "depends-on-weights"
+WEIGHT_TAG, CLIP_TAG = "depends-on-weights", "depends-on-clip"
 CHECKER = "w2v.exercises.check_"
 COMMITTED = {p.stem: sources.read_executed(p) for p in sources.sources()}
 #: What nbval leaves out of a comparison (nbval.plugin.IPyNbFile.skip_compare without --nbdime).
@@ -74,6 +77,8 @@ def test_student_edition_runs_and_every_checker_says_not_answered(second_weights
         solutions = [c for c in COMMITTED[name].cells if SOLUTION_TAG in c.metadata.get("tags", [])]
         assert len(verdicts) == len(solutions), name
         assert all(v.startswith("Not answered yet") for v in verdicts), (name, verdicts)
+        (banner,) = [c for c in executed.cells if c.cell_type == "code" and "clip_banner(AUDIO)" in c.source]
+        assert f"Clip: {SECOND_CLIP} (22050 Hz, 2 channels averaged), 4.06 s" in banner.outputs[0]["text"], name
 
 
 def sanitize(text):
@@ -111,25 +116,26 @@ def first_difference(committed: dict, now: dict) -> str:
                 x = a_lines[i] if i < len(a_lines) else "<no line>"
                 y = b_lines[i] if i < len(b_lines) else "<no line>"
                 if x != y:
-                    return f"{key} line {i + 1}: committed {x!r}, with the second weights {y!r}"
+                    return f"{key} line {i + 1}: committed {x!r}, with the second weights and clip {y!r}"
     return ""
 
 
 def weight_independent_checked_cells(nb):
-    """Indices of the cells nbval checks that claim to print the same for any weights."""
+    """Indices of the cells nbval checks that claim to print the same for any weights and clip."""
     for i, cell in enumerate(nb.cells):
         tags = cell.metadata.get("tags", [])
         if (
             cell.cell_type == "code"
             and cell.source.splitlines()[:1] == [NBVAL_MARKER]
             and WEIGHT_TAG not in tags
+            and CLIP_TAG not in tags
             and SOLUTION_TAG not in tags
             and CHECKER not in cell.source  # an exercise's verdict changes by design
         ):
             yield i
 
 
-def test_checked_statements_that_claim_weight_independence_hold_for_other_weights(second_weights_run):
+def test_checked_statements_that_claim_independence_hold_for_other_weights_and_clip(second_weights_run):
     failures, compared = raised(second_weights_run), 0
     for name, nb in COMMITTED.items():
         if isinstance(second_weights_run[name], CellExecutionError):
@@ -144,7 +150,8 @@ def test_checked_statements_that_claim_weight_independence_hold_for_other_weight
                 failures.append(f"{name}, cell {i} ({first_code_line[:60]!r}): {difference}")
     assert compared > 0
     assert not failures, (
-        f"With WEIGHTS={SECOND_WEIGHTS}, SEED={SECOND_SEED}, {len(failures)} checked cells not tagged "
-        f"{WEIGHT_TAG!r} print something else (tag them and print the statement from the loaded weights, "
-        "or make them weight-independent), or raise (asserts must hold for any weights):\n" + "\n".join(failures)
+        f"With WEIGHTS={SECOND_WEIGHTS}, SEED={SECOND_SEED}, AUDIO={SECOND_CLIP}, {len(failures)} checked cells "
+        f"tagged neither {WEIGHT_TAG!r} nor {CLIP_TAG!r} print something else (tag them and print the statement "
+        "from the loaded weights or clip, or make them independent of both), or raise (asserts must hold for "
+        "any weights and any clip):\n" + "\n".join(failures)
     )

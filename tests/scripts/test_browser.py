@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 
 from series import sources
+from series.lecture import LECTURE, MAX_SLIDES, lecture_notebook, run_live_slides, with_lecture
 from series.slides import render_slides
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def maths_fixture():
 
 @pytest.fixture(scope="session")
 def served(_site_build_started):
-    """The site and the decks of the committed notebooks (and a maths fixture deck), built once and
+    """The site and the decks of the committed notebooks, the lecture deck (and a maths fixture deck), built once and
     served from build/ on a local port. Yields (base URL, notebooks). The site's Sphinx build was
     started with the session (tests/conftest.py)."""
     if CHROMIUM is None:
@@ -70,7 +71,7 @@ def served(_site_build_started):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
     notebooks, building = _site_build_started  # Sphinx, in its own process, while the decks render
-    render_slides(notebooks, BUILD / "slides")
+    render_slides(with_lecture(notebooks), BUILD / "slides")
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
     building.wait()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -210,6 +211,7 @@ WALK = (
       cut, scrolls,
       katex: current.querySelectorAll('.katex').length,
       images: current.querySelectorAll('img').length,
+      live: current.innerText.includes('RUN LIVE'),
     });
   }
   return { width: W, height: H, total: Reveal.getTotalSlides(), slides: report };
@@ -383,24 +385,29 @@ def test_maths_render_offline_in_slides(served, page):
 
 
 def test_every_slide_of_every_deck_fits_1280x720(served, page):
-    """Walk every slide and sub-slide of every deck in a 1280x720 window: nothing taller or wider
-    than the slide, no code or output line cut, nothing that needs scrolling."""
+    """Walk every slide and sub-slide of every deck, the lecture deck's too, in a 1280x720 window:
+    nothing taller or wider than the slide, no code or output line cut, nothing that needs
+    scrolling. The lecture deck has at most MAX_SLIDES slides."""
     base, notebooks = served
-    problems, walked, formula_slide = [], 0, None
-    for name in notebooks:
+    problems, walked, formula_slide, decks = [], 0, None, [*notebooks, LECTURE]
+    for name in decks:
         ready = open_deck(page, f"{base}/slides/{name}.slides.html")
         assert ready["config"] == list(PROJECTOR), f"{name}: the deck is {ready['config']}, not 1280x720"
         deck = page.evaluate(WALK)
         assert len(deck["slides"]) == deck["total"] == ready["slides"] > 0
         walked += deck["total"]
         problems += slide_problems(name, deck)
+        if name == LECTURE:
+            assert deck["total"] <= MAX_SLIDES, f"the lecture deck has {deck['total']} slides"
+            live = [s["h"] for s in deck["slides"] if s["live"]]
+            assert live == run_live_slides(lecture_notebook(notebooks)) != [], live
         if formula_slide is None:
             formula_slide = next(((name, s) for s in deck["slides"] if s["katex"]), None)
     if formula_slide is not None:  # a slide of the series with LaTeX on it, as the room sees it
         name, s = formula_slide
         open_deck(page, f"{base}/slides/{name}.slides.html#/{s['h']}/{s['v']}")
         assert_not_blank(screenshot(page, "formula_slide.png"))
-    summary = f"walked {walked} slides in {len(notebooks)} decks at 1280x720; {len(problems)} problems"
+    summary = f"walked {walked} slides in {len(decks)} decks at 1280x720; {len(problems)} problems"
     SLIDE_REPORT.write_text("\n".join([summary, *problems]) + "\n", encoding="utf-8")
     assert walked >= len(notebooks) * 5
     assert problems == [], summary + ":\n" + "\n".join(problems)

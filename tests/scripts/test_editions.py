@@ -1,10 +1,11 @@
-"""Editions with other weights (``make series WEIGHTS=... SEED=...``).
+"""Editions with other weights and clips (``make series WEIGHTS=... SEED=... AUDIO=...``).
 
 * Three editions of one short notebook each, through ``build_series.main`` (what ``make series
-  WEIGHTS=...`` runs): from a torchaudio-layout checkpoint, a Hugging Face-layout checkpoint, and
-  WAV2VEC2_BASE pre-placed in torch hub's cache. The banner names the weights; the committed
-  notebooks and the default build are untouched.
-* Bad weights fail before any notebook runs, with a message that says what to do.
+  WEIGHTS=...`` runs): from a torchaudio-layout checkpoint (with a stereo 22.05 kHz recording as
+  AUDIO too), a Hugging Face-layout checkpoint, and WAV2VEC2_BASE pre-placed in torch hub's cache.
+  The banners name the weights and the clip; the committed notebooks and the default build are
+  untouched.
+* Bad weights and bad recordings fail before any notebook runs, with a message that says what to do.
 
 That the notebooks' weight-independent statements hold for other weights is checked in
 tests/notebooks/test_second_weights.py.
@@ -24,7 +25,15 @@ import torch
 import torchaudio
 
 import build_series
-from helpers import BASE, hugging_face_layout, place_bundle_file, torchaudio_extractor, torchaudio_layout
+from helpers import (
+    BASE,
+    SECOND_CLIP,
+    hugging_face_layout,
+    place_bundle_file,
+    torchaudio_extractor,
+    torchaudio_layout,
+    write_second_clip,
+)
 from series import editions, npm, sources
 
 ROOT = sources.ROOT
@@ -87,11 +96,12 @@ def banner_of(nb) -> str:
     return "".join(o.get("text", "") for o in cell.outputs)
 
 
-#: (WEIGHTS, SEED or None, the edition folder it must get) per layout; paths relative to a temp folder.
+#: (WEIGHTS, SEED or None, AUDIO or None, the edition folder it must get) per layout; paths relative to
+#: a temp folder.
 LAYOUTS = {
-    "torchaudio": ("my_base.pt", 2, "my_base-seed2"),
-    "hugging_face": ("wav2vec2-base/model.bin", None, "wav2vec2-base-model"),  # relative: made absolute
-    "bundle": ("WAV2VEC2_BASE", None, "wav2vec2_base"),
+    "torchaudio": ("my_base.pt", 2, SECOND_CLIP, "my_base-seed2-audio-" + SECOND_CLIP.removesuffix(".wav")),
+    "hugging_face": ("wav2vec2-base/model.bin", None, None, "wav2vec2-base-model"),  # relative: made absolute
+    "bundle": ("WAV2VEC2_BASE", None, None, "wav2vec2_base"),
 }
 
 
@@ -117,6 +127,7 @@ def layout_editions(tmp_path_factory):
     (tmp / "wav2vec2-base").mkdir()
     torch.save(hugging_face_layout(reference), tmp / "wav2vec2-base" / "model.bin")
     place_bundle_file(tmp / "torch", reference)
+    write_second_clip(tmp)
     patch = pytest.MonkeyPatch()
     patch.setattr(editions, "EDITIONS", tmp / "editions")
     patch.setattr(npm, "install", stand_in_npm_install)
@@ -127,9 +138,10 @@ def layout_editions(tmp_path_factory):
     patch.chdir(tmp)
 
     def build(layout):
-        weights, seed, _ = LAYOUTS[layout]
+        weights, seed, audio, _ = LAYOUTS[layout]
         argv = ["edition", "--weights", weights, "--only", ONE_NOTEBOOK]
         argv += [] if seed is None else ["--seed", str(seed)]
+        argv += [] if audio is None else ["--audio", audio]
         return build_series.main(argv)
 
     before = snapshot()
@@ -149,7 +161,7 @@ def built_edition(layout_editions, layout: str) -> dict:
     weights = LAYOUTS[layout][0]
     assert status[layout] == 0, f"make series WEIGHTS={weights} returned {status[layout]!r}: see its output above"
     assert not changed, f"the committed notebooks or the default build changed: {changed}"
-    out = tmp / "editions" / LAYOUTS[layout][2]
+    out = tmp / "editions" / LAYOUTS[layout][3]
     (notebook,) = (out / "notebooks").glob(f"{ONE_NOTEBOOK}_*.ipynb")
     (site_notebook,) = StandInSite.given[out / "site"].values()  # the site gets the edition's notebook
     assert len(list((out / "slides").glob(f"{ONE_NOTEBOOK}_*.slides.html"))) == 1
@@ -168,6 +180,10 @@ def test_edition_from_a_torchaudio_checkpoint(layout_editions):
     assert f"WEIGHTS = {str(built['tmp'] / 'my_base.pt')!r}" in built["injected"] and "SEED = 2" in built["injected"]
     assert "my_base.pt" in built["banner"] and "NOT pretrained" not in built["banner"]
     assert "wav2vec2_base: checkpoint my_base.pt" in (built["out"] / "WEIGHTS.txt").read_text()
+    # the recording: given relative, injected absolute; the banner and WEIGHTS.txt name it
+    assert f"AUDIO = {str(built['tmp'] / SECOND_CLIP)!r}" in built["injected"]
+    clip = f"Clip: {SECOND_CLIP} (22050 Hz, 2 channels averaged), 4.06 s at 16 kHz."
+    assert clip in built["banner"] and clip in (built["out"] / "WEIGHTS.txt").read_text()
 
 
 @pytest.mark.slow
@@ -182,6 +198,7 @@ def test_edition_from_a_bundle_pre_placed_in_torch_hubs_cache(layout_editions):
     built = built_edition(layout_editions, "bundle")
     assert "WEIGHTS = 'WAV2VEC2_BASE'" in built["injected"]
     assert "torchaudio bundle WAV2VEC2_BASE" in built["banner"]
+    assert "AUDIO = None" in built["injected"] and "Clip: the bundled speech clip" in built["banner"]
 
 
 @pytest.fixture
@@ -220,15 +237,37 @@ def test_unusable_weights_fail_before_anything_runs(tmp_path, editions_dir, monk
     assert not editions_dir.exists()
 
 
+@pytest.mark.usefixtures("no_execution")
+def test_unusable_recordings_fail_before_anything_runs(tmp_path, editions_dir, capsys):
+    import soundfile
+
+    soundfile.write(tmp_path / "short.wav", torch.zeros(1_000, 2).numpy(), 8_000)  # 0.125 s, stereo
+    (tmp_path / "notes.wav").write_text("not audio")
+    expected = {
+        str(tmp_path / "none.wav"): "none.wav: no such file",
+        str(tmp_path): "no such file (it is a folder)",
+        str(tmp_path / "notes.wav"): "is not an audio file soundfile can read",
+        str(tmp_path / "short.wav"): "short.wav is 0.12 s long at 16 kHz; the series needs at least 2 s",
+    }
+    for audio, message in expected.items():
+        assert build_series.main(["edition", "--audio", audio]) == 2
+        said = capsys.readouterr().out
+        assert message in said and "Nothing was executed" in said, said
+        assert "make series AUDIO=path/to/recording.wav" in said  # the usage line, in make's terms
+    assert not editions_dir.exists()
+
+
 def test_edition_folders():
     assert editions.slug("WAV2VEC2_BASE", 0) == "wav2vec2_base"
     assert editions.slug("random", 3) == "random-seed3"
     assert editions.slug("/data/hf/wav2vec2-base-960h/pytorch_model.bin", 0) == "wav2vec2-base-960h-pytorch_model"
     assert editions.slug("/data/my ckpt (v2).pt", 1) == "my-ckpt-v2-seed1"
     assert editions.edition_dir("WAV2VEC2_BASE", 0) == ROOT / "build" / "editions" / "wav2vec2_base"
+    assert editions.slug("random", 0, "/rec/My talk (take 2).flac") == "random-audio-My-talk-take-2"
+    assert editions.slug("WAV2VEC2_BASE", 1, "talk.wav") == "wav2vec2_base-seed1-audio-talk"
 
 
-def test_make_series_passes_weights_and_seed():
+def test_make_series_passes_weights_seed_and_audio():
     def dry_run(*args):
         command = ["make", "--no-print-directory", "-n", "series", *args]  # also when run under `make test`
         out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
@@ -238,4 +277,8 @@ def test_make_series_passes_weights_and_seed():
         'build_series.py edition --weights "WAV2VEC2_BASE" --seed "1"'
     )
     assert dry_run("SEED=3").endswith('build_series.py edition --weights "random" --seed "3"')
+    assert dry_run("AUDIO=talk.wav").endswith('build_series.py edition --weights "random" --audio "talk.wav"')
+    assert dry_run("AUDIO=a b.wav", "WEIGHTS=WAV2VEC2_BASE").endswith(
+        'build_series.py edition --weights "WAV2VEC2_BASE" --audio "a b.wav"'
+    )
     assert dry_run().endswith("build_series.py build")

@@ -1,7 +1,7 @@
 """The classroom material's building blocks, without a browser: the verified npm install (reveal.js,
 KaTeX), the formula sheet's numbers (derived here independently), the lesson plan's computed
-numbers, the references page and the notebooks' citations, and the student edition of a synthetic
-notebook.
+numbers and timetable, the lecture deck (of a synthetic plan, and of the committed notebooks), the
+references page and the notebooks' citations, and the student edition of a synthetic notebook.
 The browser checks of the same pages are in test_browser.py."""
 
 import io
@@ -12,7 +12,7 @@ import tarfile
 import nbformat
 import pytest
 
-from series import formula_sheet, katex, lesson_plan, npm, site, sources
+from series import formula_sheet, katex, lecture, lesson_plan, npm, site, sources
 from series.student import student_copy, write_student_edition
 
 # --- npm: installed only when the tarball matches its published sha512 ------------------------------
@@ -119,6 +119,10 @@ def test_formula_sheet_numbers():
     assert chunks[0].start == 0 and chunks[-1].end_frame == lengths(60 * 16_000)[-1]
     for a, b in itertools.pairwise(chunks):
         assert a.end_frame == b.first_frame and b.start == 320 * b.first_frame and a.stop - b.start == 80
+    # batch-wide normalization by hand: the batch's variance is the mean of the two clips' variances
+    assert facts["batch_std"] == pytest.approx(
+        facts["quiet"] / ((facts["quiet"] ** 2 + facts["loud"] ** 2) / 2) ** 0.5, rel=1e-3
+    )
     assert dict((m, ax) for m, _, _, ax in facts["axes"]) == {
         "group_norm": "over time, per (item, channel)",
         "layer_norm": "over channels, per (item, position)",
@@ -148,6 +152,99 @@ def test_lesson_plan_numbers_come_from_the_package():
     assert lesson_plan.fill_numbers("{{rf}} and {{hop}}", values) == "400 and 320"
     with pytest.raises(ValueError, match="numbers\\(\\) does not compute"):
         lesson_plan.fill_numbers("{{no_such_number}}", values)
+
+
+def test_lesson_plan_parts_add_up_to_the_class():
+    """The timetable's minutes add up to 90, each part's paragraph states its row's minutes, and
+    every notebook of the series (the new chapter 6 included) has its part."""
+    parts = lesson_plan.timetable()
+    assert [p.number for p in parts] == list(range(1, len(parts) + 1))
+    assert sum(p.minutes for p in parts) == lesson_plan.CLASS_MINUTES == 90
+    assert lesson_plan.path_minutes() == {p.number: p.minutes for p in parts}
+    taught = {n for p in parts for n in p.notebooks}
+    assert {int(path.name[:2]) for path in sources.sources()} | {6} <= taught
+    assert lesson_plan.questions(1) == [
+        "A model hears exactly one second of 16 kHz audio. How many feature frames come out?"
+    ]
+
+
+# --- the lecture deck -----------------------------------------------------------------------------------
+
+
+def cell(kind: str, text: str, slide: str = "-", tags: tuple = ()):
+    new = nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell
+    return new(text, metadata={"slideshow": {"slide_type": slide}, "tags": list(tags)})
+
+
+PLAN = """# Plan
+## Timetable
+
+| # | part | notebooks | run live | minutes |
+|---|---|---|---|---|
+| 1 | Opening | 2 | nothing | 10 |
+| 2 | Second | 1 | the cell | 70 |
+| 3 | Quiz | all | nothing | 10 |
+
+## The path, part by part
+
+**1. Opening (10 min).** *"How many?"* Then more.
+
+**2. Second (70 min, notebook 1).** Text.
+"""
+
+
+def test_lecture_deck_takes_tagged_cells_in_the_plans_order(tmp_path):
+    (tmp_path / "plan.md").write_text(PLAN, encoding="utf-8")
+    one = nbformat.v4.new_notebook(
+        cells=[
+            cell("md", "# 1. One", "slide", ["lecture"]),  # a heading cell
+            cell("code", "print('setup')", "skip", ["setup", "lecture"]),  # skipped cells stay out
+            cell("md", "## Untagged", "slide"),
+            cell("code", "x = 1", "-", ["lecture", "run-live"]),  # its slide's heading is untagged: starts one
+            cell("md", "### A question?", "subslide", ["lecture", "predict"]),
+            cell("code", "answer()", "-", ["lecture"]),  # after a question: a slide of its own
+            cell("code", "not shown", "-"),
+        ]
+    )
+    two = nbformat.v4.new_notebook(cells=[cell("md", "## Two", "slide", ["lecture"]), cell("md", "more", "-")])
+    deck = lecture.lecture_notebook({"01_one": one, "02_two": two}, plan=tmp_path / "plan.md")
+    shown = [(lecture.slide_type(c), c.source) for c in deck.cells if lecture.slide_type(c) != "notes"]
+    assert shown == [
+        ("slide", deck.cells[0].source),
+        ("slide", "## Opening\n\n> How many?"),
+        ("slide", "## Two"),  # notebook 2 first: the plan's order
+        ("slide", "# 1. One"),
+        ("slide", "# ▶ RUN LIVE in JupyterLab: notebook 1\nx = 1"),
+        ("slide", "### A question?"),
+        ("slide", "answer()"),
+        ("slide", "## Quiz\n\n10 minutes."),
+    ]
+    assert "3 parts, 90 minutes" in deck.cells[0].source
+    assert lecture.slide_count(deck) == 8 and lecture.run_live_slides(deck) == [4]
+    notes = [c.source for c in deck.cells if lecture.slide_type(c) == "notes"]
+    assert "**2. Second** (70 min). Run live: the cell." in notes
+
+
+def test_lecture_deck_of_the_series():
+    """The committed notebooks' lecture deck: within its budget, every notebook in it in the plan's
+    order, each question alone on its slide, each run-live cell marked."""
+    committed = {p.stem: sources.read_executed(p) for p in sources.sources()}
+    deck = lecture.lecture_notebook(committed)
+    assert lecture.slide_count(deck) <= lecture.MAX_SLIDES
+    order = [n for p in lesson_plan.timetable() for n in p.notebooks]
+    assert deck.metadata["w2v2"]["notebooks"] == sorted(committed, key=lambda name: order.index(int(name[:2])))
+    for name, nb in committed.items():
+        assert lecture.tagged(nb), f"{name} tags no cell for the lecture deck"
+        for c in lecture.tagged(nb, lecture.PREDICT_TAG):
+            assert c.cell_type == "markdown" and lecture.LECTURE_TAG in c.metadata["tags"], name
+    kinds = [lecture.slide_type(c) for c in deck.cells if lecture.slide_type(c) != "notes"]
+    for i, c in enumerate(c for c in deck.cells if lecture.slide_type(c) != "notes"):
+        if lecture.PREDICT_TAG in c.metadata.get("tags", []):
+            assert kinds[i] == "slide" and kinds[i + 1] == "slide", c.source[:60]
+    live = sum(
+        lecture.RUN_LIVE_TAG in c.metadata.get("tags", []) for nb in committed.values() for c in lecture.tagged(nb)
+    )
+    assert sum(c.source.startswith(lecture.RUN_LIVE_MARK) for c in deck.cells) == live > 0
 
 
 def test_references_page_is_generated_from_the_bibliography():
