@@ -71,7 +71,7 @@ print(w2v.clip_banner(AUDIO))
 # NBVAL_CHECK_OUTPUT
 wave, sample_rate = w2v.load_speech_clip(AUDIO)
 seconds = wave.numel() / sample_rate
-print(w2v.audio.SPEECH_CLIP_TEXT)
+print(w2v.audio.SPEECH_CLIP_TEXT if AUDIO is None else f"your recording: {AUDIO}")
 print(f"shape {list(wave.shape)}, {sample_rate} Hz, {seconds:.2f} s, dtype {wave.dtype}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

@@ -92,8 +92,8 @@ def lecture_notebook(executed: dict, plan=lesson_plan.LESSON_PLAN):
         _md(
             "# How wav2vec2 turns a waveform into frames\n\n"
             f"The lecture: {len(parts)} parts, {total} minutes (the lesson plan's timetable).\n\n"
-            "A slide marked **▶ RUN LIVE** is a cell to run in JupyterLab; a question on a slide of its own "
-            "is asked before the next slide answers it.",
+            "Code that starts with ▶ is run live, in JupyterLab; a question on a slide of its own is asked "
+            "before the next slide answers it.",
             "slide",
         )
     )

@@ -1,7 +1,7 @@
 """One execution of the whole series as the STUDENT edition (solutions stubbed), written as
 ``make student`` writes it and executed from that folder, with a second set of weights (Base weights
 whose layer 0 is Hann-windowed cosines, and SEED=1 for every other preset) and a second clip (a
-4.06 s stereo recording at 22.05 kHz, loaded as ``make series AUDIO=...`` loads it; tests/helpers.py).
+2.60 s stereo recording at 22.05 kHz, loaded as ``make series AUDIO=...`` loads it; tests/helpers.py).
 It runs in the background from the start of the session (tests/conftest.py).
 
 * The student edition runs where it is delivered, and every checker says "Not answered yet".
@@ -78,7 +78,7 @@ def test_student_edition_runs_and_every_checker_says_not_answered(second_weights
         assert len(verdicts) == len(solutions), name
         assert all(v.startswith("Not answered yet") for v in verdicts), (name, verdicts)
         (banner,) = [c for c in executed.cells if c.cell_type == "code" and "clip_banner(AUDIO)" in c.source]
-        assert f"Clip: {SECOND_CLIP} (22050 Hz, 2 channels averaged), 4.06 s" in banner.outputs[0]["text"], name
+        assert f"Clip: {SECOND_CLIP} (22050 Hz, 2 channels averaged), 2.60 s" in banner.outputs[0]["text"], name
 
 
 def sanitize(text):

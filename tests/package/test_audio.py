@@ -59,6 +59,20 @@ def test_bundled_speech_clip():
     assert frames.max() > 100 * frames.min()
 
 
+def test_a_notebooks_audio_is_loaded_as_the_command_line_loads_it(tmp_path):
+    """``load_speech_clip(AUDIO)``: the bundled clip for None; else the file's channels averaged
+    (``--multichannel mean``), resampled to 16 kHz; the banner names the file, its rate and channels."""
+    t = np.arange(11_025) / 22_050
+    left, right = 0.5 * np.sin(2 * np.pi * 300 * t), 0.1 * np.sin(2 * np.pi * 1000 * t)
+    path = write(tmp_path / "take 2.wav", np.stack([left, right], axis=1), 22_050)
+    wav, rate = audio.load_speech_clip(path)
+    by_hand = soxr.resample(((left.astype(np.float32) + right.astype(np.float32)) / 2), 22_050, 16_000, quality="HQ")
+    assert rate == 16_000 and wav.shape == (8_000,) and np.allclose(wav.numpy(), by_hand, atol=1e-4)  # 16-bit PCM
+    assert torch.equal(audio.load_speech_clip(None)[0], audio.load_speech_clip()[0])
+    assert audio.clip_banner(path).startswith("Clip: take 2.wav (22050 Hz, 2 channels averaged), 0.50 s at 16 kHz.")
+    assert audio.clip_banner(None).startswith("Clip: the bundled speech clip")
+
+
 def test_save_load_round_trip(tmp_path):
     x = audio.tone(300, 0.1)
     audio.save_audio(tmp_path / "t.wav", x)

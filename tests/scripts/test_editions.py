@@ -182,7 +182,7 @@ def test_edition_from_a_torchaudio_checkpoint(layout_editions):
     assert "wav2vec2_base: checkpoint my_base.pt" in (built["out"] / "WEIGHTS.txt").read_text()
     # the recording: given relative, injected absolute; the banner and WEIGHTS.txt name it
     assert f"AUDIO = {str(built['tmp'] / SECOND_CLIP)!r}" in built["injected"]
-    clip = f"Clip: {SECOND_CLIP} (22050 Hz, 2 channels averaged), 4.06 s at 16 kHz."
+    clip = f"Clip: {SECOND_CLIP} (22050 Hz, 2 channels averaged), 2.60 s at 16 kHz."
     assert clip in built["banner"] and clip in (built["out"] / "WEIGHTS.txt").read_text()
 
 
@@ -209,6 +209,15 @@ def no_execution(monkeypatch):
     monkeypatch.setattr(sources, "execute", refuse)
 
 
+def refused(capsys, option: str, expected: dict, usage: str) -> None:
+    """``build_series.py edition OPTION VALUE`` exits 2 for each value before running anything, saying
+    the value's message and the usage line."""
+    for value, message in expected.items():
+        assert build_series.main(["edition", option, value]) == 2
+        said = capsys.readouterr().out
+        assert message in said and "Nothing was executed" in said and usage in said, said
+
+
 @pytest.mark.usefixtures("no_execution")
 def test_unusable_weights_fail_before_anything_runs(tmp_path, editions_dir, monkeypatch, capsys):
     def offline(*args, **kwargs):
@@ -229,11 +238,7 @@ def test_unusable_weights_fail_before_anything_runs(tmp_path, editions_dir, monk
         str(tmp_path / "biased.pt"): "fits none of the presets",
         str(tmp_path / "mis_shaped.pt"): "checkpoint [256, 1, 10] vs extractor [512, 1, 10]",
     }
-    for weights, message in expected.items():
-        assert build_series.main(["edition", "--weights", weights]) == 2
-        said = capsys.readouterr().out
-        assert message in said and "Nothing was executed" in said, said
-        assert "WAV2VEC2_BASE" in said  # the usage line says what WEIGHTS may be
+    refused(capsys, "--weights", expected, usage="WAV2VEC2_BASE")  # the usage line says what WEIGHTS may be
     assert not editions_dir.exists()
 
 
@@ -249,11 +254,7 @@ def test_unusable_recordings_fail_before_anything_runs(tmp_path, editions_dir, c
         str(tmp_path / "notes.wav"): "is not an audio file soundfile can read",
         str(tmp_path / "short.wav"): "short.wav is 0.12 s long at 16 kHz; the series needs at least 2 s",
     }
-    for audio, message in expected.items():
-        assert build_series.main(["edition", "--audio", audio]) == 2
-        said = capsys.readouterr().out
-        assert message in said and "Nothing was executed" in said, said
-        assert "make series AUDIO=path/to/recording.wav" in said  # the usage line, in make's terms
+    refused(capsys, "--audio", expected, usage="make series AUDIO=path/to/recording.wav")  # in make's terms
     assert not editions_dir.exists()
 
 
