@@ -67,6 +67,20 @@ def test_structure(path):
             assert slide_type(c) == "skip"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_clip_is_a_parameter(path):
+    """``make series AUDIO=...`` reaches every reading of the clip: the parameters cell sets AUDIO,
+    the banner names the clip, and the clip is read only through ``load_speech_clip(AUDIO)``."""
+    nb = cells(path)
+    (parameters,) = [source(c) for c in nb if "parameters" in c["metadata"].get("tags", [])]
+    assert re.search(r"^AUDIO = None\b", parameters, flags=re.M)
+    (banner,) = [c for c in nb if "weights.banner()" in source(c)]
+    assert "print(w2v.clip_banner(AUDIO))" in source(banner) and "depends-on-clip" in banner["metadata"]["tags"]
+    code = "\n".join(source(c) for c in nb if c["cell_type"] == "code")
+    assert re.findall(r"load_speech_clip\((.*?)\)", code) == ["AUDIO"] * code.count("load_speech_clip(")
+    assert "speech_clip_path" not in code
+
+
 HEADING = re.compile(r"^(#{1,3}) \S")
 
 
