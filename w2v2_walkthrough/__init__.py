@@ -21,6 +21,7 @@ Modules, one idea each:
 * :mod:`.source`      source code shown in the notebooks (:mod:`.codetext` the text tools it and drift share)
 * :mod:`.compat`      checks at import that the installed torch and torchaudio work together
 * :mod:`.benchmark_results` the measured benchmark values (benchmarks/results.json), as notebook 8 reads them
+* :mod:`.questions`   plumbing for notebook 10's answers (bundle arguments, wav2vec 1.0's encoder)
 * :mod:`.exercises`   checkers for the notebooks' exercises; :mod:`.quiz` the lesson plan's quiz
 """
 
