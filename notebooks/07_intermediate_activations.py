@@ -23,9 +23,9 @@
 # layers and read what each one produces: the stages of layer 0, the scale of every layer, the
 # first layer's 512 filters, and the receptive field made visible.
 #
-# **You will learn** what silence becomes in a GroupNorm model; how the init sets the scale of
-# random activations; what ten-tap filters can and cannot do, and how to tell a learned filter bank
-# from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
+# **You will learn** what digital silence becomes in a GroupNorm model; how the init sets the
+# scale of random activations; what ten-tap filters can and cannot do, and how to tell a learned
+# filter bank from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
 # receptive field.
 #
 # **What to know first:** notebooks 1, 4 and 5. Two words: a **frame** is one output vector of the
@@ -172,8 +172,8 @@ print(f"layer-0 positions that read only zeros (conv exactly 0, not > 0): {zero:
 # NBVAL_CHECK_OUTPUT
 from torchaudio.models.wav2vec2 import model as ta_model
 
-assert "apply(" not in inspect.getsource(ta_model.wav2vec2_model)  # the builders: no init of their own
-source.library_part(ta_model._init_hubert_pretrain_model, stop="elif isinstance(module, components.C")
+assert "apply(" not in inspect.getsource(ta_model.wav2vec2_model)  # no init of its own
+source.library_part(ta_model._init_hubert_pretrain_model, stop="elif isinstance")
 
 # %% [markdown]
 # This cell builds both inits on purpose (seed 0, whatever `WEIGHTS` says) and traces the clip:
@@ -303,8 +303,8 @@ assert r > 0.8
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The chirp's vertical stripes are aliasing
 #
-# The left panel has vertical **aliasing stripes**, at the same times in every row. They come from the stride:
-# layer 0 keeps 3 200 positions per second, so a 3 200 Hz tone completes one whole cycle between
+# The left panel has vertical **aliasing stripes**, at the same times in every row. They come from
+# the stride: layer 0 keeps 3 200 positions per second, so a 3 200 Hz tone completes one whole cycle between
 # positions and looks constant (it lands on 0 Hz), and a 1 600 Hz tone (the Nyquist frequency of
 # 3 200 positions/s) flips sign at every position. There a window's energy depends on the tone's
 # phase, not only on the filter's gain. For the loaded weights (it holds for any weights of a

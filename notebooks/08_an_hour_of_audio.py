@@ -121,7 +121,8 @@ for r in rows:
 # ## Chunks for layer_norm models
 #
 # A `layer_norm` model is local (notebook 4): frame $i$ depends only on samples
-# $[320 i, 320 i + 400)$. (A `group_norm` model is not: that comes next.) So a chunk that should produce frames $[f_0, f_1)$ needs samples
+# $[320 i, 320 i + 400)$. (A `group_norm` model is not: that comes next.) So a chunk that should
+# produce frames $[f_0, f_1)$ needs samples
 # $[320 f_0, 320 (f_1 - 1) + 400)$, and consecutive chunks share $400 - 320 = 80$ samples.
 # `chunked.plan_chunks` is exactly that:
 
@@ -314,7 +315,8 @@ print(f"this run: pass 1 {t_pass_1 * 1e3:.1f} ms, conv + statistics {t_conv * 1e
 
 # %% [markdown]
 # Pass 1 does 110 multiply-adds per window where the conv it replaces does 5 120 (printed above),
-# though layer 0 is only part of a run's time. It also keeps no 512-channel activation, and its statistics come
+# though layer 0 is only part of a run's time. It also keeps no 512-channel activation, and its
+# statistics come
 # in closed form, exact by linearity.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -425,7 +427,8 @@ print(f"with normalization on, the CLI warns past {2 * crop / 16_000:g} s")
 # NBVAL_CHECK_OUTPUT
 frames = w2v.num_frames(3600 * 16_000)
 print(f"1 h at 16 kHz: {frames} frames")
-print(f"one attention matrix over them: {frames**2 * 4 / 1e9:.0f} GB (float32, one head, one layer)")
+gigabytes = frames**2 * 4 / 1e9  # float32 scores of one head in one layer
+print(f"one attention matrix over them: {gigabytes:.0f} GB (float32, one head, one layer)")
 
 # %% [markdown]
 # So a transformer runs on segments of the hour, and each segment's outputs depend on where it was

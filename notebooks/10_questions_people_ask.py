@@ -67,7 +67,7 @@ print(f"each frame sees {window} ms; a new frame starts every {hop} ms")
 base, large = (questions.bundle_params(b) for b in ("WAV2VEC2_BASE", "WAV2VEC2_LARGE"))
 print(f"transformer width: Base {base['encoder_embed_dim']}, Large {large['encoder_embed_dim']}")
 kernel = base["encoder_pos_conv_kernel"]  # frames
-print(f"its positional conv: {kernel} frames = {kernel * hop / 1000:g} s; its attention: all frames")
+print(f"its positional conv: {kernel} frames = {kernel * hop / 1000:g} s; attention: all frames")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 1
@@ -388,12 +388,13 @@ lengths = torch.tensor([16_000, 8_000, 5_000])  # samples of each row of a batch
 attention_mask = (torch.arange(16_000) < lengths[:, None]).long()  # (B, T), as processors do
 config = hf.preset_config("wav2vec2_base")
 theirs = hf.feature_vector_mask(config, attention_mask, num_frames=49)  # the private method
-counts = hf.output_lengths(config, attention_mask.sum(-1))  # model._get_feat_extract_output_lengths
+counts = hf.output_lengths(config, attention_mask.sum(-1))  # _get_feat_extract_output_lengths
 user = torch.arange(49) < counts[:, None]  # (B, F): the HF user's way
 frames = torch.tensor([ar.num_frames(int(n)) for n in lengths])  # or torchaudio's lengths
 ours = torch.arange(49) < frames[:, None]  # (B, F)
 print("valid frames:", frames.tolist())
-print("HF's mask == the user's == arange(49) < frames:", torch.equal(theirs, user), torch.equal(user, ours))
+same = torch.equal(theirs, user) and torch.equal(user, ours)
+print("HF's mask == the user's == arange(49) < frames:", same)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 9, the method's code
@@ -416,7 +417,8 @@ source.library_part(model_class._get_feature_vector_attention_mask, "attention_m
 # Without the private mask method, an HF user writes
 # `frames = model._get_feat_extract_output_lengths(attention_mask.sum(-1))` and
 # `mask = torch.arange(F) < frames[:, None]` (the cell above does so); with torchaudio, take its
-# `lengths` output (next question) or `ar.num_frames` and compare with `arange` the same way. Exercise 2 asks what the code does with a row
+# `lengths` output (next question) or `ar.num_frames` and compare with `arange` the same way.
+# Exercise 2 asks what the code does with a row
 # shorter than 400 samples.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -467,7 +469,8 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
     raw, _ = w2v.extract_features(extractor, clip)
     normalised, _ = w2v.extract_features(extractor, hf.processor_input(clip, True))
     change = compare.difference(normalised, raw).relative
-    print(f"{preset:<21} ({p.norm_mode}, bias={p.bias!s:<5}) {change:.1e}  {weights.label_for(preset)}")
+    arch = f"({p.norm_mode}, bias={p.bias!s:<5})"
+    print(f"{preset:<21} {arch} {change:.1e}  {weights.label_for(preset)}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 11, continued: filters the clip barely excites
@@ -476,12 +479,14 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
 # like a filter bank. `questions.checkpoint_like` builds one on purpose: hubert_base's architecture
 # with mel-spaced Hann-windowed cosines as layer 0 and a GroupNorm $\beta$ drawn with std 1 (0 at
 # init). The cell counts the layer-0 channels whose variance over the clip is below
-# $100\,\epsilon$, and measures what `do_normalize` and a 10× gain change:
+# $100\,\epsilon$, and measures what `do_normalize` and a 10× gain change, for it and for random
+# filters (seed 0, whatever `WEIGHTS` says):
 
-# %% tags=["depends-on-weights", "depends-on-clip"]
+# %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 like = questions.checkpoint_like("hubert_base", beta_std=1.0)  # mel Hann cosines, beta ~ N(0, 1)
-models = {weights.label_for("hubert_base"): weights.extractor("hubert_base"), "checkpoint-like": like}
+random_filters = w2v.random_extractor("hubert_base", 0)  # on purpose, whatever WEIGHTS says
+models = {"random filters (seed 0)": random_filters, "checkpoint-like": like}
 for name, model in models.items():
     r = questions.normalisation_changes(model, clip)
     print(f"hubert_base, {name}: {r['quiet']} of 512 layer-0 channels below 100 eps")
@@ -505,7 +510,8 @@ print(f"exact zeros in the whole speech clip: {float((speech == 0).float().mean(
 # variances decide, not loudness alone: quiet audio lowers all of them, but a filter the clip barely
 # excites (here the mel bank's high filters, printed above, where this synthetic speech has little
 # energy) has a small variance at any level. The checkpoint-like layer 0 has many such channels, and
-# its features move by far more than the random filters' (printed above). How many channels are
+# its features move by far more than those of random filters (printed above); run the series with
+# pretrained weights to see where a trained model falls (the table above). How many channels are
 # near $\epsilon$ depends on the clip as much as on the weights; so does the share of exact zeros
 # (this clip has a -60 dBFS noise floor, hence few). The layer_norm models normalise each position
 # over its channels, where the per-channel constant does not cancel (and a conv bias breaks the
