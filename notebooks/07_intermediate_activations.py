@@ -120,9 +120,9 @@ print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: al
 # Those constants draw horizontal **silence bands** in a heatmap (one colour per channel, for as
 # long as the silence lasts) only where they differ visibly from channel to channel: trained biases
 # $\beta_c$ or a channel mean far from 0 relative to its spread (a DC offset, say) make them differ.
-# The clip's own pauses come close to digital silence: their noise is small next to the whole clip's
-# spread, so their norm output stays near the constants. With these weights, against the spread of
-# layer 0's norm output:
+# How close the clip's own pauses (its noise floor) come to the constants depends on how much of
+# that noise each filter passes, next to the channel's spread over the whole clip. With these
+# weights, against the spread of layer 0's norm output:
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -163,10 +163,10 @@ print(f"layer-0 positions that read only zeros (conv exactly 0, not > 0): {zero:
 #
 # `random_extractor` draws every conv weight with `kaiming_normal_` (variance
 # $2/\text{fan\_in}$), as fairseq's wav2vec 2.0, torchaudio's `hubert_pretrain_model` and HF's
-# `_init_weights` initialise these models for pre-training. torchaudio's `wav2vec2_base()` and its
-# other model builders apply no init: they keep PyTorch's *default* `Conv1d` init, variance
-# $1/(3\,\text{fan\_in})$, so a model built with them starts like the second row below. Where
-# torchaudio draws kaiming:
+# `_init_weights` initialise these models for pre-training. torchaudio's `wav2vec2_base()` and the
+# other builders that call `wav2vec2_model` apply no init: they keep PyTorch's *default* init,
+# variance $1/(3\,\text{fan\_in})$, so a model built with them starts like the second row below.
+# Where torchaudio draws kaiming:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -378,8 +378,8 @@ for name, m in references.items():
 # (Flatness and near peak are medians.) Peaks below 2 kHz barely separate the two (140.6 against
 # 127.0 per 512). Peaks exactly at 0 Hz or 8 kHz, where every response has a turning point, do
 # (126.9 against 74.0: random filters peak there a quarter of the time). The median flatness
-# separates these two banks most clearly (0.62 against 0.04), though a bank of 512 identical
-# narrow filters would score as low; energy near the peak differs in the median (0.30
+# separates these two banks most clearly (0.62 against 0.04), though 512 copies of one Hann cosine
+# would score as low; energy near the peak differs in the median (0.30
 # against 0.41), but its histograms overlap (next figure). The cosines stay well below the 10-tap
 # bound above.
 
@@ -422,6 +422,8 @@ predicted = ar.frames_containing(8_000, 16_000)
 print("frames that changed:", changed, "| predicted:", predicted)
 centres = [f"{ar.samples_to_ms(ar.frame_center(i)):.2f}" for i in predicted]  # 20 i + 12.47 ms
 print("their centres (ms, the mean of their samples' instants):", ", ".join(centres))
+reads = [f"[{a / 16:g}, {b / 16:g})" for a, b in map(ar.frame_span, predicted)]  # ms
+print("the samples they read (ms):", ", ".join(reads))
 assert set(changed) <= set(predicted)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -462,7 +464,8 @@ plotting.plot_activations(impulse_trace, xlim_ms=(400, 600), title=title, **span
 # - `trace_activations` gives every layer's conv, norm and GELU outputs, each position at its exact
 #   time. In a GroupNorm model, digital silence becomes one constant per channel, which depends on
 #   the layer-0 statistics of the whole input; the constants draw horizontal silence bands where
-#   they differ from channel to channel. A quiet recording's pauses stay close to them.
+#   they differ from channel to channel; a quiet recording's pauses come near them or not,
+#   depending on how much of the noise each filter passes.
 # - With random weights the init sets the scale: kaiming keeps it through the seven layers;
 #   PyTorch's default init shrinks it layer by layer.
 # - Layer 0 is 512 ten-tap filters: none can be a narrow band-pass (at most 0.68 of the energy

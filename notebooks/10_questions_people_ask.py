@@ -293,8 +293,9 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 # inside the clip keep their values, up to float rounding. `lengths` (HF: `attention_mask`) fixes
 # the frame *counts* for every model, not the *values* of a group_norm model's valid frames; how
 # much they move depends on the weights and the amount of padding (notebook 5). The fix the issue's
-# asker was after, a GroupNorm whose statistics skip the padding, is `w2v.exact_batch`: it runs
-# each row with its own statistics, so a padded batch equals one-by-one runs (notebook 6).
+# asker was after, a GroupNorm whose statistics skip the padding, is `w2v.exact_batch(model)`: it
+# wraps a whole torchaudio or HF model so that every item of a padded batch gets what it gets
+# alone, up to float32 rounding (notebook 6).
 #
 # This is about the conv features only. Later in huggingface/transformers#21534 a user reports a
 # different WER with and without padding for `wav2vec2-large-960h-lv60-self`, a layer_norm model:
