@@ -36,6 +36,8 @@
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
+import textwrap
+
 import torch
 from torchaudio.pipelines import Wav2Vec2Bundle
 from torchaudio.pipelines._wav2vec2.utils import _Wav2Vec2Model
@@ -74,7 +76,8 @@ for name, kwargs in wrong.items():
     try:
         w2v.extract_features(extractor, **kwargs)
     except ValueError as err:
-        print(f"{name:<17} {str(err).split('. ')[0]}.")
+        first = str(err).split(". ")[0] + "."
+        print(textwrap.fill(first, 95, initial_indent=f"{name:<17} ", subsequent_indent=" " * 18))
 
 # %% [markdown]
 # None of these checks can tell a *normalized* waveform from a raw one: both are valid floats.
@@ -120,7 +123,8 @@ for name, kwargs in wrong.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-source.library_part(Wav2Vec2FeatureExtractor.zero_mean_unit_var_norm)
+normalize_rows = Wav2Vec2FeatureExtractor.zero_mean_unit_var_norm
+source.library_part(normalize_rows, "if attention_mask", "return")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### ... after padding
@@ -141,7 +145,7 @@ source.library_part(Wav2Vec2FeatureExtractor.__call__, "# zero-mean", "if return
 
 # %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
-print(source.library_part(Wav2Vec2Bundle.get_model, "model = utils._get_model", "model.eval()"))
+print(source.library_part(Wav2Vec2Bundle.get_model, "utils._get_model", "model.eval()"))
 print(source.library_part(_Wav2Vec2Model.forward, None, "if self.apply_log_softmax"))
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
@@ -187,7 +191,8 @@ print("\n".join(input_norm.bundle_name_lines(rows)))
 # %%
 # NBVAL_CHECK_OUTPUT
 defaults = Wav2Vec2FeatureExtractor()
-print(f"do_normalize={defaults.do_normalize}, return_attention_mask={defaults.return_attention_mask}")
+print(f"do_normalize={defaults.do_normalize}, ", end="")
+print(f"return_attention_mask={defaults.return_attention_mask}")
 print(f"mask advised by the docstring, by feat_extract_norm: {input_norm.hf_mask_advice()}")
 
 # %% [markdown]
@@ -223,7 +228,8 @@ with torch.no_grad():
     alone = model(a[None])[0][0]  # (12, 512)
     for gain in (1.0, 10**0.5):
         beside = model(torch.stack([a, gain * b]))[0][0]  # A's row, (12, 512)
-        print(f"A beside B x {gain:.2f}: A's frames change by {difference(beside, alone).relative:.0%}")
+        change = difference(beside, alone).relative
+        print(f"A beside B x {gain:.2f}: A's frames change by {change:.0%}")
 print(weights.describe("wav2vec2_large_lv60k"))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -237,7 +243,8 @@ print(weights.describe("wav2vec2_large_lv60k"))
 # NBVAL_CHECK_OUTPUT
 for gain in (1.0, 10**0.5):
     batch = torch.stack([a, gain * b])  # (2, 4000)
-    print(f"B x {gain:.2f}: batch std / A's std = {float(batch.std(unbiased=False) / a.std(unbiased=False)):.2f}")
+    ratio = float(batch.std(unbiased=False) / a.std(unbiased=False))
+    print(f"B x {gain:.2f}: batch std / A's std = {ratio:.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### And without the normalization
@@ -284,7 +291,7 @@ masked = fe(
 )
 error = difference(masked["input_values"][0, :4000], solo).relative
 assert error < 1e-5 and masked["input_values"][0, 4000:].abs().max() == 0
-print(f"with the mask: A's input vs alone, relative error {error:.1e} (< 1e-5: {error < 1e-5})")
+print(f"with the mask: A's input vs alone, relative error {error:.1e} (< 1e-5)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The questions people ask
@@ -304,7 +311,8 @@ print(f"with the mask: A's input vs alone, relative error {error:.1e} (< 1e-5: {
 batch = torch.stack([a, 10**0.5 * b])  # (2, 4000)
 wrapped = torch.nn.functional.layer_norm(batch, batch.shape)  # the wrapper's line
 for row, name in zip(wrapped, "AB", strict=True):
-    print(f"row {name}: mean {float(row.mean()):+.2f}, std {float(row.std(unbiased=False)):.2f}")
+    mean, std = float(row.mean()), float(row.std(unbiased=False))
+    print(f"row {name}: mean {mean:+.2f}, std {std:.2f}")
 one = torch.nn.functional.layer_norm(a[None], a[None].shape)[0]  # (4000,): a batch of one
 fairseq = torch.nn.functional.layer_norm(a, a.shape)  # (4000,): fairseq's postprocess
 print(f"batch of one == fairseq's per file: {torch.allclose(one, fairseq)}")
@@ -323,7 +331,8 @@ print(f"batch of one == fairseq's per file: {torch.allclose(one, fairseq)}")
 
 # %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
-wav = torch.nn.utils.rnn.pad_sequence([a, 10**0.5 * speech[:16_000]], batch_first=True)  # (2, 16000)
+louder = 10**0.5 * speech[:16_000]  # 1 s, 10 dB louder
+wav = torch.nn.utils.rnn.pad_sequence([a, louder], batch_first=True)  # (2, 16000)
 for label, shape in (("wav.shape", wav.shape), ("wav.shape[1:]", wav.shape[1:])):
     normed = torch.nn.functional.layer_norm(wav, shape)  # (2, 16000)
     stds = [float(normed[0, :4000].std(unbiased=False)), float(normed[1].std(unbiased=False))]
@@ -345,7 +354,8 @@ for label, shape in (("wav.shape", wav.shape), ("wav.shape[1:]", wav.shape[1:]))
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 base = weights.extractor("wav2vec2_base")
-change = norms.sensitivity(base, a, {"normalized": lambda x: torch.nn.functional.layer_norm(x, x.shape)})
+normalize = {"normalized": lambda x: torch.nn.functional.layer_norm(x, x.shape)}
+change = norms.sensitivity(base, a, normalize)
 print(f"wav2vec2_base: A normalized vs raw, frames change by {change['normalized']:.2%}")
 print(f"(the LV-60k-shaped extractor above: {difference(raw, alone).relative:.0%})")
 print(weights.describe("wav2vec2_base"))
@@ -360,7 +370,8 @@ print(weights.describe("wav2vec2_base"))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-out = fe([a.numpy(), speech[:16_000].numpy()], return_attention_mask=True, sampling_rate=16_000)
+clips = [a.numpy(), speech[:16_000].numpy()]
+out = fe(clips, return_attention_mask=True, sampling_rate=16_000)
 for row in out["input_values"]:  # no padding: a list of two arrays of different lengths
     assert abs(float(row.mean())) < 1e-4 and abs(float(row.std()) - 1) < 1e-4
     print(f"{len(row):>6} samples: mean 0, std 1 (to 1e-4): True")
@@ -376,7 +387,7 @@ for row in out["input_values"]:  # no padding: a list of two arrays of different
 # %% tags=["lecture", "depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 exact = w2v.exact_batch(model)
-padded = torch.nn.utils.rnn.pad_sequence([a, 10**0.5 * speech[:8000]], batch_first=True)  # (2, 8000)
+padded = torch.nn.utils.rnn.pad_sequence([a, 10**0.5 * speech[:8000]], True)  # (2, 8000)
 lengths = torch.tensor([4000, 8000])
 with torch.no_grad():
     plain = model(padded)[0][0, : len(alone)]  # (12, 512): A's valid frames, plain wrapper
@@ -384,7 +395,7 @@ with torch.no_grad():
 error = difference(fixed, alone).relative
 assert error < 1e-5
 print(f"plain wrapper: A's frames change by {difference(plain, alone).relative:.0%}")
-print(f"exact_batch:   A's frames vs alone, relative error {error:.1e} (< 1e-5: {error < 1e-5})")
+print(f"exact_batch:   A's frames vs alone, relative error {error:.1e} (< 1e-5)")
 
 # %% [markdown]
 # For Hugging Face, `w2v.hf_batch_inputs(processor, clips)` runs each clip through the
@@ -458,7 +469,8 @@ def batch_statistics(lengths, means, variances, padded_length):
     """(mean, biased variance) over every value of the zero-padded batch, padding included."""
     total = len(lengths) * padded_length
     mean = sum(n * m for n, m in zip(lengths, means, strict=True)) / total
-    square = sum(n * (v + m * m) for n, m, v in zip(lengths, means, variances, strict=True)) / total
+    moments = zip(lengths, means, variances, strict=True)
+    square = sum(n * (v + m * m) for n, m, v in moments) / total
     return mean, square - mean * mean
 
 
@@ -474,11 +486,12 @@ w2v.exercises.check_batch_statistics(batch_statistics)
 # %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 items = [padded[0, :4000].double(), padded[1].double()]  # A and the louder clip, unpadded
-means, variances = [float(x.mean()) for x in items], [float(x.var(unbiased=False)) for x in items]
+means = [float(x.mean()) for x in items]
+variances = [float(x.var(unbiased=False)) for x in items]
 stats = input_norm.batch_statistics([4000, 8000], means, variances, 8000)
 direct = (float(padded.double().mean()), float(padded.double().var(unbiased=False)))
 assert all(abs(s - d) <= 1e-9 * abs(d) + 1e-15 for s, d in zip(stats, direct, strict=True))
-print(f"batch: mean {stats[0]:+.4f}, std {stats[1] ** 0.5:.4f} (== torch over the padded tensor)")
+print(f"batch: mean {stats[0]:+.4f}, std {stats[1] ** 0.5:.4f} (torch's own)")
 print(f"A:     mean {float(a.mean()):+.4f}, std {float(a.std(unbiased=False)):.4f}")
 
 # %% [markdown]

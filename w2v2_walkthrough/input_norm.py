@@ -201,7 +201,8 @@ def bundle_frames_model(extractor: nn.Module, normalize_waveform: bool = True) -
     from torchaudio.models import Wav2Vec2Model
     from torchaudio.pipelines._wav2vec2.utils import _extend_model
 
-    return _extend_model(Wav2Vec2Model(extractor, FramesOnly(), None), normalize_waveform).eval()
+    model = Wav2Vec2Model(extractor, FramesOnly(), None)  # the transformer left out
+    return _extend_model(model, normalize_waveform).eval()
 
 
 def batch_statistics(
