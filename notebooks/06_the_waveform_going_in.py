@@ -26,7 +26,7 @@
 # one clip's features depend on the other clips of its batch, and no `lengths` fixes that.
 #
 # **You will learn** what the package checks about rate, channels and scale; which checkpoints
-# expect a normalized waveform and where each library normalizes it (their installed lines); a
+# expect waveform normalization and where each library does it (their installed lines); a
 # table of every torchaudio bundle beside Hugging Face's fields; how much a batch and a missing
 # normalization move one clip's features (measured); the answers to four questions people ask; and
 # the per-item fix.
@@ -151,10 +151,9 @@ print(source.library_part(_Wav2Vec2Model.forward, None, "if self.apply_log_softm
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Every bundle, beside Hugging Face
 #
-# `input_norm.table_lines()` reads each `Wav2Vec2Bundle` of the installed torchaudio (its
-# `_params` and `_normalize_waveform`), runs a tiny model of each type with `lengths`, and builds
-# the Hugging Face config for the same encoder. "lengths": whether the model takes them;
-# "mask": whether `Wav2Vec2FeatureExtractor`'s docstring says to pass an attention mask.
+# Read from the installed torchaudio (each bundle's `_params`, `_normalize_waveform`; a tiny model
+# of each type run with `lengths`) and transformers (config, and "mask": whether
+# `Wav2Vec2FeatureExtractor`'s docstring says to pass one):
 
 # %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
@@ -166,15 +165,12 @@ exact = [r.name for r in rows if r.batch_leak == "nothing"]
 print(f"{len(normalizing)} of {len(rows)} bundles normalize the waveform (MMS_FA among them);")
 print(f"bundles whose padded batch gives each item its solo frames: {len(exact)}")
 
-# %% [markdown]
-# Every bundle either has a `group_norm` extractor (layer 0's GroupNorm sees the padding, notebook
-# 5) or normalizes the waveform over the batch: in none of them does `lengths` make a padded batch
-# equal to solo runs. The three WavLM bundles do not take `lengths` at all.
-
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The 30 names
 #
-# The groups above, by name (the table folds them by family as Hugging Face names it):
+# Every bundle either has a `group_norm` extractor (layer 0's GroupNorm sees the padding, notebook
+# 5) or normalizes the waveform over the batch: in none of them does `lengths` make a padded batch
+# equal to solo runs. The three WavLM bundles do not take `lengths` at all. The groups, by name:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -276,7 +272,9 @@ for seconds in (0.25, 0.5, 1.0, 2.0):
     change = difference(rows_in["input_values"][0, :4000], solo).relative  # A's valid samples
     print(f"beside {seconds:.2f} s: A's input changes by {change:.0%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### With the mask
+#
 # At 0.25 s the rows are not padded and A is untouched; from then on the longest clip decides A's
 # input. With `return_attention_mask=True` each row is normalized over its own samples:
 
