@@ -90,7 +90,7 @@ for name, kwargs in wrong.items():
 #
 # | config file in `facebookresearch/fairseq` | `task.normalize` | extractor |
 # |---|---|---|
-# | `examples/wav2vec/config/pretraining/wav2vec2_base_librispeech.yaml` | not set: default `false` | group_norm |
+# | `examples/wav2vec/config/pretraining/wav2vec2_base_librispeech.yaml` | not set: `false`, the default in `fairseq/tasks/audio_pretraining.py` | group_norm |
 # | `examples/wav2vec/config/pretraining/wav2vec2_large_librivox.yaml` (LV-60k) | `true` | layer_norm, conv bias |
 # | `examples/wav2vec/xlsr/config/finetune.yaml` (XLS-R) | `true` | layer_norm, conv bias |
 # | `examples/hubert/config/pretrain/hubert_base_librispeech.yaml` | `false` | group_norm |
@@ -317,8 +317,10 @@ print(f"batch of one == fairseq's per file: {torch.allclose(one, fairseq)}")
 
 # %% [markdown]
 # The answer: exact for a batch of one, a departure from training for more. The checkpoints never
-# saw a row normalized with another file's statistics, and the wrapper's own docstring says only
-# "used for layer normalization at the input". A bug for batched use.
+# saw a row normalized with another file's statistics; the pull request that added the wrapper
+# (pytorch/audio#2873) took fairseq's per-file normalization as its model, and the wrapper's
+# docstring says only "used for layer normalization at the input". A bug for batched use (the
+# thread is in fairseq's tracker, the line is torchaudio's).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### speechbrain#1247: the same line in a recipe
@@ -405,8 +407,9 @@ print(f"exact_batch:   A's frames vs alone, relative error {error:.1e} (< 1e-5)"
 #
 # - The package checks rate, channels and dtype; nothing can check whether a waveform is
 #   normalized the way the checkpoint was trained.
-# - fairseq's `task.normalize`: false for Base (group_norm), true for LV-60k, XLS-R, HuBERT Large
-#   and WavLM Large (layer_norm); fairseq normalizes **per file**, before batching.
+# - fairseq's `task.normalize`: false for Base and HuBERT Base (group_norm), true for LV-60k,
+#   XLS-R and HuBERT Large (layer_norm; WavLM Large likewise, in its own code); fairseq normalizes
+#   **per file**, before batching.
 # - Hugging Face normalizes per row **after padding**: without a mask over the padded row, so the
 #   longest clip sets every other row's input; with `return_attention_mask=True`, per clip.
 # - torchaudio's 14 normalizing bundles normalize over the **whole (batch, time) tensor**: a clip's
