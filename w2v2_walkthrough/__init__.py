@@ -15,6 +15,7 @@ Modules, one idea each:
 * :mod:`.plotting`    figures, and :mod:`.diagrams` schematic diagrams (``style`` sets their look)
 * :mod:`.chunked`     exact extraction of long audio in bounded memory (:mod:`.npy` writes the output)
 * :mod:`.batching`    padded batches through whole models that equal one-by-one runs (``exact_batch``)
+* :mod:`.input_norm`  the waveform going in: every torchaudio bundle's normalization beside HF's fields
 * :mod:`.huggingface` the same extractor in Hugging Face transformers (a package, one module per job)
 * :mod:`.validation`  input checks with errors that name the fix; :mod:`.extraction` the front door
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
