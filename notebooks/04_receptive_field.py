@@ -175,13 +175,13 @@ print(f"yet GELU(x + 0.1) - GELU(x) = {step:+.4f} there: GELU still depends on x
 # (the first gradient cell prints how many). A zero inside the span would not have shown
 # independence.
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The gradient of frame 12
 #
 # Its $|\text{gradient}|$ (of the sum of its 512 values) against the sample index, over its span
 # and a margin either side, with the computed span marked:
 
-# %% tags=["lecture"]
+# %%
 plotting.plot_gradient_span(grads[2], ar.frame_span(12), title="|d sum(frame 12) / d sample|")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
