@@ -4,6 +4,7 @@ wherever a few lines are the lesson, so lesson and code cannot diverge."""
 
 import ast
 import difflib
+import importlib.util
 import inspect
 import textwrap
 from pathlib import Path
@@ -72,15 +73,37 @@ def library_part(obj, start: str | None = None, stop: str | None = None) -> Sour
     there raises ``ValueError``, so a changed library cannot silently show other lines."""
     obj = inspect.unwrap(obj)  # layers' forwards are wrapped for gradient checkpointing
     raw, first_line = inspect.getsourcelines(obj)
-    numbered = numbered_lines("".join(raw), first_line)
-    first, end = between([line for _, line in numbered], start, stop, obj.__qualname__)
+    return _part("".join(raw), first_line, inspect.getsourcefile(obj), obj.__qualname__, start, stop)
+
+
+def installed_part(module: str, qualname: str, start: str | None = None, stop: str | None = None) -> SourceCode:
+    """:func:`library_part` of ``module``'s ``qualname`` (``"Class.method"``) read from the installed
+    file **without importing** the module (notebooks 1 to 5 do not import transformers): the file
+    is found with ``importlib.util.find_spec`` and the definition with ``ast``."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"{module} is not installed; install it to show its source.")
+    text = Path(spec.origin).read_text()
+    node = ast.parse(text)
+    for name in qualname.split("."):
+        found = [n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == name]
+        if not found:
+            raise ValueError(f"{qualname!r} is not defined in the installed {module}.")
+        node = found[0]
+    first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
+    raw = "\n".join(text.splitlines()[first - 1 : node.end_lineno])
+    return _part(raw, first, spec.origin, qualname, start, stop)
+
+
+def _part(raw: str, first_line: int, file: str, name: str, start: str | None, stop: str | None) -> SourceCode:
+    numbered = numbered_lines(raw, first_line)
+    first, end = between([line for _, line in numbered], start, stop, name)
     shown = numbered[first:end]
     while shown and not shown[-1][1].strip():  # no trailing blank lines
         shown.pop()
     part = fold_all(textwrap.dedent("\n".join(line for _, line in shown)))
     (a, _), (b, _) = shown[0], shown[-1]
-    where = f"# {Path(inspect.getsourcefile(obj)).name}, " + (f"line {a}:" if a == b else f"lines {a}-{b}:")
-    name = obj.__qualname__
+    where = f"# {Path(file).name}, " + (f"line {a}:" if a == b else f"lines {a}-{b}:")
     header = f"{where} {name}" if len(where) + 1 + len(name) <= WIDTH else f"{where}\n# {name}"
     return SourceCode(f"{header}\n{part}")
 
