@@ -215,11 +215,10 @@ for preset, (features, frames) in batched.items():
 
 # %% [markdown]
 # In `wav2vec2_large_lv60k` (`layer_norm`) the valid frames are the clip's own, for any weights
-# (asserted): no conv reaches from the padding into them. In Base (`group_norm`) layer 0's
-# statistics average over the padded positions too, so the valid frames change, and no mask can
-# undo it: `length` fixes the frame *counts* for every model, not a `group_norm` model's *values*.
-# These are changes of the raw frames; notebook 5 sweeps the padding fraction and measures how much
-# of the change the next module's per-frame LayerNorm removes.
+# (asserted, on these weights; structural): no conv reaches from the padding into them. In Base
+# (`group_norm`) layer 0's statistics average over the padded positions too, so the valid frames
+# change, and no mask can undo it. These are changes of the raw frames; notebook 5 sweeps the
+# padding fraction and measures how much of them the next module's per-frame LayerNorm removes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The inverse: samples for $N$ frames
@@ -347,8 +346,8 @@ print("4. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Pitfall 4 is the one that bites in practice: in a batch padded to 16 000 samples, a 5 000-sample
 # clip has 15 real frames, not 49. Use the `length` output, or `ar.num_frames` of the real length
-# (that fixes the count; a `group_norm` model's valid frames still depend on the padding).
-# Pitfall 3 shifts every frame's position by about 12.5 ms; whether start or centre is closer to
+# (the count only: see "`length` fixes the counts" above). Pitfall 3 shifts every frame's position
+# by 12.47 ms; whether start or centre is closer to
 # when a token is emitted is a property of the trained model, not of the arithmetic.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -29,7 +29,8 @@
 #
 # **You will learn** what each norm computes (formula and code), over which axes each one really
 # averages (measured), which models use which, and the consequences for padded batches, gain, DC
-# offset, `do_normalize` and streaming: which are architectural and which depend on the weights.
+# offset, `do_normalize` and streaming: which are architectural and which depend on the weights;
+# what the next module's LayerNorm removes, and the per-item fix for padded batches (`exact_batch`).
 #
 # **What to know first:** notebook 2 (where the norms sit), notebook 4 (locality).
 
@@ -302,7 +303,7 @@ print(f"  median change below 5 % for padding of: {', '.join(small) or 'none of 
 # gone right there. `norms.gain_share` splits each frame's squared change into that gain and the
 # rest; `norms.feature_projection_norm` is torchaudio's module, at its init ($\gamma = 1, \beta = 0$):
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 projection_norm = norms.feature_projection_norm()  # LayerNorm(512) over each frame
 after = norms.padding_sweep(base, clip, fractions, after=projection_norm).median(dim=1).values
@@ -370,16 +371,16 @@ print(f"frames of the padded input: {without.shape[1]}; valid per lengths: {fram
 #
 # The package's `exact_batch(model)` wraps a torchaudio or Hugging Face model so that layer 0's
 # GroupNorm takes each item's statistics over its valid positions only. To show the call, the Base
-# extractor goes into a Base-sized torchaudio model with one transformer layer (random, seed
+# extractor goes into a small torchaudio model: one narrow transformer layer on top (random, seed
 # `SEED`; dropout off):
 
 # %%
 torch.manual_seed(SEED)
 model = torchaudio.models.wav2vec2_model(
     extractor_mode="group_norm", extractor_conv_layer_config=None, extractor_conv_bias=False,
-    encoder_embed_dim=768, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=128,
-    encoder_pos_conv_groups=16, encoder_num_layers=1, encoder_num_heads=12,
-    encoder_attention_dropout=0.0, encoder_ff_interm_features=3072, encoder_ff_interm_dropout=0.0,
+    encoder_embed_dim=64, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=16,
+    encoder_pos_conv_groups=4, encoder_num_layers=1, encoder_num_heads=4,
+    encoder_attention_dropout=0.0, encoder_ff_interm_features=128, encoder_ff_interm_dropout=0.0,
     encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0, aux_num_out=None,
 )  # fmt: skip
 model.feature_extractor = base  # the extractor used so far
@@ -390,12 +391,12 @@ model = model.eval()
 # the plain batch moves its outputs, `exact_batch` gives them back up to float rounding (asserted,
 # for these weights; the package's tests check it for both norm modes):
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 batch = torch.nn.utils.rnn.pad_sequence([clip, speech[:8000]], batch_first=True)  # (2, 8000)
 lengths = torch.tensor([clip.numel(), 8000])
 with torch.no_grad():
-    alone = model(clip[None])[0][0]  # (12, 768)
+    alone = model(clip[None])[0][0]  # (12, 64)
     plain = model(batch, lengths)[0][0, : len(alone)]  # the clip's row, valid frames
     exact = exact_batch(model)(batch, lengths)[0][0, : len(alone)]
 plain_change = w2v.compare.difference(plain, alone).relative
@@ -479,10 +480,12 @@ print(f"eps -> 0: hubert_large, change for x10 {ln_changes['x10']:.1e} (both < 1
 # too. `norms.sensitivity(..., padding=f)` pads every input after the change; with $\epsilon \to
 # 0$ the gain still cancels for any weights (asserted), the step is printed:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
-changes = {f: norms.sensitivity(base, clip, inputs, padding=f) for f in [0.0, 0.1, 1.0]}
-exact = norms.sensitivity(norms.with_eps(base, 1e-30), clip, inputs, padding=1.0)
+two = {name: inputs[name] for name in ["x10", "+0.05 DC"]}
+changes = {0.0: table["wav2vec2_base"]}  # unpadded: the table above
+changes |= {f: norms.sensitivity(base, clip, two, padding=f) for f in [0.1, 1.0]}
+exact = norms.sensitivity(norms.with_eps(base, 1e-30), clip, {"x10": two["x10"]}, padding=1.0)
 assert exact["x10"] < 1e-4  # padded or not, gain cancels up to eps
 print("wav2vec2_base, with these weights; change of the clip's own frames")
 print("padding        x10   +0.05 DC")
@@ -552,20 +555,22 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 
 # %%
 # NBVAL_CHECK_OUTPUT
-trained_normalized = ["WAV2VEC2_LARGE_LV60K", "WAV2VEC2_XLSR53", "HUBERT_LARGE", "WAVLM_LARGE"]
-trained_raw = ["WAV2VEC2_BASE", "WAV2VEC2_LARGE", "HUBERT_BASE", "WAVLM_BASE"]
-assert all(getattr(torchaudio.pipelines, n)._normalize_waveform for n in trained_normalized)
-assert not any(getattr(torchaudio.pipelines, n)._normalize_waveform for n in trained_raw)
-print("get_model() normalizes the batch's waveform:", ", ".join(trained_normalized))
-print("get_model() passes the waveform as it is:", ", ".join(trained_raw))
+normalized = ["WAV2VEC2_LARGE_LV60K", "WAV2VEC2_XLSR53", "WAV2VEC2_XLSR_300M", "HUBERT_LARGE"]
+normalized += ["HUBERT_XLARGE", "WAVLM_LARGE"]
+raw = ["WAV2VEC2_BASE", "WAV2VEC2_LARGE", "HUBERT_BASE", "WAVLM_BASE"]
+assert all(getattr(torchaudio.pipelines, n)._normalize_waveform for n in normalized)
+assert not any(getattr(torchaudio.pipelines, n)._normalize_waveform for n in raw)
+print("get_model() normalizes the batch's waveform:")
+print("  " + ", ".join(normalized[:3]) + ",\n  " + ", ".join(normalized[3:]))
+print("get_model() passes the waveform as it is:\n  " + ", ".join(raw))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Consequence 3: streaming
 #
 # `layer_norm` features are local: a frame is final as soon as its 400 samples have arrived, so
 # audio can be processed in chunks that start on the 320-sample frame grid and overlap by 80
-# samples (notebook 8; a chunk starting elsewhere computes frames at other times). A `group_norm` frame
-# depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
+# samples (notebook 8; a chunk starting elsewhere computes frames at other times). A `group_norm`
+# frame depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
 # (all but at most 4 trailing ones; notebook 4's gradient test fails for it on purpose:
 # `tests/package/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 8 turns
 # that into a two-pass exact algorithm.
@@ -576,11 +581,11 @@ print("get_model() passes the waveform as it is:", ", ".join(trained_raw))
 # fairseq trains with fp16 and builds its norms as `Fp32GroupNorm` / `Fp32LayerNorm`
 # (`fairseq/modules/fp32_group_norm.py`: `F.group_norm(input.float(), ...)`, then `.type_as(input)`),
 # so the statistics are taken in float32. On this CPU, PyTorch's own bf16 `GroupNorm` already
-# takes its statistics at float32 accuracy: on layer 0's output of the whole clip it differs from a float32
-# GroupNorm by no more than rounding the float32 result to bf16 does. A CPU shows nothing of what
+# takes its statistics at float32 accuracy: on layer 0's output of the whole clip it differs from
+# a float32 GroupNorm by no more than rounding the float32 result to bf16 does. A CPU shows nothing of what
 # fp16 or bf16 kernels on a GPU do, nor of training with them:
 
-# %% tags=["depends-on-clip"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 conv0_all = norms.run_layer0(base, speech)[0].bfloat16()  # (1, 512, T), rounded to bf16
 groupnorm = torch.nn.GroupNorm(512, 512)  # γ = 1, β = 0
@@ -604,8 +609,8 @@ print(f"bf16 GroupNorm vs float32: {bf16_error:.1e} relative; float32 rounded to
 #   frames ignore padding.
 # - Without a conv bias both modes cancel a gain up to $\epsilon$ (which matters for quiet input:
 #   quiet positions for `layer_norm`, a quiet recording for `group_norm`), padded or not; only
-#   `group_norm` removes a DC offset, and only in an unpadded clip; in `layer_norm` mode a conv bias that differs across channels makes gain
-#   matter. So `do_normalize` is a no-op up to $\epsilon$ for Base on audio that is not very quiet,
+#   `group_norm` removes a DC offset, and only in an unpadded clip; in `layer_norm` mode a conv
+#   bias that differs across channels makes gain matter. So `do_normalize` is a no-op up to $\epsilon$ for Base on audio that is not very quiet,
 #   not for the `layer_norm` models. Which models were trained on normalized waveforms, and what
 #   torchaudio's bundles do with a batch: notebook 6.
 # - Streaming: easy for `layer_norm`, two passes for `group_norm`.
