@@ -189,8 +189,7 @@ print("hop:", ar.hop_length(), "samples =", ar.samples_to_ms(ar.hop_length()), "
 # as the instant $t / 16$ ms, frame $n$ covers 25 ms of audio starting at $20n$ ms; its **centre**,
 # the mean of its samples' instants, is 12.47 ms later. Notebook 4 derives the span from the layer
 # config and proves its edges from the paths through the convolutions; gradients then show how much
-# each sample inside it counts (its *effective* receptive field,
-# [Luo et al., 2016](references.md#luo2016)).
+# each sample inside it counts (its *effective* receptive field).
 
 # %%
 # NBVAL_CHECK_OUTPUT
