@@ -78,12 +78,18 @@ def library_part(obj, start: str | None = None, stop: str | None = None) -> Sour
 
 def installed_part(module: str, qualname: str, start: str | None = None, stop: str | None = None) -> SourceCode:
     """:func:`library_part` of ``module``'s ``qualname`` (``"Class.method"``) read from the installed
-    file **without importing** the module (notebooks 1 to 5 do not import transformers): the file
-    is found with ``importlib.util.find_spec`` and the definition with ``ast``."""
-    spec = importlib.util.find_spec(module)
+    file **without importing** it or its packages (notebooks 1 to 5 do not import transformers):
+    the top-level package is found with ``importlib.util.find_spec`` (which imports nothing for a
+    top-level name), the module's file under it by its dotted path, the definition with ``ast``."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
     if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(f"{module} is not installed; install it to show its source.")
-    text = Path(spec.origin).read_text()
+        raise ModuleNotFoundError(f"{top} is not installed; install it to show {module}'s source.")
+    origin = Path(spec.origin)
+    path = origin.parent.joinpath(*rest[:-1], rest[-1] + ".py") if rest else origin
+    if not path.is_file():
+        raise ModuleNotFoundError(f"{module} is not in the installed {top} ({path} does not exist).")
+    text = path.read_text()
     node = ast.parse(text)
     for name in qualname.split("."):
         found = [n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == name]
@@ -92,7 +98,7 @@ def installed_part(module: str, qualname: str, start: str | None = None, stop: s
         node = found[0]
     first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
     raw = "\n".join(text.splitlines()[first - 1 : node.end_lineno])
-    return _part(raw, first, spec.origin, qualname, start, stop)
+    return _part(raw, first, str(path), qualname, start, stop)
 
 
 def _part(raw: str, first_line: int, file: str, name: str, start: str | None, stop: str | None) -> SourceCode:
