@@ -314,7 +314,9 @@ print(source.installed_part(hf, "Wav2Vec2Model.__init__", "self.feature_extracto
 #   centred 12.47 ms later. That is all a frame of a `layer_norm` model depends on; in `group_norm`
 #   models (Base) every frame also depends on every sample layer 0 reads (all but the last
 #   $(L - 10) \bmod 5$), through layer 0's GroupNorm statistics.
-# - The frames then go to a feature projection and a Transformer encoder.
+# - The frames then go to a feature projection and a Transformer encoder. Pre-training scales the
+#   extractor's gradient (`feature_grad_mult`), fine-tuning freezes it; in Hugging Face it is
+#   `Wav2Vec2FeatureEncoder` (`Wav2Vec2FeatureExtractor` is the preprocessor).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

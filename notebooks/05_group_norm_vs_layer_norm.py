@@ -444,9 +444,9 @@ print(f"a +0.05 offset adds 0.05 * s_c at every position: max |difference| / max
 # ### Why: then the norm
 #
 # - **GroupNorm** (per channel, over time) subtracts each channel's mean, so in an **unpadded**
-#   clip the constant $d\,s_c$ goes exactly (zero padding turns it into a step: two slides on);
-#   it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so the gain cancels up to $\epsilon$. Base
-#   ignores DC, and gain up to $\epsilon$, hence also `do_normalize`, in an unpadded clip.
+#   clip (padding turns the offset into a step: two slides on) the constant $d\,s_c$ goes
+#   exactly; it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so the gain cancels up to $\epsilon$. Base
+#   ignores DC, and gain up to $\epsilon$, hence also `do_normalize`.
 # - The per-position **LayerNorm** subtracts the mean over channels: only $d\,\bar{s}$ goes, the
 #   pattern $d\,(s_c - \bar{s})$ stays, added to every position. The gain cancels up to $\epsilon$,
 #   but here $\epsilon$ is added to $\sigma^2_t$, the variance over the 512 channels at **one

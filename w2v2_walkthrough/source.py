@@ -4,6 +4,7 @@ wherever a few lines are the lesson, so lesson and code cannot diverge."""
 
 import ast
 import difflib
+import functools
 import importlib.util
 import inspect
 import textwrap
@@ -89,8 +90,7 @@ def installed_part(module: str, qualname: str, start: str | None = None, stop: s
     path = origin.parent.joinpath(*rest[:-1], rest[-1] + ".py") if rest else origin
     if not path.is_file():
         raise ModuleNotFoundError(f"{module} is not in the installed {top} ({path} does not exist).")
-    text = path.read_text()
-    node = ast.parse(text)
+    text, node = _parsed(path)
     for name in qualname.split("."):
         found = [n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == name]
         if not found:
@@ -99,6 +99,14 @@ def installed_part(module: str, qualname: str, start: str | None = None, stop: s
     first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
     raw = "\n".join(text.splitlines()[first - 1 : node.end_lineno])
     return _part(raw, first, str(path), qualname, start, stop)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path) -> tuple[str, ast.Module]:
+    """An installed file's text and syntax tree, read once per session (notebooks show several
+    parts of one file)."""
+    text = path.read_text()
+    return text, ast.parse(text)
 
 
 def _part(raw: str, first_line: int, file: str, name: str, start: str | None, stop: str | None) -> SourceCode:
