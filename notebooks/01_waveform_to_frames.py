@@ -105,7 +105,8 @@ print(weights.describe("wav2vec2_base"))
 # `[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2`. The first layer reads 10 samples at a
 # time and moves 5; the others combine 3 or 2 neighbouring outputs of the layer below and move 2.
 # Every torchaudio preset (wav2vec2, HuBERT ([Hsu et al., 2021](references.md#hsu2021)) and WavLM
-# ([Chen et al., 2022](references.md#chen2022)), Base to XLS-R 2B) uses this config:
+# ([Chen et al., 2022](references.md#chen2022)), Base to XLS-R 2B
+# ([Babu et al., 2021](references.md#babu2021))) uses this config:
 # `tests/package/test_presets.py` checks each preset against the extractor torchaudio's own builder makes.
 
 # %%
@@ -171,6 +172,10 @@ print(predicted)
 #
 # One frame every 320 samples means 50 frames per second of a long signal. A clip of exactly one
 # second gives **49**: the first frame needs 400 samples (notebook 4), each further frame 320 more.
+# The paper's "an encoder output frequency of 49 hz with a stride of about 20ms between each
+# sample, and a receptive field of 400 input samples or 25ms of audio"
+# ([Baevski et al., 2020](references.md#baevski2020), §4.2) is the source of a common 49-vs-50
+# confusion: 49 is the count from one second; the rate is 50 Hz, a hop of exactly 20 ms.
 
 # %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
@@ -186,7 +191,7 @@ print("hop:", ar.hop_length(), "samples =", ar.samples_to_ms(ar.hop_length()), "
 # as the instant $t / 16$ ms, frame $n$ covers 25 ms of audio starting at $20n$ ms; its **centre**,
 # the mean of its samples' instants, is 12.47 ms later. Notebook 4 derives the span from the layer
 # config and proves its edges from the paths through the convolutions; gradients then show how much
-# each sample inside it counts.
+# each sample inside it counts (its *effective* receptive field).
 
 # %% tags=["lecture"]
 # NBVAL_CHECK_OUTPUT
@@ -231,7 +236,8 @@ print("(L - 10) mod 5 =", (length - k0) % s0)
 # axis: every spectrogram column and every position is drawn centred on its time, and each row's
 # colours clip at the 1st and 99th percentiles of its non-background values. Layer 6 has a position every 320 samples; layers 0
 # to 3 have one every 5 to 40 samples, more than the figure has pixels across, so their rows show
-# one position in every few, not all of them.
+# one position in every few, not all of them: a subsampling without averaging, so fine detail in
+# those rows can alias into patterns that are not in the data.
 
 # %%
 plotting.plot_activations(trace, title="Waveform to frames: every layer, aligned in time")
@@ -259,6 +265,46 @@ print("encoder layers:", len(model.encoder.transformer.layers))
 # (or the CTC blank) per frame. So the 20 ms frame grid is also the time resolution of every
 # wav2vec2 output.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### In training: a slowed, then frozen, extractor
+#
+# In pre-training fairseq multiplies the gradient that reaches the extractor by `feature_grad_mult`
+# (0.1 in the Base configs), and fine-tuning sets it to 0, which runs the extractor without
+# gradients: the conv stack is frozen (fairseq's `Wav2Vec2Model.forward`,
+# `fairseq/models/wav2vec/wav2vec2.py`: `features = GradMultiply.apply(features,
+# self.feature_grad_mult)`, else `with torch.no_grad()`). fairseq is not installed here; torchaudio's
+# HuBERT pre-training model has the same multiplier, 0.1 by default in `hubert_pretrain_base`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from torchaudio.models.wav2vec2 import model as ta_model
+
+print(source.library_part(ta_model.HuBERTPretrainModel.forward, "x, lengths =", "features_pen"))
+print(source.library_part(ta_model.hubert_pretrain_base, "feature_grad_mult", "num_classes"))
+
+# %% [markdown]
+# Hugging Face's fine-tuning scripts call `model.freeze_feature_encoder()`, which switches the conv
+# stack's gradients off (read from the installed transformers, without importing it):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hf = "transformers.models.wav2vec2.modeling_wav2vec2"
+print(source.installed_part(hf, "Wav2Vec2Model.freeze_feature_encoder"))
+print(source.installed_part(hf, "Wav2Vec2FeatureEncoder._freeze_parameters"))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A naming trap in Hugging Face
+#
+# In transformers, `Wav2Vec2FeatureExtractor` is the **preprocessor** (padding, `do_normalize`, the
+# attention mask), not this stack. The conv stack is `Wav2Vec2FeatureEncoder`, still stored under
+# the attribute name `feature_extractor`, so a CTC model's extractor is
+# `model.wav2vec2.feature_extractor`:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(source.installed_part(hf, "Wav2Vec2ForCTC.__init__", "self.wav2vec2", "self.dropout"))
+print(source.installed_part(hf, "Wav2Vec2Model.__init__", "self.feature_extractor", "self.feature_p"))
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
@@ -270,7 +316,9 @@ print("encoder layers:", len(model.encoder.transformer.layers))
 #   centred 12.47 ms later. That is all a frame of a `layer_norm` model depends on; in `group_norm`
 #   models (Base) every frame also depends on every sample layer 0 reads (all but the last
 #   $(L - 10) \bmod 5$), through layer 0's GroupNorm statistics.
-# - The frames then go to a feature projection and a Transformer encoder.
+# - The frames then go to a feature projection and a Transformer encoder. Pre-training scales the
+#   extractor's gradient (`feature_grad_mult`), fine-tuning freezes it; in Hugging Face it is
+#   `Wav2Vec2FeatureEncoder` (`Wav2Vec2FeatureExtractor` is the preprocessor).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

@@ -38,7 +38,7 @@ import torch
 from torchaudio.models.wav2vec2 import components as ta_components
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import diagrams, source
+from w2v2_walkthrough import diagrams, norms, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -114,10 +114,15 @@ source.upstream_part("_get_feature_extractor", start="blocks.append")
 
 # %% [markdown]
 # The norm is passed to `ConvLayerBlock` under the name `layer_norm` even when it is a `GroupNorm`.
-# That is why torchaudio and Hugging Face state dicts say
-# `feature_extractor.conv_layers.0.layer_norm.weight` in both modes. fairseq's original checkpoints
-# number the modules instead (`conv_layers.0.2.weight`, or `conv_layers.0.2.1.weight` in
-# `layer_norm` mode); torchaudio's fairseq importer renames them.
+# Hugging Face's port, which came before torchaudio's, names it the same way (below), so both
+# libraries' state dicts say `feature_extractor.conv_layers.0.layer_norm.weight` in both modes.
+# fairseq's original checkpoints number the modules instead (`conv_layers.0.2.weight`, or
+# `conv_layers.0.2.1.weight` in `layer_norm` mode); torchaudio's fairseq importer renames them.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hf = "transformers.models.wav2vec2.modeling_wav2vec2"  # read from the file, not imported
+source.installed_part(hf, "Wav2Vec2GroupNormConvLayer.__init__", "self.layer_norm")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What it builds for Base
@@ -238,19 +243,23 @@ print("output           ", list(features.shape), "valid frames", lengths.tolist(
 # NBVAL_CHECK_OUTPUT
 speech = w2v.load_speech_clip(AUDIO)[0][:4_000]
 padded, valid = torch.nn.functional.pad(speech, (0, 4_000)), torch.tensor([4_000])  # (8000,)
+projection_norm = norms.feature_projection_norm()  # the LayerNorm(512) that reads each frame next
 for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     model = weights.extractor(preset)
     alone, _ = w2v.extract_features(model, speech)  # (1, 12, 512)
     batch, n = w2v.extract_features(model, padded, lengths=valid)  # (1, 24, 512)
-    moved = (batch[:, : n.item()] - alone).norm(dim=-1) / alone.norm(dim=-1)  # (1, 12)
-    differ = (moved > 1e-3).sum().item()
+    differ = (norms.frame_changes(batch[0, : n.item()], alone[0]) > 1e-3).sum().item()
+    after = norms.frame_changes(projection_norm(batch[0, : n.item()]), projection_norm(alone[0]))
     mode = w2v.get_preset(preset).norm_mode
-    print(f"{preset} ({mode}): {differ} of {n.item()} valid frames differ from the clip alone")
+    print(f"{preset} ({mode}): {differ} of {n.item()} valid frames differ from the clip alone;")
+    print(f"  after the next module's LayerNorm: {(after > 1e-3).sum().item()} of {n.item()}")
 
 # %% [markdown]
 # Every valid frame's span lies inside the real samples, so the `layer_norm` model's valid frames
 # are the clip's own, up to rounding. Base's all differ (with generic weights, random or trained):
-# the padding entered layer 0's statistics. Notebook 5 sweeps the amount of padding.
+# the padding entered layer 0's statistics. They still differ after the feature projection's
+# per-frame LayerNorm, which removes only the part of the change that is a gain of the whole
+# frame; notebook 5 sweeps the amount of padding and measures that part.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The transpose `LayerNorm`

@@ -29,7 +29,8 @@
 # frame, 720 for two), where a frame starts and where its centre lies in time, and the timestamp
 # pitfalls of torchaudio's alignment tutorial and Hugging Face's pipeline.
 #
-# **What to know first:** notebooks 1 and 2.
+# **What to know first:** notebooks 1 and 2. Two quantities of notebook 4, a layer's **jump** and
+# the receptive-field recurrence, are defined here where they are used; notebook 4 derives them.
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
@@ -102,8 +103,10 @@ assert sum(lost) == tail
 print("lost per layer, in samples:", lost)
 
 # %% [markdown]
-# The tail is lost where the table says `unused`. Each input position a layer leaves unread
-# shortens the range its outputs cover by that input's jump, the samples between its positions:
+# The tail is lost where the table says `unused`. A layer's **jump** is the number of input
+# samples between two neighbouring positions of it: 1 for the waveform, 5 for layer 0 (its
+# stride), and each later stride multiplies it (10, 20, 40, 80, 160, 320). Each input position a
+# layer leaves unread shortens the range its outputs cover by that input's jump:
 # layer 5 leaves one layer-4 position unread (layer-4 positions are 80 samples apart), layer 6 one
 # layer-5 position (160 apart), and $80 + 160 = 240$.
 
@@ -135,8 +138,8 @@ for preset, extractor in extractors.items():
 # all 16 000: layer 0 leaves none `unused`). Spans describe what a frame depends on only in
 # `layer_norm` models (notebook 5 measures the group-norm effect).
 #
-# The 0 is structural: it holds for any weights at all. The 49 holds for any weights a model can
-# have, random or trained, but not for weights built to be degenerate (all zero: nothing changes).
+# The 0 is structural: it holds for any weights at all. The 49 holds for generic weights, random
+# or trained, not for weights built to be degenerate (all zero: nothing changes).
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## For lengths, the stack is one big conv
@@ -146,7 +149,8 @@ for preset, extractor in extractors.items():
 # $$\left\lfloor \frac{\lfloor (L - r)/j \rfloor + 1 - k}{s} \right\rfloor + 1
 #   = \left\lfloor \frac{L - r - (k-1)\,j}{j\,s} \right\rfloor + 1,$$
 # because $\lfloor \lfloor a/b \rfloor / c \rfloor = \lfloor a/(bc) \rfloor$ for integers $a$ and
-# $b, c > 0$: the same form, with notebook 4's recurrence for $r$ and $j$. Seven layers on, only for
+# $b, c > 0$: the same form, with $r \leftarrow r + (k - 1)\,j$ and $j \leftarrow j\,s$ (from
+# $r = j = 1$ for the waveform; notebook 4 derives this recurrence). Seven layers on, only for
 # the *count*, the stack is a single conv with kernel 400 (the receptive field) and stride 320 (the
 # hop), clamped at 0 like each layer:
 # $$\text{frames} = \max\left(0,\ \left\lfloor \frac{L - 400}{320} \right\rfloor + 1\right).$$
@@ -188,8 +192,8 @@ for preset, (features, frames) in batched.items():
 print("predicted by ar.num_frames:", [ar.num_frames(n) for n in clips])
 
 # %% [markdown]
-# Every row has 24 frames in `features`; frames past a row's `length` are computed from padding
-# and must be masked downstream. The 300-sample clip has no valid frame at all: it is shorter than
+# Every row has 24 frames in `features`; frames past a row's `length` are computed at least partly
+# from padding and must be masked downstream. The 300-sample clip has no valid frame at all: it is shorter than
 # one span. The counts are the same for both models: `length` is arithmetic.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -213,10 +217,10 @@ for preset, (features, frames) in batched.items():
 
 # %% [markdown]
 # In `wav2vec2_large_lv60k` (`layer_norm`) the valid frames are the clip's own, for any weights
-# (asserted): no conv reaches from the padding into them. In Base (`group_norm`) layer 0's
-# statistics average over the padded positions too, so the valid frames change, and no mask can
-# undo it: `length` fixes the frame *counts* for every model, not a `group_norm` model's *values*.
-# Notebook 5 sweeps the padding fraction.
+# (asserted, on these weights; structural): no conv reaches from the padding into them. In Base
+# (`group_norm`) layer 0's statistics average over the padded positions too, so the valid frames
+# change, and no mask can undo it. These are changes of the raw frames; notebook 5 sweeps the
+# padding fraction and measures how much of them the next module's per-frame LayerNorm removes.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## The inverse: samples for $N$ frames
@@ -328,9 +332,10 @@ for first, label in enumerate(ctc):
     print(f"{label!r}: HF {hf_ms:.1f} ms = start of frame {first}; centre {centre_ms:.2f} ms")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Five off-by-one pitfalls
+# ## Four tempting answers
 #
-# Each line computes the tempting answer and the right one for the same question.
+# Each line computes the tempting answer and the right one for the same question: two are off by
+# one frame, one by 12.47 ms, one by 34 frames.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -338,14 +343,13 @@ L, centre_10 = 16_000, f"{ar.samples_to_ms(ar.frame_center(10)):.2f} ms"
 print("1. frames in 1 s as L / 320:      ", L // 320, "vs", ar.num_frames(L))
 print("2. ceil instead of floor:         ", -(-(L - 400) // 320) + 1, "vs", ar.num_frames(L))
 print("3. centre as n * 20 ms (frame 10):", 10 * 20.0, "ms vs", centre_10)
-print("4. centre with (k - 1) // 2:      ", 3200 + (400 - 1) // 2, "vs", ar.frame_center(10))
-print("5. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_frames(5_000))
+print("4. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_frames(5_000))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Pitfall 5 is the one that bites in practice: in a batch padded to 16 000 samples, a 5 000-sample
+# Pitfall 4 is the one that bites in practice: in a batch padded to 16 000 samples, a 5 000-sample
 # clip has 15 real frames, not 49. Use the `length` output, or `ar.num_frames` of the real length
-# (that fixes the count; a `group_norm` model's valid frames still depend on the padding).
-# Pitfall 3 shifts every frame's position by about 12.5 ms; whether start or centre is closer to
+# (the count only: see "`length` fixes the counts" above). Pitfall 3 shifts every frame's position
+# by 12.47 ms; whether start or centre is closer to
 # when a token is emitted is a property of the trained model, not of the arithmetic.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -415,7 +419,7 @@ print("changed frames:", torch.nonzero((feats[0] != feats[1]).any(dim=-1)).flatt
 
 # %% [markdown]
 # Frame 48 reads samples up to 15 759, and no frame reads past it; frames outside the edit cannot
-# change (structure, any weights), and frame 48 does for any weights a model can have (not for
-# degenerate ones such as all zeros).
+# change (structure, any weights), and frame 48 does for generic weights, random or trained (not
+# for degenerate ones such as all zeros).
 #
 # **Next:** notebook 4 derives 400 and 320 layer by layer, proves the span, and looks inside it.

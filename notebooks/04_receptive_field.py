@@ -288,8 +288,9 @@ print(f"correlation of mean |gradient| with the path counts: {corr:.2f}")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Both on one axis
 #
-# The mean $|\text{gradient}|$ (left axis) and the path counts (right axis) over the span, sample by
-# sample. The shaded ends are the samples the neighbouring frames also see.
+# The mean $|\text{gradient}|$ and the path counts over the span, sample by sample, each divided by
+# its own mean (their units differ; their shapes compare), with their correlation (printed above)
+# in the figure. The shaded ends are the samples the neighbouring frames also see.
 
 # %%
 plotting.plot_effective_receptive_field(mean_grad, paths)

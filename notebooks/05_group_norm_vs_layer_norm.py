@@ -29,20 +29,19 @@
 #
 # **You will learn** what each norm computes (formula and code), over which axes each one really
 # averages (measured), which models use which, and the consequences for padded batches, gain, DC
-# offset, `do_normalize` and streaming: which are architectural and which depend on the weights.
+# offset, `do_normalize` and streaming: which are architectural and which depend on the weights;
+# what the next module's LayerNorm removes, and the per-item fix for padded batches (`exact_batch`).
 #
 # **What to know first:** notebook 2 (where the norms sit), notebook 4 (locality).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
-import ast
-import importlib.util
-import pathlib
-
 import torch
+import torchaudio.pipelines
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import diagrams, norms, plotting, source
+from w2v2_walkthrough.batching import exact_batch
 from w2v2_walkthrough.presets import PRESETS
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -125,7 +124,7 @@ for name, (module, reference) in pairs.items():
         y = module(x)  # (B, C, T)
         error = float((y - reference(x, module.weight, module.bias)).abs().max() / y.std())
     assert error < 1e-5
-    print(f"{name:<20} == its reference (max |difference| / std < 1e-5): {error < 1e-5}")
+    print(f"{name:<20} vs its reference: max |difference| / std {error:.1e} (< 1e-5)")
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Measuring the axes
@@ -193,8 +192,8 @@ plotting.plot_norm_statistics(normalized, title=title)
 # $\sigma / \sqrt{\sigma^2 + \epsilon}$: close to 1 only where the channel's variance over the clip
 # is large next to $\epsilon = 10^{-5}$. The module's output, after it, has mean $\beta_c$ and std
 # $|\gamma_c|\,\sigma / \sqrt{\sigma^2 + \epsilon}$: the same as before it only at initialisation
-# ($\gamma = 1, \beta = 0$). Both are asserted, for any weights; the variances depend on the weights
-# and the clip:
+# ($\gamma = 1, \beta = 0$). Both follow from the formula for any weights and are asserted here on
+# the weights loaded; the variances depend on the weights and the clip:
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -263,14 +262,15 @@ for f, gn, ln in zip(fractions, sweep["wav2vec2_base"], sweep["hubert_large"], s
 # ### The sweep, drawn
 #
 # `group_norm`: every valid frame moves, more with more padding, because the statistics average
-# over the padded positions too. `layer_norm`: no valid frame moves beyond float rounding (asserted,
-# for any weights), because a frame sees only its own 400 samples; relative changes below $10^{-7}$
-# ($10^{-5}$ % on the axis), zeros included, are drawn on the dotted floor.
+# over the padded positions too. `layer_norm`: no valid frame moves beyond float rounding, because
+# a frame sees only its own 400 samples (a structural fact; the assert above checks it on the
+# weights loaded). Relative changes below $10^{-6}$ ($10^{-4}$ % on the axis), float32 rounding
+# (a longer input takes another summation order) and zeros, are drawn on the dotted floor.
 
 # %% tags=["lecture"]
 curves = {"Base (group_norm)": sweep["wav2vec2_base"]}
 curves["hubert_large (layer_norm)"] = sweep["hubert_large"]
-plotting.plot_padding_sweep(fractions, curves)
+plotting.plot_padding_sweep(fractions, curves, floor=1e-6)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How slight is "slightly"?
@@ -296,23 +296,43 @@ print(f"  median change below 5 % for padding of: {', '.join(small) or 'none of 
 # on the weights (the lines above, for the weights loaded). Sorting clips by length before batching
 # keeps the fraction small.
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What the next module sees
+#
+# These changes are measured on the extractor's raw 512-d frames. The next module, the feature
+# projection, starts with a `LayerNorm(512)` over each frame's channels (torchaudio's
+# `FeatureProjection`, Hugging Face's `Wav2Vec2FeatureProjection`): a gain of the whole frame is
+# gone right there. `norms.gain_share` splits each frame's squared change into that gain and the
+# rest; `norms.feature_projection_norm` is torchaudio's module, at its init ($\gamma = 1, \beta = 0$):
+
+# %% tags=["depends-on-weights", "depends-on-clip"]
+# NBVAL_CHECK_OUTPUT
+projection_norm = norms.feature_projection_norm()  # LayerNorm(512) over each frame
+after = norms.padding_sweep(base, clip, fractions, after=projection_norm).median(dim=1).values
+share = norms.padding_sweep(base, clip, fractions, measure=norms.gain_share).median(dim=1).values
+print("wav2vec2_base, with these weights; median over the valid frames")
+print("padding   change of raw frames   after the LayerNorm   share that is a frame gain")
+for f, raw, ln, g in zip(fractions, median, after, share, strict=True):
+    print(f"{f:>7.0%}   {raw:>18.2%}   {ln:>19.2%}   {g:>26.0%}")
+
+# %% [markdown]
+# With these weights most of the raw change is a per-frame gain that the model removes at once, so
+# "slightly" is closer to the third column than to the second. Both depend on the weights (a
+# pretrained edition prints its own); the projection's trained $\gamma, \beta$ act per channel
+# after the frame's gain is gone, so they change the third column, not what the LayerNorm removes.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What a mask can and cannot do
 #
 # The conv **feature encoder** never sees a mask. In Hugging Face transformers,
 # `Wav2Vec2Model.forward` calls `self.feature_extractor(input_values)` and only then shortens
 # `attention_mask` to frames for the Transformer encoder (`tests/package/test_norms.py` checks both). The
-# feature encoder takes nothing else (source read from the installed package):
+# feature encoder takes nothing else (`source.installed_part` reads the installed file without
+# importing transformers):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-root = pathlib.Path(importlib.util.find_spec("transformers").origin).parent  # not imported
-text = (root / "models" / "wav2vec2" / "modeling_wav2vec2.py").read_text()
-tree = ast.parse(text)
-encoder = next(n for n in ast.walk(tree) if getattr(n, "name", "") == "Wav2Vec2FeatureEncoder")
-forward = next(n for n in encoder.body if getattr(n, "name", "") == "forward")
-lines = ast.get_source_segment(text, forward, padded=True).splitlines()
-print("\n".join(line for line in lines if line.strip() and not line.strip().startswith("#")))
+source.installed_part("transformers.models.wav2vec2.modeling_wav2vec2", "Wav2Vec2FeatureEncoder.forward")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### torchaudio's `lengths`
@@ -328,25 +348,64 @@ padded = torch.nn.functional.pad(clip, (0, 4000))  # 0.25 s of speech + 0.25 s o
 without, _ = w2v.extract_features(base, padded)
 with_lengths, frames = w2v.extract_features(base, padded, lengths=torch.tensor([4000]))
 assert torch.equal(without, with_lengths)
-print(f"same features with and without lengths: {torch.equal(without, with_lengths)}")
+print(f"with and without lengths: max |difference| {(without - with_lengths).abs().max():.1e}")
 print(f"frames of the padded input: {without.shape[1]}; valid per lengths: {frames.tolist()}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### So why no mask for group-norm models?
 #
-# No mask passed to the model could undo the padding's effect: it sits in the layer-0 statistics,
-# inside the conv feature encoder, which no mask reaches. Hugging Face's stated reason (the
-# `return_attention_mask` docs of `Wav2Vec2FeatureExtractor`) is another one: group-norm models
-# such as wav2vec2-base "have **not** been trained using `attention_mask`. For such models,
-# `input_values` should simply be padded with 0 and no `attention_mask` should be passed", while
-# for layer-norm models such as wav2vec2-lv60 "`attention_mask` should be passed for batched
-# inference" (there it masks the Transformer).
+# Hugging Face's stated reason (the `return_attention_mask` docs of `Wav2Vec2FeatureExtractor`):
+# group-norm models such as wav2vec2-base "have **not** been trained using `attention_mask`. For
+# such models, `input_values` should simply be padded with 0 and no `attention_mask` should be
+# passed", while for layer-norm models such as wav2vec2-lv60 "`attention_mask` should be passed for
+# batched inference" (there it masks the Transformer). A second reason: no mask passed to the model
+# could undo the padding's effect anyway; it sits in the layer-0 statistics, inside the conv
+# feature encoder, which no mask reaches.
 #
 # (The 4.x docstring's first line, "Mask to avoid performing convolution and attention on padding
 # token indices", is about the Transformer encoder: `Wav2Vec2Encoder.forward` zeroes the padded
 # frames before its convolutional positional embedding, `pos_conv_embed`. The conv feature encoder
 # never sees the mask.) For exact `group_norm` features: run each clip alone, or take the statistics
 # over each item's valid positions only (exercise 2).
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The per-item fix: `exact_batch`
+#
+# The package's `exact_batch(model)` wraps a torchaudio or Hugging Face model so that layer 0's
+# GroupNorm takes each item's statistics over its valid positions only. To show the call, the Base
+# extractor goes into a small torchaudio model: one narrow transformer layer on top (random, seed
+# `SEED`; dropout off):
+
+# %%
+torch.manual_seed(SEED)
+model = torchaudio.models.wav2vec2_model(
+    extractor_mode="group_norm", extractor_conv_layer_config=None, extractor_conv_bias=False,
+    encoder_embed_dim=64, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=16,
+    encoder_pos_conv_groups=4, encoder_num_layers=1, encoder_num_heads=4,
+    encoder_attention_dropout=0.0, encoder_ff_interm_features=128, encoder_ff_interm_dropout=0.0,
+    encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0, aux_num_out=None,
+)  # fmt: skip
+model.feature_extractor = base  # the extractor used so far
+model = model.eval()
+
+# %% [markdown]
+# The clip in one batch with half a second of speech (so padded by 100 %), against the clip alone:
+# the plain batch moves its outputs, `exact_batch` gives them back up to float rounding (asserted,
+# for these weights; the package's tests check it for both norm modes):
+
+# %% tags=["depends-on-weights", "depends-on-clip"]
+# NBVAL_CHECK_OUTPUT
+batch = torch.nn.utils.rnn.pad_sequence([clip, speech[:8000]], batch_first=True)  # (2, 8000)
+lengths = torch.tensor([clip.numel(), 8000])
+with torch.no_grad():
+    alone = model(clip[None])[0][0]  # (12, 64)
+    plain = model(batch, lengths)[0][0, : len(alone)]  # the clip's row, valid frames
+    exact = exact_batch(model)(batch, lengths)[0][0, : len(alone)]
+plain_change = w2v.compare.difference(plain, alone).relative
+exact_change = w2v.compare.difference(exact, alone).relative
+assert exact_change < 1e-4
+print(f"the clip's outputs in the padded batch vs alone: plain {plain_change:.1%}, ", end="")
+print(f"exact_batch {exact_change:.1e} (< 1e-4)")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Consequence 2: gain, DC offset and `do_normalize`
@@ -379,19 +438,22 @@ conv = lv60k.conv_layers[0].conv  # has a bias
 with torch.no_grad():
     shift = conv((clip + 0.05)[None, None]) - conv(clip[None, None])  # (1, C, T)
     dc_gain = conv.weight.sum(dim=-1)  # (C, 1): s_c
-assert torch.allclose(shift[0], (0.05 * dc_gain).expand_as(shift[0]), atol=1e-5)
-print("a +0.05 offset adds 0.05 * s_c to every position of channel c:", True)
+error = float((shift[0] - 0.05 * dc_gain).abs().max() / shift.abs().max())
+assert error < 1e-4  # the same constant at every position of a channel
+print(f"a +0.05 offset adds 0.05 * s_c at every position: max |difference| / max |shift| {error:.1e}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why: then the norm
 #
-# - **GroupNorm** (per channel, over time) subtracts each channel's mean, so the constant
-#   $d\,s_c$ goes exactly; it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so the gain cancels up to
-#   $\epsilon$. Base ignores DC, and gain up to $\epsilon$, hence also `do_normalize`.
+# - **GroupNorm** (per channel, over time) subtracts each channel's mean, so in an **unpadded**
+#   clip (padding turns the offset into a step: two slides on) the constant $d\,s_c$ goes
+#   exactly; it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so the gain cancels up to $\epsilon$. Base
+#   ignores DC, and gain up to $\epsilon$, hence also `do_normalize`.
 # - The per-position **LayerNorm** subtracts the mean over channels: only $d\,\bar{s}$ goes, the
 #   pattern $d\,(s_c - \bar{s})$ stays, added to every position. The gain cancels up to $\epsilon$,
-#   but $\epsilon$ is compared with the variance of **one position** (10 samples), which is tiny
-#   where the audio is quiet.
+#   but here $\epsilon$ is added to $\sigma^2_t$, the variance over the 512 channels at **one
+#   position** $t$: 512 filter outputs of the same 10 input samples (0.6 ms). Where those 10
+#   samples are quiet, $\sigma^2_t$ is small next to $\epsilon$.
 # - With a conv **bias** $b_c$ in `layer_norm` mode: $a\,(W * x) + b_c$ is not a scaled copy of
 #   $W * x + b_c$, and the LayerNorm removes only the bias's mean over channels, so a gain survives,
 #   $\epsilon$ or not, unless $b_c$ is the same in every channel. (In `group_norm` mode a conv bias
@@ -409,15 +471,39 @@ print("a +0.05 offset adds 0.05 * s_c to every position of channel c:", True)
 base_changes = norms.sensitivity(norms.with_eps(base, 1e-30), clip, inputs)
 ln_changes = norms.sensitivity(norms.with_eps(hubert, 1e-30), clip, inputs)
 assert max(base_changes.values()) < 1e-4 and ln_changes["x10"] < 1e-4
-print("eps -> 0, change < 0.01 %: wav2vec2_base for x10, +0.05 DC and do_normalize: True")
-print("eps -> 0, change < 0.01 %: hubert_large for x10: True")
+print(f"eps -> 0: wav2vec2_base, largest change {max(base_changes.values()):.1e} (all three inputs)")
+print(f"eps -> 0: hubert_large, change for x10 {ln_changes['x10']:.1e} (both < 1e-4)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Padding turns an offset into a step
+#
+# In a batch the clip is followed by zeros, so $x + d$ becomes a step from $d$ to 0 at the clip's
+# end: no longer one constant per channel, and every frame moves. A gain still scales the zeros
+# too. `norms.sensitivity(..., padding=f)` pads every input after the change; with $\epsilon \to
+# 0$ the gain still cancels for any weights (asserted), the step is printed:
+
+# %% tags=["depends-on-weights", "depends-on-clip"]
+# NBVAL_CHECK_OUTPUT
+two = {name: inputs[name] for name in ["x10", "+0.05 DC"]}
+changes = {0.0: table["wav2vec2_base"]}  # unpadded: the table above
+changes |= {f: norms.sensitivity(base, clip, two, padding=f) for f in [0.1, 1.0]}
+exact = norms.sensitivity(norms.with_eps(base, 1e-30), clip, {"x10": two["x10"]}, padding=1.0)
+assert exact["x10"] < 1e-4  # padded or not, gain cancels up to eps
+print("wav2vec2_base, with these weights; change of the clip's own frames")
+print("padding        x10   +0.05 DC")
+for f, row in changes.items():
+    print(f"{f:>7.0%}   {row['x10']:>8.2%}   {row['+0.05 DC']:>8.2%}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What is left for `hubert_large`
 #
 # With $\epsilon \to 0$, what is left is the offset's pattern
 # $d\,(s_c - \bar{s})$, next to the spread of a typical position. How much either matters depends
-# on the weights:
+# on the weights: the pattern is as large as the DC gains $s_c$. These are random filters drawn
+# like pre-training's init (kaiming), which pass 0 Hz about as well as any frequency (the ratio
+# printed); a filter with no response at 0 Hz ($s_c = 0$) adds no offset. So the DC column
+# of the table above is as much these random filters' doing as `layer_norm`'s: a pretrained
+# edition prints its own.
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -428,6 +514,8 @@ s = hubert.conv_layers[0].conv.weight.detach().sum(dim=-1).flatten()  # (C,): th
 print("hubert_large, with these weights:")
 print(f"  with eps -> 0, +0.05 DC still changes the features by {ln_changes['+0.05 DC']:.1%}")
 print(f"  std of 0.05 * (s_c - mean s) over channels: {0.05 * s.std(unbiased=False):.1e}")
+w0 = hubert.conv_layers[0].conv.weight.detach().flatten(1)  # (C, 10)
+print(f"  |s_c| / |w_c| (DC gain / filter norm), median: {(s.abs() / w0.norm(dim=1)).median():.2f}")
 print(f"  std of a layer-0 position over channels: median {per_position.median().sqrt():.1e}")
 quiet = float((per_position < 100 * 1e-5).float().mean())
 print(f"  variance below 100 eps: {quiet:.0%} of positions (over channels), ", end="")
@@ -438,8 +526,9 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 #
 # | statement | holds for |
 # |---|---|
-# | `group_norm`: a DC offset is removed, up to float rounding | any weights (asserted with $\epsilon \to 0$, above) |
-# | no conv bias, either norm: a gain cancels except through $\epsilon$ | any weights (asserted, $\epsilon \to 0$) |
+# | `group_norm`, unpadded clip: a DC offset is removed, up to float rounding | any weights (asserted with $\epsilon \to 0$, above) |
+# | `group_norm`, zero-padded clip: an offset moves every frame | any weights with DC gains $s_c \ne 0$ (size printed) |
+# | no conv bias, either norm, padded or not: a gain cancels except through $\epsilon$ | any weights (asserted, $\epsilon \to 0$) |
 # | `layer_norm`: an offset adds $d\,s_c$ to layer 0's conv output, $d\,(s_c - \bar{s})$ after centring | any weights (conv identity asserted) |
 # | `layer_norm`, conv bias that differs across channels: a gain matters even with $\epsilon \to 0$ | any such bias (`tests/package/test_norms.py`) |
 # | `layer_norm`: padding leaves the valid frames alone | any weights (asserted) |
@@ -449,22 +538,66 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # ### What this means for `do_normalize`
 #
 # `do_normalize` is a gain plus an offset. Base ignores it up to $\epsilon$, whatever its weights,
-# for recordings loud enough that $\epsilon$ is small next to the channel variances (exercise 3
-# shows a quiet one, where it is not). In the `layer_norm` models the offset's pattern survives, and with a conv bias (LV-60k,
+# in an unpadded clip loud enough that $\epsilon$ is small next to the channel variances
+# (exercise 3 shows a quiet one, where it is not). In the `layer_norm` models the offset's pattern survives, and with a conv bias (LV-60k,
 # XLS-R) the gain too, so how much it moves their features depends on their weights (the table
 # above: these weights). That is why a model must get the preprocessing it was trained with; the
 # docs of `Wav2Vec2FeatureExtractor` say normalizing "can help to significantly improve the
 # performance for some models, *e.g.*, wav2vec2-lv60".
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Which models were trained on normalized waveforms
+#
+# LV-60k, XLSR-53 / XLS-R, HuBERT Large and X-Large and WavLM Large were pre-trained on waveforms
+# normalized per utterance (fairseq's task flag `normalize: true`); wav2vec2 Base and Large
+# (LS-960), HuBERT Base and WavLM Base were not. torchaudio's bundles encode that split, and the
+# `get_model()` of a normalizing bundle normalizes the **whole** `(batch, time)` tensor, padding
+# included: there one clip's features depend on the other clips of its batch. Notebook 6 reads
+# those lines and measures it; here, the split in the installed torchaudio:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+normalized = ["WAV2VEC2_LARGE_LV60K", "WAV2VEC2_XLSR53", "WAV2VEC2_XLSR_300M", "HUBERT_LARGE"]
+normalized += ["HUBERT_XLARGE", "WAVLM_LARGE"]
+raw = ["WAV2VEC2_BASE", "WAV2VEC2_LARGE", "HUBERT_BASE", "WAVLM_BASE"]
+assert all(getattr(torchaudio.pipelines, n)._normalize_waveform for n in normalized)
+assert not any(getattr(torchaudio.pipelines, n)._normalize_waveform for n in raw)
+print("get_model() normalizes the batch's waveform:")
+print("  " + ", ".join(normalized[:3]) + ",\n  " + ", ".join(normalized[3:]))
+print("get_model() passes the waveform as it is:\n  " + ", ".join(raw))
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Consequence 3: streaming
 #
 # `layer_norm` features are local: a frame is final as soon as its 400 samples have arrived, so
-# audio can be processed in chunks that overlap by 80 samples (notebook 8). A `group_norm` frame
-# depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
+# audio can be processed in chunks that start on the 320-sample frame grid and overlap by 80
+# samples (notebook 8; a chunk starting elsewhere computes frames at other times). A `group_norm`
+# frame depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
 # (all but at most 4 trailing ones; notebook 4's gradient test fails for it on purpose:
 # `tests/package/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 8 turns
 # that into a two-pass exact algorithm.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Norms in half-precision training
+#
+# fairseq trains with fp16 and builds its norms as `Fp32GroupNorm` / `Fp32LayerNorm`
+# (`fairseq/modules/fp32_group_norm.py`: `F.group_norm(input.float(), ...)`, then `.type_as(input)`),
+# so the statistics are taken in float32. On this CPU, PyTorch's own bf16 `GroupNorm` already
+# takes its statistics at float32 accuracy: on layer 0's output of the whole clip it differs from
+# a float32 GroupNorm by no more than rounding the float32 result to bf16 does. A CPU shows nothing of what
+# fp16 or bf16 kernels on a GPU do, nor of training with them:
+
+# %% tags=["depends-on-weights", "depends-on-clip"]
+# NBVAL_CHECK_OUTPUT
+conv0_all = norms.run_layer0(base, speech)[0].bfloat16()  # (1, 512, T), rounded to bf16
+groupnorm = torch.nn.GroupNorm(512, 512)  # γ = 1, β = 0
+with torch.no_grad():
+    reference = groupnorm(conv0_all.float())  # float32 statistics and output
+    half = groupnorm.bfloat16()(conv0_all).float()  # bf16 module
+bf16_error = w2v.compare.difference(half, reference).relative
+rounding = w2v.compare.difference(reference.bfloat16().float(), reference).relative
+assert bf16_error < 1.5 * rounding
+print(f"bf16 GroupNorm vs float32: {bf16_error:.1e} relative; float32 rounded to bf16: {rounding:.1e}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -473,12 +606,15 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 #   utterance; the image formula with $G = C$. The transpose `LayerNorm(512)` normalizes per
 #   (item, position) over the 512 channels: not the image "LayerNorm" (`GroupNorm(1, C)`).
 # - Padding moves `group_norm` frames, about in proportion to the padding fraction while it is
-#   small; no mask reaches the conv feature encoder. `layer_norm` valid frames ignore padding.
+#   small (on the raw frames; with these weights most of it is a per-frame gain that the feature
+#   projection's LayerNorm removes); no mask reaches the conv feature encoder. `layer_norm` valid
+#   frames ignore padding.
 # - Without a conv bias both modes cancel a gain up to $\epsilon$ (which matters for quiet input:
-#   quiet positions for `layer_norm`, a quiet recording for `group_norm`); only `group_norm`
-#   removes a DC offset; in `layer_norm` mode a conv bias that differs across channels makes gain
-#   matter. So `do_normalize` is a no-op up to $\epsilon$ for Base on audio that is not very quiet,
-#   not for the `layer_norm` models.
+#   quiet positions for `layer_norm`, a quiet recording for `group_norm`), padded or not; only
+#   `group_norm` removes a DC offset, and only in an unpadded clip; in `layer_norm` mode a conv
+#   bias that differs across channels makes gain matter. So `do_normalize` is a no-op up to $\epsilon$ for Base on audio that is not very quiet,
+#   not for the `layer_norm` models. Which models were trained on normalized waveforms, and what
+#   torchaudio's bundles do with a batch: notebook 6.
 # - Streaming: easy for `layer_norm`, two passes for `group_norm`.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -519,7 +655,8 @@ for preset in ["wav2vec2_base", "hubert_large"]:
 # %% [markdown]
 # Neither statistic includes the batch axis: every item is normalized on its own. (BatchNorm in
 # training mode would mix the items; in eval mode it uses running statistics. No wav2vec2 extractor
-# uses it.) Only **padding** makes a batch matter.
+# uses it.) So for these bare extractors only **padding** makes a batch matter; the `get_model()` of a
+# normalizing torchaudio bundle adds a second way (its batch-wide waveform norm, notebook 6).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2: exact batches for `group_norm`

@@ -176,22 +176,50 @@ def _features(extractor: nn.Module, waveform: Tensor) -> Tensor:
     return extract_features(extractor, waveform)[0]
 
 
-def padding_sweep(extractor: nn.Module, clip: Tensor, fractions: Sequence[float]) -> Tensor:
+def padding_sweep(
+    extractor: nn.Module,
+    clip: Tensor,
+    fractions: Sequence[float],
+    after: Callable[[Tensor], Tensor] | None = None,
+    measure: Callable[[Tensor, Tensor], Tensor] = frame_changes,
+) -> Tensor:
     """How much zero padding changes a clip's own frames.
 
     For each fraction ``f``, ``clip`` (``[time]``) is zero-padded at the end by ``round(f * len)``
     samples, as the shorter item of a batch would be, and each of its valid frames (those of the
-    clip alone) is compared with the clip run alone.
+    clip alone) is compared with the clip run alone: ``measure(padded, alone)``, by default
+    :func:`frame_changes`. ``after`` (``[frames, C] -> [frames, C']``), if given, is applied to
+    both first, e.g. the next module's per-frame LayerNorm (:func:`feature_projection_norm`).
 
     Returns:
-        relative change per valid frame, ``[len(fractions), frames]`` (see :func:`frame_changes`).
+        ``measure`` per valid frame, ``[len(fractions), frames]``.
     """
+    after = after or (lambda frames: frames)
     alone = _features(extractor, clip)[0]  # (frames, C)
     rows = []
-    for f in fractions:
-        padded = nn.functional.pad(clip, (0, round(f * clip.numel())))
-        rows.append(frame_changes(_features(extractor, padded)[0, : len(alone)], alone))
+    with torch.no_grad():
+        for f in fractions:
+            padded = _features(extractor, nn.functional.pad(clip, (0, round(f * clip.numel()))))
+            rows.append(measure(after(padded[0, : len(alone)]), after(alone)))
     return torch.stack(rows)
+
+
+def gain_share(new: Tensor, reference: Tensor) -> Tensor:
+    """Share of each frame's squared change that is a gain of the whole frame (``[..., frame,
+    feature]`` -> ``[..., frame]``): with ``g_t = <new_t, ref_t> / |ref_t|^2`` (the best gain),
+    ``|(g_t - 1) ref_t|^2 / |new_t - ref_t|^2``. A per-frame LayerNorm removes that part."""
+    size = (reference * reference).sum(dim=-1)
+    gain = (new * reference).sum(dim=-1) / size  # (..., frame)
+    return (gain - 1) ** 2 * size / ((new - reference) ** 2).sum(dim=-1)
+
+
+def feature_projection_norm(channels: int = 512) -> nn.Module:
+    """The module that reads the extractor's frames next: the ``LayerNorm(512)`` of torchaudio's
+    ``FeatureProjection`` (Hugging Face's ``Wav2Vec2FeatureProjection`` has the same), at its
+    initialisation (``gamma = 1, beta = 0``). It normalizes each frame over its 512 channels."""
+    from torchaudio.models.wav2vec2.components import FeatureProjection
+
+    return FeatureProjection(channels, 768, 0.0).layer_norm
 
 
 def zero_mean_unit_var(waveform: Tensor, eps: float = 1e-7) -> Tensor:
@@ -200,12 +228,20 @@ def zero_mean_unit_var(waveform: Tensor, eps: float = 1e-7) -> Tensor:
     return (waveform - waveform.mean()) / torch.sqrt(waveform.var(unbiased=False) + eps)
 
 
-def sensitivity(extractor: nn.Module, clip: Tensor, transforms: dict[str, Callable[[Tensor], Tensor]]) -> dict:
+def sensitivity(
+    extractor: nn.Module, clip: Tensor, transforms: dict[str, Callable[[Tensor], Tensor]], padding: float = 0.0
+) -> dict:
     """Relative change of the features (:func:`~w2v2_walkthrough.compare.difference`) of ``clip`` (``[time]``) when each
     transform is applied to it first, e.g. ``{"x10": lambda x: 10 * x}``. One batched pass: the
-    items of a batch of equal lengths do not affect each other."""
+    items of a batch of equal lengths do not affect each other. With ``padding = f``, every item
+    (the clip and each transformed clip) is zero-padded by ``round(f * len)`` samples *after* the
+    transform, as in a batch with a longer clip, and only the clip's own frames are compared."""
+    from .arithmetic import num_frames
+
     batch = torch.stack([clip] + [t(clip) for t in transforms.values()])  # (1 + n, time)
-    features = _features(extractor, batch)  # (1 + n, frames, C)
+    batch = nn.functional.pad(batch, (0, round(padding * clip.numel())))
+    frames = num_frames(clip.numel(), conv_config(extractor))
+    features = _features(extractor, batch)[:, :frames]  # (1 + n, frames, C)
     return {name: difference(f, features[0]).relative for name, f in zip(transforms, features[1:], strict=True)}
 
 

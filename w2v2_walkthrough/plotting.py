@@ -269,10 +269,11 @@ def plot_effective_receptive_field(
     shapes: Sequence[ConvSpec] | None = None,
     title: str = "Inside the window: mean |gradient| and the number of conv paths",
 ) -> Figure:
-    """Mean ``|d sum(frame) / d sample|`` over a frame's span ``[rf]`` (filled, left axis) with the
-    spatial conv path counts ``[rf]`` (step line, right axis), both against the sample's offset from
-    the frame's first sample. The first and last ``rf - hop`` samples, which the neighbouring frames
-    also see, are shaded."""
+    """Mean ``|d sum(frame) / d sample|`` over a frame's span ``[rf]`` (filled) with the spatial
+    conv path counts ``[rf]`` (step line) on **one** axis, each divided by its own mean over the span
+    (so their shapes compare, not their units), against the sample's offset from the frame's first
+    sample; their correlation is written in the figure. The first and last ``rf - hop`` samples,
+    which the neighbouring frames also see, are shaded."""
     g = mean_grad.detach().abs().cpu().numpy()
     p = paths.detach().cpu().numpy()
     rf, hop = ar.receptive_field(shapes), ar.hop_length(shapes)
@@ -287,18 +288,15 @@ def plot_effective_receptive_field(
     overlap = rf - hop
     ax.axvspan(-0.5, overlap - 0.5, color="0.85", lw=0, label=f"also seen by the neighbour ({overlap} samples)")
     ax.axvspan(rf - overlap - 0.5, rf - 0.5, color="0.85", lw=0)
-    ax.fill_between(x, g, color=OKABE_ITO[0], step="mid", alpha=0.6, label="mean |gradient|")
+    ax.fill_between(x, g / g.mean(), color=OKABE_ITO[0], step="mid", alpha=0.6, label="mean |gradient|")
+    ax.step(x, p / p.mean(), where="mid", color=OKABE_ITO[3], lw=1.3, label="conv paths")
+    correlation = float(np.corrcoef(g, p)[0, 1])
+    ax.text(0.5, 0.04, f"correlation {correlation:.2f}", transform=ax.transAxes, ha="center", fontsize=11)
     ax.set_xlabel("sample offset from the frame's first sample")
-    ax.set_ylabel("mean |gradient|")
+    ax.set_ylabel("relative to its mean over the span")
     ax.set_xlim(-0.5, rf - 0.5)
     ax.set_ylim(0, None)
-    twin = ax.twinx()
-    twin.step(x, p, where="mid", color=OKABE_ITO[3], lw=1.3, label="conv paths")
-    twin.set_ylabel("conv paths", color=OKABE_ITO[3])
-    twin.set_ylim(0, None)
-    twin.spines["right"].set_visible(True)
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.legend(handles=ax.get_legend_handles_labels()[0], loc="outside lower center", ncols=3)
     ax.set_title(title)
     return fig
 

@@ -4,6 +4,8 @@ wherever a few lines are the lesson, so lesson and code cannot diverge."""
 
 import ast
 import difflib
+import functools
+import importlib.util
 import inspect
 import textwrap
 from pathlib import Path
@@ -72,15 +74,50 @@ def library_part(obj, start: str | None = None, stop: str | None = None) -> Sour
     there raises ``ValueError``, so a changed library cannot silently show other lines."""
     obj = inspect.unwrap(obj)  # layers' forwards are wrapped for gradient checkpointing
     raw, first_line = inspect.getsourcelines(obj)
-    numbered = numbered_lines("".join(raw), first_line)
-    first, end = between([line for _, line in numbered], start, stop, obj.__qualname__)
+    return _part("".join(raw), first_line, inspect.getsourcefile(obj), obj.__qualname__, start, stop)
+
+
+def installed_part(module: str, qualname: str, start: str | None = None, stop: str | None = None) -> SourceCode:
+    """:func:`library_part` of ``module``'s ``qualname`` (``"Class.method"``) read from the installed
+    file **without importing** it or its packages (notebooks 1 to 5 do not import transformers):
+    the top-level package is found with ``importlib.util.find_spec`` (which imports nothing for a
+    top-level name), the module's file under it by its dotted path, the definition with ``ast``."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"{top} is not installed; install it to show {module}'s source.")
+    origin = Path(spec.origin)
+    path = origin.parent.joinpath(*rest[:-1], rest[-1] + ".py") if rest else origin
+    if not path.is_file():
+        raise ModuleNotFoundError(f"{module} is not in the installed {top} ({path} does not exist).")
+    text, node = _parsed(path)
+    for name in qualname.split("."):
+        found = [n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == name]
+        if not found:
+            raise ValueError(f"{qualname!r} is not defined in the installed {module}.")
+        node = found[0]
+    first = node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno
+    raw = "\n".join(text.splitlines()[first - 1 : node.end_lineno])
+    return _part(raw, first, str(path), qualname, start, stop)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path) -> tuple[str, ast.Module]:
+    """An installed file's text and syntax tree, read once per session (notebooks show several
+    parts of one file)."""
+    text = path.read_text()
+    return text, ast.parse(text)
+
+
+def _part(raw: str, first_line: int, file: str, name: str, start: str | None, stop: str | None) -> SourceCode:
+    numbered = numbered_lines(raw, first_line)
+    first, end = between([line for _, line in numbered], start, stop, name)
     shown = numbered[first:end]
     while shown and not shown[-1][1].strip():  # no trailing blank lines
         shown.pop()
     part = fold_all(textwrap.dedent("\n".join(line for _, line in shown)))
     (a, _), (b, _) = shown[0], shown[-1]
-    where = f"# {Path(inspect.getsourcefile(obj)).name}, " + (f"line {a}:" if a == b else f"lines {a}-{b}:")
-    name = obj.__qualname__
+    where = f"# {Path(file).name}, " + (f"line {a}:" if a == b else f"lines {a}-{b}:")
     header = f"{where} {name}" if len(where) + 1 + len(name) <= WIDTH else f"{where}\n# {name}"
     return SourceCode(f"{header}\n{part}")
 

@@ -284,6 +284,32 @@ def test_sensitivity_equals_separate_runs():
     assert abs(batched - float((loud - alone).norm() / alone.norm())) < 1e-6
 
 
+def test_padding_a_step_an_offset_and_what_the_projection_norm_removes():
+    base = random_extractor("wav2vec2_base")
+    clip = quiet_speechlike(1200)  # 3 frames
+    zeros = torch.zeros(1200)
+    padded = norms.sensitivity(base, clip, {"dc": lambda x: x + 0.05, "x3": lambda x: 3 * x}, padding=1.0)
+    alone = extract_features(base, torch.cat([clip, zeros]))[0][0, :3]
+    offset = extract_features(base, torch.cat([clip + 0.05, zeros]))[0][0, :3]
+    assert padded["dc"] == pytest.approx(float((offset - alone).norm() / alone.norm()), abs=1e-6)
+    assert padded["dc"] > 100 * norms.sensitivity(base, clip, {"dc": lambda x: x + 0.05})["dc"]  # a step, not DC
+    assert padded["x3"] < 0.01  # a gain still cancels up to eps
+    projection_norm = norms.feature_projection_norm()
+    with torch.no_grad():
+        assert torch.allclose(projection_norm(7 * alone), projection_norm(alone), rtol=1e-3, atol=1e-3)  # up to eps
+    raw = norms.padding_sweep(base, clip, [1.0])
+    after = norms.padding_sweep(base, clip, [1.0], after=projection_norm)
+    share = norms.padding_sweep(base, clip, [1.0], measure=norms.gain_share)
+    assert raw.shape == after.shape == share.shape == (1, 3)
+    assert bool((after < raw).all()) and bool(((share > 0) & (share < 1)).all())
+
+
+def test_gain_share_is_the_part_of_the_change_along_the_frame():
+    ref = torch.tensor([[3.0, 4.0], [1.0, 0.0], [1.0, 0.0]])
+    new = torch.tensor([[6.0, 8.0], [1.0, 2.0], [2.0, 1.0]])  # a gain; orthogonal; half and half
+    assert norms.gain_share(new, ref).tolist() == pytest.approx([1.0, 0.0, 0.5])
+
+
 @pytest.mark.parametrize("preset", ["wav2vec2_base", "hubert_large"])
 def test_layer0_before_the_affine_step(preset):
     """affine=False gives the normalization alone, whatever gamma and beta are; the module's output

@@ -20,6 +20,25 @@ def test_the_mirror_differs_only_in_the_error_message():
     assert len(changed) == 4 and all("norm" in line.lower() for line in changed)
 
 
+def test_installed_part_reads_the_file_as_inspect_does_without_importing():
+    import inspect
+    import sys
+
+    name = "transformers.models.wav2vec2.modeling_wav2vec2"
+    before = {m for m in sys.modules if m.startswith("transformers")}
+    shown = source.installed_part(name, "Wav2Vec2FeatureEncoder._freeze_parameters")
+    assert {m for m in sys.modules if m.startswith("transformers")} == before  # nothing imported
+    module = pytest.importorskip(name)
+    lines, first = inspect.getsourcelines(module.Wav2Vec2FeatureEncoder._freeze_parameters)
+    header = f"lines {first}-{first + len(lines) - 1}: Wav2Vec2FeatureEncoder._freeze_parameters"
+    assert shown.splitlines()[0].endswith(header)
+    assert shown.splitlines()[1:] == [line[4:].rstrip() for line in lines]
+    with pytest.raises(ValueError, match="not defined"):
+        source.installed_part(name, "Wav2Vec2FeatureEncoder.nothing")
+    with pytest.raises(ModuleNotFoundError, match="not in the installed transformers"):
+        source.installed_part("transformers.models.nothing", "X")
+
+
 def test_unknown_name():
     with pytest.raises(ValueError, match="must be one of"):
         source.upstream_source("Encoder")

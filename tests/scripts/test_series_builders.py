@@ -249,11 +249,12 @@ def test_lecture_deck_of_the_series():
 
 def test_references_page_is_generated_from_the_bibliography():
     entries = site.bibliography()
-    assert [e["key"] for e in entries] == ["baevski2020", "hsu2021", "chen2022", "luo2016", "araujo2019", "yang2022"]
+    keys = ["baevski2020", "hsu2021", "chen2022", "luo2016", "araujo2019", "yang2022", "babu2021"]
+    assert [e["key"] for e in entries] == keys
     assert [site.citation(e) for e in entries[:2]] == ["Baevski et al., 2020", "Hsu et al., 2021"]
     assert site.citation({"author": "Ada Lovelace and Charles Babbage", "year": "1843"}) == "Lovelace and Babbage, 1843"
     page = site.references_markdown(entries)
-    assert page.count('<a id="') == 6 and "wav2vec 2.0: A Framework" in page and "12449–12460" in page
+    assert page.count('<a id="') == 7 and "wav2vec 2.0: A Framework" in page and "12449–12460" in page
     assert site.REFERENCES.read_text(encoding="utf-8") == page, (
         "notebooks/references.md is not current: run "
         "python -c \"import sys; sys.path.insert(0, 'scripts'); from series import site; site.write_references()\""
