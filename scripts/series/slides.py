@@ -7,7 +7,7 @@ published sha512 (see :mod:`.npm`), so the decks never load anything from a CDN,
 
 from pathlib import Path
 
-from . import katex
+from . import fonts, katex
 from .katex import KATEX_DIR, npm
 from .sources import for_readers
 
@@ -27,15 +27,28 @@ def install_reveal(dest: Path) -> Path:
     return npm.install("reveal.js", REVEAL_VERSION, REVEAL_INTEGRITY, dest, keep, "dist/reveal.js")
 
 
-def render_slides(executed: dict, out: Path) -> list:
-    """reveal.js decks that open offline, from each notebook's slide metadata."""
+#: A deck in Chinese: the bundled CJK font after reveal.js's Latin one (which has no CJK glyphs).
+CJK_CSS = (
+    "<style>.reveal, .reveal .slides .jp-RenderedHTMLCommon :is(h1, h2, h3, h4) "
+    '{ font-family: "Source Sans Pro", "__FAMILY__", Helvetica, sans-serif; }</style>'
+)
+
+
+def render_slides(executed: dict, out: Path, language: str | None = None) -> list:
+    """reveal.js decks that open offline, from each notebook's slide metadata. ``language`` (e.g.
+    ``zh_CN``): the decks' language, with the bundled CJK webfont (:mod:`.fonts`) installed beside them."""
     from nbconvert import SlidesExporter
 
     out.mkdir(parents=True, exist_ok=True)
     install_reveal(out / "reveal.js")
     katex.install_katex(out / KATEX_DIR)
+    extra_css = ""
+    if language is not None:
+        fonts.install_font(out / fonts.FONT_DIR)
+        extra_css = fonts.stylesheet(fonts.FONT_DIR) + "\n" + CJK_CSS.replace("__FAMILY__", fonts.FAMILY)
     exporter = SlidesExporter(
         template_name="offline_reveal",
+        language_code=(language or "en").replace("_", "-"),
         extra_template_basedirs=[str(TEMPLATES)],
         reveal_url_prefix="reveal.js",
         reveal_theme="white",  # white: bundled fonts only
@@ -46,6 +59,7 @@ def render_slides(executed: dict, out: Path) -> list:
             "w2v2_slide": {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT},
             "w2v2_katex_css": katex.stylesheet(KATEX_DIR),
             "w2v2_katex_js": katex.render_script(KATEX_DIR, ".jp-MarkdownOutput"),
+            "w2v2_extra_css": extra_css,
         }
         body, _ = exporter.from_notebook_node(for_readers(nb), resources=resources)
         (out / f"{name}.slides.html").write_text(body, encoding="utf-8")
