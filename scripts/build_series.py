@@ -85,8 +85,11 @@ def zh_only(paths: list) -> int:
 
 def stale(paths: list, brief: bool = False, language: str = tl.LANGUAGE) -> int:
     """``make zh-stale``: every text whose translation is missing or older than its English; exit 1 if any."""
-    todo = tl.stale({p.stem: src.read_source(p) for p in paths}, language)
-    text = tl.report(todo, full=not brief)
+    notebooks = {p.stem: src.read_source(p) for p in paths}
+    text = tl.report(tl.stale(notebooks, language), full=not brief)
+    problems = [line for lines in tl.catalog_problems(notebooks, language).values() for line in lines]
+    if problems:
+        text += "\n== translations that fail a check (numbers, Chinese, glossary):\n" + "\n".join(problems)
     print(text or f"every text has a current {language} translation")
     return 1 if text else 0
 

@@ -32,6 +32,8 @@ PACKAGE_TRANSLATIONS = ROOT / "w2v2_walkthrough" / "translations"
 FALLBACK_MARKER = "〔此段尚未译成中文，暂用英文原文 / not yet translated〕"
 #: Below this similarity an old translation is not carried over to a new English text.
 SIMILAR = 0.5
+#: An old translation at the same key is carried over unless the texts have even less in common.
+KEY_SIMILAR = 0.3
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,21 @@ def read_catalog(path: Path, language: str = LANGUAGE):
     return catalog
 
 
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _previous_lines(match) -> str:
+    """Babel writes a previous msgid on one line (``#| msgid "" "a\\n" "b"``): one string per line, as msgid."""
+    strings = _QUOTED.findall(match.group(1))
+    if len(strings) == 1:
+        return match.group(0)
+    return "\n".join([f'#| msgid "{strings[0]}"'] + [f'#| "{s}"' for s in strings[1:]])
+
+
 def previous_ids(text: str) -> dict:
     """(msgctxt, msgid) -> the previous msgid (``#| msgid``) of each fuzzy entry: Babel writes them,
     but its reader drops them."""
-    from babel.messages.pofile import denormalize
+    from babel.messages.pofile import denormalize, unescape
 
     found = {}
     for block in text.split("\n\n"):
@@ -125,7 +138,9 @@ def previous_ids(text: str) -> dict:
             if current is not None:
                 current.append(line)
         context = denormalize("\n".join(parts["msgctxt"])) if parts["msgctxt"] else None
-        found[(context, denormalize("\n".join(parts["msgid"])))] = denormalize("\n".join(previous))
+        found[(context, denormalize("\n".join(parts["msgid"])))] = "".join(
+            unescape(f'"{s}"') for s in _QUOTED.findall(" ".join(previous))
+        )
     return found
 
 
@@ -143,6 +158,7 @@ def write_catalog(catalog, path: Path, title: str) -> Path:
     text = re.sub(
         r'^"(POT-Creation-Date|PO-Revision-Date|Generated-By): .*\n', "", buffer.getvalue().decode(), flags=re.M
     )
+    text = re.sub(r"^#\| msgid (.*)$", _previous_lines, text, flags=re.M)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -192,16 +208,12 @@ def merge(units: list, catalog) -> list:
     for i in pending:  # by key, then by similarity, among the entries no exact match took
         unit = units[i]
         candidate = by_key.get(unit.key)
+        if candidate is not None and similarity(candidate.id, unit.text) < KEY_SIMILAR:
+            candidate = None  # the same place now holds another text
         if candidate is None or id(candidate) in used:
-            scored = [
-                (difflib.SequenceMatcher(None, m.id, unit.text, autojunk=False).quick_ratio(), k, m)
-                for k, m in enumerate(old)
-                if id(m) not in used
-            ]
+            scored = [(similarity(m.id, unit.text), -k, m) for k, m in enumerate(old) if id(m) not in used]
             scored = [s for s in scored if s[0] >= SIMILAR]
             candidate = max(scored, key=lambda s: s[:2])[2] if scored else None
-            if candidate is not None and difflib.SequenceMatcher(None, candidate.id, unit.text).ratio() < SIMILAR:
-                candidate = None
         if candidate is None:
             entries[i] = Entry(unit, "missing")
         else:
@@ -209,6 +221,11 @@ def merge(units: list, catalog) -> list:
             previous = _previous(candidate) if candidate.fuzzy else candidate.id
             entries[i] = Entry(unit, "fuzzy", candidate.string, previous or candidate.id)
     return entries, [m for m in old if id(m) not in used]
+
+
+def similarity(a: str, b: str) -> float:
+    """How much two English texts share, word by word (0 to 1)."""
+    return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
 def _previous(message) -> str:
@@ -408,3 +425,106 @@ class Translator:
         if english not in self.asked:
             self.asked.append(english)
         return self.done.get(english, english)
+
+
+# --- checks of a translation against its English (tests/scripts/test_translation.py, make zh-stale) ---
+
+GLOSSARY = ROOT / "docs" / "glossary.zh.md"
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+_MATHS = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>\n]*>|https?://\S+")
+_LIST_NUMBER = re.compile(r"^\s*\d+\.\s", re.M)
+#: A number as prose states it: digits with an optional decimal part and exponent; a space or comma
+#: between groups of three digits (16 000, 16,000) is the same number.
+_NUMBER = re.compile(r"\d+(?:[ ,]\d{3}(?!\d))*(?:\.\d+)?(?:e[-+]?\d+)?")
+#: Placeholders the builders fill in: {{name}} (lesson plan), «name» (formula sheet), {name} (checkers).
+_PLACEHOLDER = re.compile(r"\{\{\w+\}\}|«\w+»|\{\w+\}")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def prose(text: str) -> str:
+    """``text`` without code, maths, link targets, URLs, HTML tags and placeholders: what a reader reads as prose."""
+    return _PLACEHOLDER.sub(" ", _LINK_TARGET.sub(" ", _MATHS.sub(" ", _CODE.sub(" ", text))))
+
+
+def numbers(text: str) -> Counter:
+    """The numbers a text states (in prose, code spans and maths alike; not list numbering), and its placeholders."""
+    text = _LIST_NUMBER.sub(" ", text)
+    found = Counter(re.sub("[ ,]", "", n) for n in _NUMBER.findall(_PLACEHOLDER.sub(" ", text)))
+    return found + Counter(_PLACEHOLDER.findall(text))
+
+
+#: Lower-case names that stay English in Chinese prose (libraries, tools).
+NAMES = {"torchaudio", "torch", "pytorch", "fairseq", "transformers", "numpy", "soundfile", "soxr", "jieba", "nbval"}
+#: Units, written as in English in Chinese prose too.
+NAMES |= {"ms", "hz", "khz", "db", "dbfs", "kb", "mb", "gb"}
+#: An English term glossed in full-width parentheses after its Chinese, as the style asks at first
+#: use: 感受野（receptive field）. Not counted as untranslated English.
+_GLOSS = re.compile(r"（[^（）\u3400-\u9fff]*）")
+
+
+def english_letters(text: str) -> int:
+    """Letters of English prose words: lower-case words of two letters or more outside code and maths
+    (names and identifiers, ``GroupNorm``, ``HuBERT``, ``wav2vec2``, ``components.py``, :data:`NAMES`,
+    are not counted)."""
+    words = re.findall(r"(?<![\w.-])[a-z]{2,}(?![\w.-])", _GLOSS.sub(" ", prose(text)))
+    return sum(len(w) for w in words if w.lower() not in NAMES)
+
+
+def han_characters(text: str) -> int:
+    return len(_HAN.findall(prose(text)))
+
+
+#: A translation is Chinese when its Han characters are at least this many times its English prose letters.
+CHINESE_RATIO = 2
+#: An English text with fewer prose letters than this (a heading that is a code name) needs no Chinese.
+MIN_ENGLISH = 12
+
+
+def glossary(path: Path = GLOSSARY) -> dict:
+    """English term -> Chinese term, from the table of docs/glossary.zh.md."""
+    rows = re.findall(r"^\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|", path.read_text(encoding="utf-8"), re.M)
+    return {en: zh for en, zh in rows if en not in ("English", "---") and not set(en) <= set("-")}
+
+
+def term_pattern(term: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(term)}(?:s|es)?(?![\w-])", re.I)
+
+
+def translation_problems(english_text: str, chinese: str, terms: dict) -> list:
+    """What is wrong with a translation: other numbers, too little Chinese, a glossary term rendered otherwise."""
+    problems = []
+    a, b = numbers(english_text), numbers(chinese)
+    if a != b:
+        missing, extra = sorted((a - b).elements()), sorted((b - a).elements())
+        problems.append(
+            f"numbers differ: the English states {missing or 'none'} that the translation lacks, "
+            f"the translation {extra or 'none'} that the English lacks"
+        )
+    letters = english_letters(english_text)
+    if letters >= MIN_ENGLISH and han_characters(chinese) < CHINESE_RATIO * english_letters(chinese):
+        problems.append(
+            f"not Chinese enough: {han_characters(chinese)} Chinese characters, {english_letters(chinese)} letters "
+            f"of English prose (need {CHINESE_RATIO}x as many characters)"
+        )
+    if letters >= MIN_ENGLISH and han_characters(chinese) == 0:
+        problems.append("no Chinese at all")
+    plain = prose(english_text)
+    for en, zh in terms.items():
+        if term_pattern(en).search(plain) and zh not in chinese:
+            problems.append(f"glossary: the English says {en!r}, the translation lacks {zh!r}")
+    return problems
+
+
+def catalog_problems(notebooks: dict, language: str = LANGUAGE) -> dict:
+    """Catalog name -> one line per problem of its current translations (:func:`translation_problems`)."""
+    terms, found = glossary(), {}
+    for name, units in series_units(notebooks).items():
+        entries, _ = merge(units, read_catalog(catalog_path(name, language), language))
+        found[name] = [
+            f"{e.unit.where} ({e.unit.key}): {p}"
+            for e in entries
+            if e.status == "translated"
+            for p in translation_problems(e.unit.text, e.translation, terms)
+        ]
+    return found
