@@ -82,6 +82,8 @@ class Localized:
     language: str
     tr: object = field(default=english)
     font: bool = True
+    #: Terms the search must keep whole (the glossary's): a jieba user dictionary in the source tree.
+    words: list = field(default_factory=list)
 
 
 #: The font stack of a localized site: the bundled CJK font first (its Latin glyphs too), so Chinese
@@ -92,6 +94,7 @@ html {{ --pst-font-family-base: "{fonts.FAMILY}", var(--pst-font-family-base-sys
 """
 
 
+SEARCH_WORDS = "search_words.txt"
 #: A standalone page of a localized site (the formula sheet) names the bundled font first.
 FONT_PAGE_CSS = f"\n<style>html body {{ font-family: '{fonts.FAMILY}', system-ui, sans-serif; }}</style>\n"
 
@@ -100,6 +103,8 @@ def conf(title: str, localized: Localized | None = None) -> str:
     """conf.py of the site (a localized one adds Sphinx's ``language`` and the font's stylesheet)."""
     css = f', "{fonts.FONT_DIR}/{fonts.CSS}"' if localized and localized.font else ""
     language = f"language = {localized.language!r}\n" if localized else ""
+    if localized and localized.words:
+        language += f'html_search_options = {{"dict": os.path.join(os.path.dirname(__file__), "{SEARCH_WORDS}")}}\n'
     return CONF.replace("__TITLE__", repr(title)).replace("__CSS__", css).replace("__LANGUAGE__", language)
 
 
@@ -274,6 +279,8 @@ def write_source(notebooks: dict, src: Path, localized: Localized | None = None)
     (src / "_static" / "w2v2.css").write_text(CSS + (FONT_CSS if localized and localized.font else ""))
     if localized and localized.font:
         fonts.install_font(src / "_static" / fonts.FONT_DIR)
+    if localized and localized.words:  # jieba's user dictionary: "word frequency" per line
+        (src / SEARCH_WORDS).write_text("".join(f"{w} 100000\n" for w in localized.words), encoding="utf-8")
     math_delimiters = [d for d in katex.DELIMITERS if d["left"].startswith("\\")]  # how Sphinx writes maths
     (src / "_static" / "w2v2-math.js").write_text(katex.render_calls(".math", math_delimiters))
     katex.install_katex(src / "_static" / KATEX_DIR)

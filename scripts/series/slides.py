@@ -27,11 +27,21 @@ def install_reveal(dest: Path) -> Path:
     return npm.install("reveal.js", REVEAL_VERSION, REVEAL_INTEGRITY, dest, keep, "dist/reveal.js")
 
 
-#: A deck in Chinese: the bundled CJK font after reveal.js's Latin one (which has no CJK glyphs).
-CJK_CSS = (
-    "<style>.reveal, .reveal .slides .jp-RenderedHTMLCommon :is(h1, h2, h3, h4) "
-    '{ font-family: "Source Sans Pro", "__FAMILY__", Helvetica, sans-serif; }</style>'
-)
+#: A deck in another language: its text (JupyterLab's content and UI fonts, reveal.js's headings) set
+#: in the bundled webfont first, Latin included, so no glyph comes from whatever the machine has.
+CJK_CSS = """<style>
+  :root { --jp-content-font-family: "__FAMILY__", system-ui, sans-serif;
+          --jp-ui-font-family: "__FAMILY__", system-ui, sans-serif; }
+  .reveal, .reveal .slides .jp-RenderedHTMLCommon :is(h1, h2, h3, h4) { font-family: "__FAMILY__", sans-serif; }
+  /* a text not yet translated: its English as the English deck sets it, without the marker */
+  .reveal .slides .w2v2-untranslated { display: none; }
+  .reveal .slides .jp-RenderedHTMLCommon:has(.w2v2-untranslated) {
+    font-family: system-ui, -apple-system, blinkmacsystemfont, 'Segoe UI', helvetica, arial, sans-serif;
+  }
+  .reveal .slides .jp-RenderedHTMLCommon:has(.w2v2-untranslated) :is(h1, h2, h3, h4) {
+    font-family: "Source Sans Pro", Helvetica, sans-serif;
+  }
+</style>"""
 
 
 def render_slides(executed: dict, out: Path, language: str | None = None) -> list:
@@ -48,7 +58,7 @@ def render_slides(executed: dict, out: Path, language: str | None = None) -> lis
         extra_css = fonts.stylesheet(fonts.FONT_DIR) + "\n" + CJK_CSS.replace("__FAMILY__", fonts.FAMILY)
     exporter = SlidesExporter(
         template_name="offline_reveal",
-        language_code=(language or "en").replace("_", "-"),
+        language_code=(language or "en").split("_")[0],  # ISO 639-1, as nbconvert takes it
         extra_template_basedirs=[str(TEMPLATES)],
         reveal_url_prefix="reveal.js",
         reveal_theme="white",  # white: bundled fonts only

@@ -30,6 +30,15 @@ TRANSLATIONS = ROOT / "translations"
 PACKAGE_TRANSLATIONS = ROOT / "w2v2_walkthrough" / "translations"
 #: Shown in place of a missing or stale translation while the catalogs are incomplete.
 FALLBACK_MARKER = "〔此段尚未译成中文，暂用英文原文 / not yet translated〕"
+#: How the marker follows the English: a paragraph of its own class, which the decks hide (a slide
+#: shows its English plainly; the marker's line would only push it past 720 px).
+FALLBACK_CLASS = "w2v2-untranslated"
+
+
+def with_marker(english_text: str, marker: str = FALLBACK_MARKER) -> str:
+    return f'{english_text}\n\n<p class="{FALLBACK_CLASS}"><em>{marker}</em></p>'
+
+
 #: Below this similarity an old translation is not carried over to a new English text.
 SIMILAR = 0.5
 #: An old translation at the same key is carried over unless the texts have even less in common.
@@ -408,7 +417,7 @@ def translated_notebook(nb, name: str, catalog, marker: str = FALLBACK_MARKER):
         meta["summary"] = done.get(meta["summary"], meta["summary"])
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.strip():
-            cell.source = done.get(cell.source) or f"{cell.source}\n\n*{marker}*"
+            cell.source = done.get(cell.source) or with_marker(cell.source, marker)
     nb.metadata["language_info"] = {**nb.metadata.get("language_info", {})}
     nb.metadata.setdefault("w2v2", {})["language"] = LANGUAGE
     return nb

@@ -42,7 +42,8 @@ def build(notebooks: dict, out: Path = ZH, language: str = LANGUAGE) -> dict:
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     for name, nb in translated.items():
         nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
-    building = SiteBuild(translated, out / "site", Localized(language, classroom_translator(language)))
+    words = sorted(set(tl.glossary().values()))
+    building = SiteBuild(translated, out / "site", Localized(language, classroom_translator(language), words=words))
     render_slides(translated, out / "slides", language)
     write_student_edition(translated, out / "student", language)
     building.wait()
