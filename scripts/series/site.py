@@ -111,10 +111,18 @@ def conf(title: str, localized: Localized | None = None) -> str:
 #: A Sphinx extension in the source tree: maths nodes are written as Sphinx writes them for MathJax
 #: (``\\(...\\)`` in ``span.math``, ``\\[...\\]`` in ``div.math``), and KaTeX renders them in the page.
 EXTENSION = """from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
+from sphinx.search.zh import SearchChinese
+
+
+class ChineseSearch(SearchChinese):
+    # Sphinx 9.0's Chinese search ships English's stemmer but binds window.Stemmer to a
+    # "ChineseStemmer" that does not exist, so its search page fails: bind the one it ships.
+    language_name = "English"
 
 
 def setup(app):
     app.add_html_math_renderer("katex_local", (html_visit_math, None), (html_visit_displaymath, None))
+    app.add_search_language(ChineseSearch)
     return {"parallel_read_safe": True}
 """
 

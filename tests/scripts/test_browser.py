@@ -469,7 +469,7 @@ CJK_FONT = """(async () => {
   root.querySelectorAll('aside.notes, script, style, .w2v2-untranslated').forEach((n) => n.remove());
   const cjk = Array.from(new Set(root.textContent.match(/[\\u3000-\\u303f\\u3400-\\u9fff\\uff00-\\uffef]/g) || []));
   const covered = (c) => ranges.some(([a, b]) => c.codePointAt(0) >= a && c.codePointAt(0) <= b);
-  const text = document.querySelector('.reveal .slides p, body p');
+  const text = document.querySelector('.reveal .slides .jp-RenderedHTMLCommon:not(:has(.w2v2-untranslated)) p, body p');
   return {
     faces: faces.length, loaded: loaded.length, cjk: cjk.length, uncovered: cjk.filter((c) => !covered(c)),
     family: text ? getComputedStyle(text).fontFamily : '',
@@ -480,6 +480,8 @@ CJK_FONT = """(async () => {
 def assert_cjk_from_bundled_font(page, what: str, least: int):
     font = page.evaluate(CJK_FONT)
     assert font["cjk"] >= least, f"{what}: only {font['cjk']} distinct CJK characters shown"
+    if font["cjk"] == 0:
+        return  # nothing translated on this page yet: its English is set as the English edition's
     assert font["loaded"] > 0 and font["uncovered"] == [], f"{what}: {font}"
     assert fonts.FAMILY in font["family"], f"{what}: its text is set in {font['family']}"
 
