@@ -177,10 +177,6 @@ def _messages(catalog) -> list:
     return [m for m in catalog if m.id] + list(catalog.obsolete.values())
 
 
-def is_translated(message) -> bool:
-    return bool(message is not None and message.string and not message.fuzzy)
-
-
 # --- merging (msgmerge) and the to-do list ---
 
 
@@ -424,15 +420,13 @@ def translated_notebook(nb, name: str, catalog, marker: str = FALLBACK_MARKER):
 
 
 class Translator:
-    """``tr(english)`` -> its translation in a catalog (the English itself when there is none);
-    records every English text asked for, so the same code that renders a page lists its units."""
+    """``tr(english)`` -> its current translation (English -> translation, :func:`translations`);
+    the English itself where there is none yet."""
 
     def __init__(self, done: dict | None = None):
-        self.done, self.asked = done or {}, []
+        self.done = done or {}
 
     def __call__(self, english: str) -> str:
-        if english not in self.asked:
-            self.asked.append(english)
         return self.done.get(english, english)
 
 

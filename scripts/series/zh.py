@@ -13,10 +13,12 @@ from pathlib import Path
 
 import nbformat
 
+from . import fonts
 from . import translation as tl
-from .site import Localized, SiteBuild
+from .formula_sheet import render_formula_sheet
+from .site import FONT_PAGE_CSS, Localized, SiteBuild
 from .slides import render_slides
-from .sources import BUILD
+from .sources import BUILD, read_executed, sources
 from .student import write_student_edition
 
 ZH = BUILD / "zh"
@@ -52,3 +54,21 @@ def build(notebooks: dict, out: Path = ZH, language: str = LANGUAGE) -> dict:
     todo = sum(c[1] + c[2] for c in total.values())
     print(f"zh edition:         {out}/  ({done} texts translated, {todo} still English: make zh-stale lists them)")
     return translated
+
+
+#: What the browser tests open (tests/scripts/test_browser.py): the zh decks, and beside them the zh
+#: formula sheet as a standalone page (it loads the decks' KaTeX and font).
+CHECKED_SHEET = "formula_sheet_a4.html"
+
+
+def write_checked_pages(out: Path = ZH / "slides", language: str = LANGUAGE) -> Path:
+    """The zh decks of the committed notebooks and the zh formula sheet, into ``out``. The tests run
+    it in a process of its own at the session's start (``python -m series.zh``), beside Sphinx."""
+    translated = zh_notebooks({p.stem: read_executed(p) for p in sources()}, language)
+    render_slides(translated, out, language)
+    head = fonts.stylesheet(fonts.FONT_DIR) + FONT_PAGE_CSS
+    return render_formula_sheet(out / CHECKED_SHEET, tr=classroom_translator(language), head=head, lang=language)
+
+
+if __name__ == "__main__":
+    write_checked_pages()

@@ -23,16 +23,14 @@ import pytest
 from PIL import Image
 
 from series import fonts, sources, zh
-from series.formula_sheet import render_formula_sheet
-from series.site import FONT_PAGE_CSS
 from series.slides import render_slides
 
 ROOT = Path(__file__).resolve().parents[2]
 
 BUILD = ROOT / "build"
-#: The Chinese decks and a standalone Chinese formula sheet (build/zh/ of series.zh; its site is
-#: built by make series, not here: a second Sphinx run would not fit the suite's budget).
-ZH_SLIDES, ZH_SHEET = BUILD / "zh" / "slides", BUILD / "zh" / "check" / "formula_sheet_a4.html"
+#: The Chinese decks and the Chinese formula sheet beside them (series.zh.write_checked_pages; the zh
+#: site is built by make series, not here: a second Sphinx run would not fit the suite's budget).
+ZH_SLIDES = BUILD / "zh" / "slides"
 SHOTS = BUILD / "screenshots"
 SLIDE_REPORT = BUILD / "slide_report.txt"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,14 +72,11 @@ def served(_site_build_started):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks, building = _site_build_started  # Sphinx, in its own process, while the decks render
+    notebooks, building, zh_pages = _site_build_started  # Sphinx and the zh pages, in processes of their own
     render_slides(notebooks, BUILD / "slides")
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
-    render_slides(zh.zh_notebooks(notebooks), ZH_SLIDES, zh.LANGUAGE)
-    fonts.install_font(ZH_SHEET.parent / fonts.FONT_DIR)
-    head = fonts.stylesheet(fonts.FONT_DIR) + FONT_PAGE_CSS
-    render_formula_sheet(ZH_SHEET, tr=zh.classroom_translator(), head=head, lang=zh.LANGUAGE)
     building.wait()
+    assert zh_pages.wait() == 0, "rendering the Chinese decks failed (python -m series.zh, in scripts/)"
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -512,7 +507,7 @@ def test_zh_formula_sheet_fits_one_a4_page(served, page):
     base, _ = served
     page.set_viewport_size({"width": 718, "height": 1047})
     page.emulate_media(media="print")
-    page.goto(f"{base}/zh/check/formula_sheet_a4.html")
+    page.goto(f"{base}/zh/slides/{zh.CHECKED_SHEET}")
     report = page.evaluate(PAGE_REPORT)
     assert report["math_rendered"] >= 20 and report["math_errors"] == 0
     pdf = page.pdf(print_background=True, prefer_css_page_size=True)
