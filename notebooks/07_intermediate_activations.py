@@ -23,9 +23,9 @@
 # layers and read what each one produces: the stages of layer 0, the scale of every layer, the
 # first layer's 512 filters, and the receptive field made visible.
 #
-# **You will learn** what silence becomes in a GroupNorm model; how the init sets the scale of
-# random activations; what ten-tap filters can and cannot do, and how to tell a learned filter bank
-# from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
+# **You will learn** what digital silence becomes in a GroupNorm model; how the init sets the
+# scale of random activations; what ten-tap filters can and cannot do, and how to tell a learned
+# filter bank from random filters; why a chirp's picture has stripes (aliasing); how an impulse shows the
 # receptive field.
 #
 # **What to know first:** notebooks 1, 4 and 5. Two words: a **frame** is one output vector of the
@@ -34,6 +34,8 @@
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
+import inspect
+
 import torch
 
 import w2v2_walkthrough as w2v
@@ -64,8 +66,8 @@ label = weights.label_for("wav2vec2_base")  # for every title: random weights sa
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # What holds for any weights of these architectures (their convs have no bias): every shape, length
-# and span, the locality of layer_norm models, the one constant per channel that silence becomes,
-# the stripes that aliasing draws, the
+# and span, the locality of layer_norm models, the one constant per channel that digital silence
+# becomes, the aliasing stripes, the
 # limits of a ten-tap filter. What the weights decide:
 # what each channel responds to. Where this notebook measures that, the cell prints the measurement
 # from the loaded weights next to references computed on the spot; run it with pretrained weights
@@ -85,15 +87,15 @@ trace = w2v.trace_activations(extractor, wave)
 plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### What silence becomes
+# ### What digital silence becomes
 #
-# The clip is a quiet recording: its pauses hold a noise floor (-60 dBFS), not zeros. Digital silence
-# (exact zeros) is what padding and a muted input give; to see what it becomes, the clip gets 0.5 s
-# of zeros appended here. The conv has no bias, so zeros give 0,
-# and GroupNorm(512, 512) turns 0 into $\beta_c - \gamma_c\,\mu_c / \sqrt{\sigma_c^2 + \epsilon}$: one
-# constant per channel, set by the channel's mean and spread over the *whole clip*. Each later
-# layer turns constants into constants: silence is one constant per channel at every layer and ends
-# in identical frames. Checked, for any weights of this architecture:
+# Digital silence, exact zeros, becomes one constant per channel at every layer, and identical
+# frames. The bundled clip has none: it is a quiet recording whose pauses hold a -60 dBFS noise
+# floor. Zeros are what padding and a muted input give, so this cell **appends 0.5 s of zeros on
+# purpose** to show them. The conv has no bias, so zeros give 0, and GroupNorm(512, 512) turns 0
+# into $\beta_c - \gamma_c\,\mu_c / \sqrt{\sigma_c^2 + \epsilon}$: one constant per channel, set by
+# the channel's mean and spread over the *whole input*, the appended zeros included. Each later
+# layer turns constants into constants. Checked, for any weights of this architecture:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -113,41 +115,68 @@ assert (frames - frames[:1]).abs().max() <= 1e-5 * frames.abs().max()
 print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: all one vector")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Stripes, or not
+# ### Silence bands, or not
 #
-# Those constants draw horizontal stripes in a heatmap only where they differ visibly from channel
-# to channel: trained biases $\beta_c$ or a channel mean far from 0 relative to its spread (a DC offset, say) make them
-# differ. How large they are with these weights, against the spread of layer 0's norm output:
+# Those constants draw horizontal **silence bands** in a heatmap (one colour per channel, for as
+# long as the silence lasts) only where they differ visibly from channel to channel: trained biases
+# $\beta_c$ or a channel mean far from 0 relative to its spread (a DC offset, say) make them differ.
+# How close the clip's own pauses (its noise floor) come to the constants depends on how much of
+# that noise each filter passes, next to the channel's spread over the whole clip. With these
+# weights, against the spread of layer 0's norm output:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 print(f"with these weights, the 512 silence constants of layer 0 lie in [{constant.min():.3f},", end="")
 print(f" {constant.max():.3f}]; the norm output's std: {norm.std():.2f}")
+pause = (muted.unfold(0, 10, 5).abs().amax(dim=1) < 0.005) & ~silent  # the clip's quiet positions
+drift = (norm[:, pause] - constant[:, None]).abs().mean() / norm.std()
+print(f"the clip's {int(pause.sum())} positions under 0.005 (its pauses): mean |norm - constant|")
+print(f"  = {drift:.1%} of that std")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Per-layer statistics
 #
 # How large are the activations, layer by layer (only layer 0 is normalised in this model), and what
-# share of them is positive after the GELU (which keeps the sign, shrinking negative values towards
-# zero)? For the loaded weights:
+# share of them is positive before and after the GELU (which keeps the sign, shrinking negative
+# values towards zero)? For the loaded weights:
 
-# %% tags=["depends-on-weights"]
+# %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 print(label)
-print("layer  conv std  gelu std  share > 0 after GELU")
+print("layer  conv std  gelu std  share > 0: conv  after GELU")
 for layer in trace.layers:
-    print(
-        f"{layer.index:>5} {float(layer.conv.std()):>9.2e} {float(layer.gelu.std()):>9.2e} "
-        f"{float((layer.gelu > 0).float().mean()):>14.0%}"
-    )
+    shares = [float((stage > 0).float().mean()) for stage in (layer.conv, layer.gelu)]
+    stds = f"{float(layer.conv.std()):>9.2e} {float(layer.gelu.std()):>9.2e}"
+    print(f"{layer.index:>5} {stds} {shares[0]:>11.0%} {shares[1]:>11.0%}")
+zero = (wave.unfold(0, 10, 5) == 0).all(dim=1).float().mean()  # positions whose 10 samples are 0
+print(f"layer-0 positions that read only zeros (conv exactly 0, not > 0): {zero:.1%}")
+
+# %% [markdown]
+# GELU keeps the sign, so both shares agree. With random filters they sit near one half: a bias-free
+# conv whose filters are as often negative as positive is positive about half the time, except
+# where its input is exactly 0: there it gives exactly 0, which is not > 0. Digital silence lowers
+# layer 0's share by the share of positions that read only zeros; this clip's noise floor leaves
+# almost none (printed).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### With random weights, the init sets the scale
 #
 # `random_extractor` draws every conv weight with `kaiming_normal_` (variance
-# $2/\text{fan\_in}$), as fairseq and torchaudio initialise these models for pre-training;
-# PyTorch's *default* `Conv1d` init has variance $1/(3\,\text{fan\_in})$. This cell builds both on
-# purpose (seed 0, whatever `WEIGHTS` says) and traces the clip:
+# $2/\text{fan\_in}$), as fairseq's wav2vec 2.0, torchaudio's `hubert_pretrain_model` and HF's
+# `_init_weights` initialise these models for pre-training. torchaudio's `wav2vec2_base()` and the
+# other builders that call `wav2vec2_model` apply no init: they keep PyTorch's *default* init,
+# variance $1/(3\,\text{fan\_in})$, so a model built with them starts like the second row below.
+# Where torchaudio draws kaiming:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from torchaudio.models.wav2vec2 import model as ta_model
+
+assert "apply(" not in inspect.getsource(ta_model.wav2vec2_model)  # no init of its own
+source.library_part(ta_model._init_hubert_pretrain_model, stop="elif isinstance")
+
+# %% [markdown]
+# This cell builds both inits on purpose (seed 0, whatever `WEIGHTS` says) and traces the clip:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -253,8 +282,9 @@ plotting.plot_sorted_by_peak(energy, random0.weight, filters.cosine_bank(), titl
 # ### The sorting draws the diagonal
 #
 # Each row's maximum lies near where the chirp passes that filter's peak (near, not exactly: a flat
-# response and aliasing move it), and the rows are sorted by that peak: any 512 filters draw a
-# diagonal, random or trained, and the middle panel draws it from
+# response and aliasing move it), and the rows are sorted by that peak: any bank whose peaks spread
+# over the band draws a diagonal, random or trained (a bank of low-pass filters, all peaking at
+# 0 Hz, would draw a bar at the sweep's start), and the middle panel draws it from
 # $|H|^2$ alone, without audio. For these random filters, the correlation between a channel's peak
 # frequency and the time of its peak energy (channels that peak well inside the sweep):
 
@@ -273,8 +303,8 @@ assert r > 0.8
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The chirp's vertical stripes are aliasing
 #
-# The left panel has vertical stripes, at the same times in every row. They come from the stride:
-# layer 0 keeps 3 200 positions per second, so a 3 200 Hz tone completes one whole cycle between
+# The left panel has vertical **aliasing stripes**, at the same times in every row. They come from
+# the stride: layer 0 keeps 3 200 positions per second, so a 3 200 Hz tone completes one whole cycle between
 # positions and looks constant (it lands on 0 Hz), and a 1 600 Hz tone (the Nyquist frequency of
 # 3 200 positions/s) flips sign at every position. There a window's energy depends on the tone's
 # phase, not only on the filter's gain. For the loaded weights (it holds for any weights of a
@@ -319,7 +349,9 @@ assert all(min(abs(s - c) for s in stripes) <= 15 for c in crossings)  # crossin
 # Judge a bank with measures whose answer for random filters is known. `filters.bank_measures`
 # computes three for any set of kernels: where each filter peaks; its **spectral flatness**
 # (geometric over arithmetic mean of $|H|^2$: 1 for a single tap, near 0 for deep stop bands); and
-# the share of its energy within ±500 Hz of its peak:
+# the share of its energy within ±500 Hz of its peak. Flatness measures each filter's distance from
+# an all-pass filter, not whether the bank's channels divide the band among them: read it with the
+# spread of the peaks (the first two columns below).
 
 # %%
 source.show(filters.bank_measures)
@@ -346,7 +378,8 @@ for name, m in references.items():
 # (Flatness and near peak are medians.) Peaks below 2 kHz barely separate the two (140.6 against
 # 127.0 per 512). Peaks exactly at 0 Hz or 8 kHz, where every response has a turning point, do
 # (126.9 against 74.0: random filters peak there a quarter of the time). The median flatness
-# separates them most clearly (0.62 against 0.04); energy near the peak differs in the median (0.30
+# separates these two banks most clearly (0.62 against 0.04), though 512 copies of one Hann cosine
+# would score as low; energy near the peak differs in the median (0.30
 # against 0.41), but its histograms overlap (next figure). The cosines stay well below the 10-tap
 # bound above.
 
@@ -389,6 +422,8 @@ predicted = ar.frames_containing(8_000, 16_000)
 print("frames that changed:", changed, "| predicted:", predicted)
 centres = [f"{ar.samples_to_ms(ar.frame_center(i)):.2f}" for i in predicted]  # 20 i + 12.47 ms
 print("their centres (ms, the mean of their samples' instants):", ", ".join(centres))
+reads = [f"[{a / 16:g}, {b / 16:g})" for a, b in map(ar.frame_span, predicted)]  # ms
+print("the samples they read (ms):", ", ".join(reads))
 assert set(changed) <= set(predicted)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -411,27 +446,33 @@ print(f"silence gives features with max |value| {float(silence.abs().max()):.3g}
 # The whole second is traced and the axes zoom on 400 to 600 ms, so every position sits at its true
 # time. The dashed line is the click (500 ms); in the layer rows the vertical line widens as the
 # receptive field grows, and at layer 6 the two frames printed above, centred at 492.47 and 512.47
-# ms, light up. (The spectrogram row smears the one-sample click over its own STFT window: that
-# width is the spectrogram's, not the model's.)
+# ms, light up. Each heatmap column is one position drawn at its centre, as wide as the spacing
+# (20 ms at layer 6); the outlines on layer 6 are what those two frames read, 25 ms each: frame 24
+# reads [480, 505) ms and frame 25 [500, 525) ms, so frame 25 starts at the click, its first
+# sample. (The spectrogram row smears the one-sample click over its own STFT window: that width is
+# the spectrogram's, not the model's.)
 
 # %%
 impulse_trace = w2v.trace_activations(local, click)
 title = "A click at 500 ms through every layer (hubert_large architecture)"
-plotting.plot_activations(impulse_trace, xlim_ms=(400, 600), marks_ms=[500], title=title)
+spans = dict(marks_ms=[500], frame_spans=predicted)  # the click, and the frames that contain it
+plotting.plot_activations(impulse_trace, xlim_ms=(400, 600), title=title, **spans)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - `trace_activations` gives every layer's conv, norm and GELU outputs, each position at its exact
-#   time. In a GroupNorm model, silence becomes one constant per channel (stripes), which depends on
-#   the layer-0 statistics of the whole clip.
+#   time. In a GroupNorm model, digital silence becomes one constant per channel, which depends on
+#   the layer-0 statistics of the whole input; the constants draw horizontal silence bands where
+#   they differ from channel to channel; a quiet recording's pauses come near them or not,
+#   depending on how much of the noise each filter passes.
 # - With random weights the init sets the scale: kaiming keeps it through the seven layers;
 #   PyTorch's default init shrinks it layer by layer.
 # - Layer 0 is 512 ten-tap filters: none can be a narrow band-pass (at most 0.68 of the energy
 #   within ±500 Hz of a peak in 1-7 kHz; a comb narrows the main lobe but adds grating lobes almost
 #   as high). Sorted by peak, random filters draw the same diagonal as a designed bank; judge a bank
-#   by flatness and energy near its peak against random-init references.
-# - Stride 5 aliases: tones at multiples of 1 600 Hz draw stripes.
+#   by the spread of its peaks, flatness and energy near its peak against random-init references.
+# - Stride 5 aliases: tones at multiples of 1 600 Hz draw vertical aliasing stripes.
 # - An impulse changes only the frames whose spans contain it: the receptive field, seen.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

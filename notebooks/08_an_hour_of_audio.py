@@ -24,6 +24,9 @@
 # **the same frames** as the full pass is not, unless you use the arithmetic of notebooks 3 and 4.
 # This notebook builds chunked extraction for both norm modes that computes every frame from
 # exactly the samples it sees in the full pass, so that the two differ only by float32 rounding.
+# Exact means: the frames of the conv feature extractor, on the waveform it is given. A model whose
+# bundle normalizes its waveform needs that done over the whole file first, and the transformer
+# after the extractor is not made chunk-exact by any of this (both at the end).
 #
 # **You will learn** how much memory a full pass needs, how to cut audio so that every frame is
 # computed from exactly the samples it sees in the full pass, why group norm needs two passes and
@@ -118,9 +121,8 @@ for r in rows:
 # ## Chunks for layer_norm models
 #
 # A `layer_norm` model is local (notebook 4): frame $i$ depends only on samples
-# $[320 i, 320 i + 400)$. (In a `group_norm` model every frame also depends, through layer 0's
-# statistics, on every sample layer 0 reads: all but the $(L - 10) \bmod 5$ trailing samples, at
-# most 4. That comes next.) So a chunk that should produce frames $[f_0, f_1)$ needs samples
+# $[320 i, 320 i + 400)$. (A `group_norm` model is not: that comes next.) So a chunk that should
+# produce frames $[f_0, f_1)$ needs samples
 # $[320 f_0, 320 (f_1 - 1) + 400)$, and consecutive chunks share $400 - 320 = 80$ samples.
 # `chunked.plan_chunks` is exactly that:
 
@@ -135,7 +137,7 @@ source.show(chunked.plan_chunks)
 # frames: each chunk's samples (wide bars), the windows of its frames (thin bars), the hop grid
 # every chunk starts on (dotted), the samples two chunks both read (hatched), and the tail in no
 # frame's window (grey). A `layer_norm` model never uses that tail; a `group_norm` model's layer 0
-# still reads it (all but its $(L - 10) \bmod 5$ last samples) into its statistics.
+# still reads it into its statistics.
 
 # %%
 diagrams.chunk_plan(num_samples=2_100, chunk_frames=2)
@@ -173,8 +175,10 @@ gap = compare.difference(aligned, full[1:])
 print(f"start 320: frame k = full-pass frame k + 1 for all k, within 1e-5: {gap.max_rel <= 1e-5}")
 between = w2v.extract_features(local, piece[160:])[0][0]  # (24, 512)
 nearest = (between[:, None] - full[None]).abs().amax(dim=2).min()  # over all pairs of frames
-print("start 160: with these weights, the closest any of its frames comes to a full-pass frame")
-print(f"  is max |diff| {nearest:.2f}; the full pass's features reach {full.abs().max():.2f}")
+lv_label = weights.label_for("wav2vec2_large_lv60k")  # the weights local has
+print(f"start 160, {lv_label}:")
+print(f"  the closest any of its frames comes to a full-pass frame is max |diff| {nearest:.2f};")
+print(f"  the full pass's features reach {full.abs().max():.2f}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The same frames (layer_norm)
@@ -193,7 +197,7 @@ pieces = chunked.extract_chunked(local, clip, chunk_seconds=0.5, progress=False)
 n_chunks = len(list(chunked.plan_chunks(clip.numel(), chunk_frames=25)))
 print(f"1.5 s, {n_chunks} chunks: full {list(full[0].shape)}, chunked {list(pieces.shape)}")
 difference = compare.difference(pieces, full[0])
-print(f"with these weights: {difference}")
+print(f"{lv_label}:\n  {difference}")
 print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -215,7 +219,8 @@ base = weights.extractor("wav2vec2_base")
 full, _ = w2v.extract_features(base, clip)  # (1, frames, 512)
 plan = chunked.plan_chunks(clip.numel(), chunk_frames=25)
 naive = torch.cat([w2v.extract_features(base, clip[c.start : c.stop])[0][0] for c in plan])
-print(f"with these weights, naive 0.5 s chunks: {compare.difference(naive, full[0])}")
+base_label = weights.label_for("wav2vec2_base")  # the weights base has
+print(f"{base_label}, naive 0.5 s chunks:\n  {compare.difference(naive, full[0])}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Pass 1: the statistics of the whole signal
@@ -262,7 +267,7 @@ with torch.no_grad():
     y = conv64(clip.double()[None, None])[0]  # (512, positions), float64
 mean_error = compare.difference(mean, y.mean(dim=1)).relative
 var_error = compare.difference(var, y.var(dim=1, unbiased=False)).relative
-print(f"with these weights, relative error: means {mean_error:.1e}, variances {var_error:.1e}")
+print(f"{base_label}, relative error: means {mean_error:.1e}, variances {var_error:.1e}")
 print("both below 1e-12:", mean_error < 1e-12 and var_error < 1e-12)
 
 # %% [markdown]
@@ -309,8 +314,9 @@ t_pass_1, t_conv = (min(timeit.repeat(f, number=1, repeat=3)) for f in (pass_1, 
 print(f"this run: pass 1 {t_pass_1 * 1e3:.1f} ms, conv + statistics {t_conv * 1e3:.1f} ms")
 
 # %% [markdown]
-# Pass 1 does 110 multiply-adds per window where the conv it replaces does 5 120 (printed above;
-# the times above are this run's, unchecked), though layer 0 is only part of a run's time. It also keeps no 512-channel activation, and its statistics come
+# Pass 1 does 110 multiply-adds per window where the conv it replaces does 5 120 (printed above),
+# though layer 0 is only part of a run's time. It also keeps no 512-channel activation, and its
+# statistics come
 # in closed form, exact by linearity.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -337,7 +343,7 @@ source.show(chunked.FrozenGroupNorm)
 # NBVAL_CHECK_OUTPUT
 pieces = chunked.extract_chunked(base, clip, chunk_seconds=0.5, progress=False)  # (frames, 512)
 difference = compare.difference(pieces, full[0])
-print(f"with these weights: {difference}")
+print(f"{base_label}:\n  {difference}")
 print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 
 # %% [markdown]
@@ -356,7 +362,7 @@ print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 base64 = weights.extractor("wav2vec2_base").double()  # the same weights, in float64
 with torch.no_grad():
     exact = base64(clip.double()[None], None)[0][0]  # (frames, 512), float64
-print("with these weights, relative error against the float64 frames:")
+print(f"{base_label}, relative error against the float64 frames:")
 errors = [compare.difference(got, exact).relative for got in (full[0], pieces)]
 print(f"  full pass (float32)  {errors[0]:.1e}")
 print(f"  two passes (float32) {errors[1]:.1e}")
@@ -388,10 +394,13 @@ print("both below 1e-5, within 4x of each other:", max(errors) < 1e-5 and max(er
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A normalized waveform: faithful to the bundle, not to training
 #
-# `--normalize auto` (the default) follows a bundle. For those whose `get_model()` normalizes the
-# waveform (LV-60k, XLSR, HuBERT/WavLM Large ...; all `layer_norm` models), a first pass over the
-# file sums its mean and variance in float64; the extractor then sees the waveform that model's
-# extractor sees, and the features equal its output up to float32 rounding
+# Chunking is exact for the bare extractor. A bundle whose `get_model()` normalizes the waveform
+# (LV-60k, XLSR, HuBERT/WavLM Large ...; all `layer_norm` models) normalizes it over the whole
+# input (notebook 6), so its extractor needs the whole file's mean and variance before the first
+# chunk. `--normalize auto` (the default) follows the bundle: with normalization on, a first pass
+# over the file sums its mean and variance in float64, and every chunk is normalized with them;
+# the extractor then sees the waveform that model's extractor sees, and the features equal its
+# output up to float32 rounding
 # (`tests/package/test_cli.py` checks it against a bundle's `get_model()`). For a checkpoint or random
 # weights `auto` is off, and the CLI says so (pass `--normalize on` for a model trained on
 # normalized audio).
@@ -407,6 +416,25 @@ from w2v2_walkthrough.__main__ import PRETRAINING_CROP_SAMPLES as crop
 
 print(f"LV-60k pre-training crop (fairseq's max_sample_size): {crop} samples = {crop / 16_000:g} s")
 print(f"with normalization on, the CLI warns past {2 * crop / 16_000:g} s")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exact features, not an exact transformer
+#
+# What this notebook makes exact ends at the conv features. The transformer after them relates
+# every frame to every other (notebook 10, question 1), and an hour holds about 180 000 frames:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+frames = w2v.num_frames(3600 * 16_000)
+print(f"1 h at 16 kHz: {frames} frames")
+gigabytes = frames**2 * 4 / 1e9  # float32 scores of one head in one layer
+print(f"one attention matrix over them: {gigabytes:.0f} GB (float32, one head, one layer)")
+
+# %% [markdown]
+# So a transformer runs on segments of the hour, and each segment's outputs depend on where it was
+# cut: exact conv features do not make the model's outputs chunk-exact. Cut at pauses, or give
+# each segment context on both sides and keep its middle (as the ASR pipeline's strides do,
+# notebook 10, question 8).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A 44.1 kHz stereo file, no sox step
@@ -446,7 +474,7 @@ print("streamed samples equal load_audio's, bit for bit:", torch.equal(streamed,
 feats = np.load(tmp / "feats.npy")  # (frames, 512)
 reference = w2v.extract_features(w2v.random_extractor("wav2vec2_base"), whole)[0][0]
 difference = compare.difference(feats, reference)
-print(f"features {feats.shape}, with these weights: {difference}")
+print(f"features {feats.shape}, the CLI's random weights: {difference}")
 print("  within the bound:", difference.max_rel <= 1e-5)
 print("  relative error below 1e-6:", difference.relative < 1e-6)
 
@@ -455,9 +483,8 @@ print("  relative error below 1e-6:", difference.relative < 1e-6)
 #
 # `OUT.times.npy` holds each frame's start and centre in seconds, by the series' convention:
 # sample $t$ is the instant $t / 16000$ s, so frame $n$ starts at $20 n$ ms, and its centre, the
-# mean of its samples' instants, is $(320 n + 199.5) / 16000$ s $= 20 n + 12.47$ ms (12.5 ms if
-# each sample stands for the 1/16 ms interval it starts; the 0.03 ms never matters, the 12.5 ms
-# between start and centre does):
+# mean of its samples' instants, is $(320 n + 199.5) / 16000$ s $= 20 n + 12.47$ ms (notebook 3,
+# *Start and centre*, has the other convention, 12.5 ms):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -505,7 +532,10 @@ for r in benchmark_results.rows("chunked_vs_full_pass", results):
 # - Report chunked-vs-full differences as a relative error next to the bound.
 # - `python -m w2v2_walkthrough extract` does this for WAV/FLAC/OGG files at any sample rate, from
 #   400 samples (25 ms at 16 kHz) to hours: it streams the features to disk and writes the frame
-#   times at the end. `--weights` must be chosen, and a stereo file needs `--multichannel`.
+#   times at the end. `--weights` must be chosen, and a stereo file needs `--multichannel`; with
+#   `--normalize` on, the whole file is normalized first, as a normalizing bundle's model does.
+# - All of this is exact for the conv extractor only: the transformer after it, over an hour's
+#   180 000 frames, runs on segments whose outputs depend on the cuts.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

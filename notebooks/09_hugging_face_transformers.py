@@ -85,8 +85,10 @@ source.library_part(hf.modeling().Wav2Vec2LayerNormConvLayer.forward)
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Config fields ↔ torchaudio's arguments
 #
-# Five fields of `Wav2Vec2Config` decide the encoder; torchaudio's `_get_feature_extractor` takes
-# the same information as three arguments. The package's mapping:
+# Six fields of `Wav2Vec2Config` decide the encoder. Five carry what torchaudio's
+# `_get_feature_extractor` takes as three arguments; the sixth, `feat_extract_activation`, picks the
+# activation, which torchaudio fixes to GELU (so the package refuses any other value). The
+# package's mapping of the five:
 
 # %%
 source.show(hf.config_fields)
@@ -120,6 +122,8 @@ default = transformers.Wav2Vec2Config()
 for field in hf.CONFIG_FIELDS:
     print(f"{field:<18}{getattr(default, field)}")
 print("describes the presets:", hf.presets_for(default))
+print(f"and the sixth field, feat_extract_activation: {default.feat_extract_activation!r}")
+assert all(hf.preset_config(p).feat_extract_activation == "gelu" for p in w2v.PRESETS)
 assert "(10, 3, 3, 3, 3, 3, 3)" in transformers.Wav2Vec2Config.__doc__
 
 # %% [markdown]
@@ -332,7 +336,8 @@ source.library_part(encoder_class.forward, "if attention_mask is not None", "hid
 # ## Summary
 #
 # - `feat_extract_norm` = `norm_mode` without `_norm`; `(conv_dim, conv_kernel, conv_stride)` zipped
-#   = `shapes`; `conv_bias` = `bias`. A bare `Wav2Vec2Config()` is the Base stack.
+#   = `shapes`; `conv_bias` = `bias`; `feat_extract_activation` must be `"gelu"`, torchaudio's only
+#   choice. A bare `Wav2Vec2Config()` is the Base stack.
 # - Same state-dict names and shapes (the GroupNorm is `layer_norm` in both): weights load
 #   both ways with `strict=True`, and outputs agree with max |diff| 0.0, because the ops are the
 #   same PyTorch calls in the same order.

@@ -29,17 +29,17 @@
 # frame-level mask; what torchaudio's `lengths` is; and what skipping the input normalisation
 # changes.
 #
-# **What to know first:** notebooks 3 (lengths), 5 (the two norm modes) and 8 (the Hugging Face
+# **What to know first:** notebooks 3 (lengths), 5 (the two norm modes) and 9 (the Hugging Face
 # names).
 
 # %% slideshow={"slide_type": "skip"} tags=["setup"]
 # %matplotlib inline
 import torch
-from torchaudio.pipelines import WAV2VEC2_ASR_LARGE_960H, WAV2VEC2_BASE, WAV2VEC2_LARGE
+import torchaudio
 
 import w2v2_walkthrough as w2v
 from w2v2_walkthrough import arithmetic as ar
-from w2v2_walkthrough import compare, source
+from w2v2_walkthrough import compare, questions, source
 from w2v2_walkthrough import huggingface as hf
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
@@ -64,8 +64,10 @@ features, _ = w2v.extract_features(weights.extractor("wav2vec2_base"), speech[:1
 print("1 s of audio ->", list(features.shape), "= [batch, frame, feature]")
 window, hop = ar.samples_to_ms(ar.receptive_field()), ar.samples_to_ms(ar.hop_length())
 print(f"each frame sees {window} ms; a new frame starts every {hop} ms")
-base, large = (b._params["encoder_embed_dim"] for b in (WAV2VEC2_BASE, WAV2VEC2_LARGE))
-print(f"the transformer encoder's width (torchaudio's configs): Base {base}, Large {large}")
+base, large = (questions.bundle_params(b) for b in ("WAV2VEC2_BASE", "WAV2VEC2_LARGE"))
+print(f"transformer width: Base {base['encoder_embed_dim']}, Large {large['encoder_embed_dim']}")
+kernel = base["encoder_pos_conv_kernel"]  # frames
+print(f"its positional conv: {kernel} frames = {kernel * hop / 1000:g} s; attention: all frames")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 1
@@ -75,6 +77,11 @@ print(f"the transformer encoder's width (torchaudio's configs): Base {base}, Lar
 # has 512 dimensions. The asker more likely means the model's output vectors, those of the
 # transformer encoder after the extractor: 768 dimensions in Base and 1024 in Large, as
 # torchaudio's builders configure them (`encoder_embed_dim`).
+#
+# Those output vectors sit on the same 20 ms grid, one per frame, but none of them covers 25 ms:
+# each depends on the whole utterance. Self-attention mixes every frame, and the convolutional
+# positional embedding before it alone spans 128 frames, 2.56 s (printed above). "Time per vector"
+# is the grid step; where a trained model's evidence for a vector sits is learned.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Why 49 per second, and 999 for 20 s?
@@ -121,8 +128,8 @@ print(f"({ar.samples_to_ms(end / 2):g} ms with each sample a 1/16 ms interval)")
 # A frame is added each time the length reaches $400 + 320k$: 31 440 is exactly $400 + 320 \cdot
 # 97$, the length at which frame 97 (the 98th) fits. Sample $t$ is the instant $t / 16000$ s, so
 # frame 0 reads the 25 ms starting at 0 ms, and its centre, the mean of its samples' instants, is
-# sample 199.5 = 12.47 ms (12.5 ms if each sample stands for the 1/16 ms interval it opens; that
-# 0.03 ms never matters). Not 10 ms: frame $i$'s centre is $20 i + 12.47$ ms. That is the
+# sample 199.5 = 12.47 ms (12.5 ms by the other convention: notebook 3, *Start and centre*). Not
+# 10 ms: frame $i$'s centre is $20 i + 12.47$ ms. That is the
 # window's geometry; where a trained model's evidence sits inside the window is learned.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -193,10 +200,12 @@ for chunk in hf.pipeline_timestamps(ctc, hf.preset_config("wav2vec2_base")):
 # $i \cdot$ `inputs_to_logits_ratio` / `sampling_rate` $= 20 i$ ms (`postprocess`, lines 734–740
 # of `pipelines/automatic_speech_recognition.py`, shown above): the **start** of frame $i$'s window
 # $[20 i, 20 i + 25)$ ms. The window's centre, the mean of its samples' instants (sample $t$ at
-# $t / 16000$ s), is 12.47 ms later (12.5 ms with samples as intervals), so start and centre
-# differ by about 12.5 ms. The stop is the start of the frame after the run (260 ms for "h"),
-# 5 ms before the run's last window ends. Arithmetic gives the windows; when a trained model's
-# output for a word fires within them is learned.
+# $t / 16000$ s), is 12.47 ms later. The stop is the start of the frame after the run (260 ms for
+# "h"), 5 ms before the run's last window ends. Arithmetic gives the windows; when a trained model's
+# output for a word fires within them is learned, and CTC models fire in peaks: a token often holds
+# one or two frames and blanks fill the rest, so a word's end taken from these offsets tends to come
+# early. For word boundaries, align the transcript to the emissions with
+# `torchaudio.functional.forced_align` (CTC forced alignment) rather than reading greedy offsets.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. How short can the input be?
@@ -215,19 +224,43 @@ for n in [399, 400, 720]:
         print(f"{n} samples -> RuntimeError: {str(err).rsplit('. ', 1)[0]} ...")
 one_stack = {p.shapes for p in w2v.PRESETS.values()} == {tuple(w2v.DEFAULT_SHAPES)}
 print("kernels:", sorted({k for _, k, _ in w2v.DEFAULT_SHAPES}), "| in every preset:", one_stack)
-pre, fine = WAV2VEC2_LARGE._params, WAV2VEC2_ASR_LARGE_960H._params  # builder arguments
+pre, fine = (questions.bundle_params(b) for b in ("WAV2VEC2_LARGE", "WAV2VEC2_ASR_LARGE_960H"))
 same = all(pre[k] == fine[k] for k in pre if k.startswith("extractor"))
 print("torchaudio's Large, pretrained and fine-tuned on 960 h: same extractor config:", same)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 6, continued: whose kernel is 4?
+#
+# No layer of a wav2vec **2.0** extractor has kernel 4: with 399 samples a kernel-2 layer gets a
+# single position (the message's "(1)" and "(2)"), and torchaudio's fine-tuned Large has the same
+# extractor config as the pretrained one. wav2vec **1.0**'s encoder has kernel-4 layers: fairseq's
+# `Wav2VecConfig.conv_feature_layers` defaults to (10, 5), (8, 4), (4, 2) × 3, then three 1 × 1
+# layers (`fairseq/models/wav2vec/wav2vec.py`). `questions.wav2vec1_encoder` builds those convs
+# (norm and ReLU change no length):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+encoder, shapes = questions.wav2vec1_encoder(), questions.WAV2VEC1_SHAPES
+print("wav2vec 1.0 (kernel, stride):", [(k, s) for _, k, s in shapes])
+for n in [400, 464, 465]:
+    try:
+        with torch.no_grad():
+            print(f"{n} samples -> {encoder(torch.zeros(1, 1, n)).shape[2]} vector(s)")
+    except RuntimeError as err:
+        print(f"{n} samples -> RuntimeError: {str(err).rsplit('. ', 1)[0]} ...")
+print("positions per layer at 400 samples:", ar.layer_output_lengths(400, shapes)[:4], "...")
+print("fewest samples for one vector:", ar.min_samples_for_frames(1, shapes))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 6
 #
-# One frame needs 400 samples and two need 720, and every preset has this stack; with 399, a
-# layer with kernel 2 gets a single position (the message's "(1)" and "(2)"), and PyTorch raises
-# this error. torchaudio builds its fine-tuned Large with the same extractor config as the
-# pretrained one. The issue's error names a kernel of 4, which no layer of these extractors has;
-# from that we infer (we did not reproduce the issue) that it does not come from the conv feature
-# extractor.
+# The error is wav2vec 1.0's encoder's, not wav2vec 2.0's. Every wav2vec 2.0 preset, pretrained or
+# fine-tuned, gives one frame from 400 samples and two from 720. The asker's message (3 positions
+# into a kernel-4 layer at 400 samples) and minimum ("around 460") are exactly those of wav2vec
+# 1.0's stack: at 400 samples its layers get 79, 18, 8 and then 3 positions, and it needs 465
+# samples (printed above). So the asker most likely built a wav2vec 1.0-shaped encoder for the
+# 960 h checkpoint, for instance with wav2vec 1.0's model class or its default config (an
+# inference: we did not reproduce their setup).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Why do batched and single outputs differ?
@@ -247,8 +280,8 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     padded, _ = w2v.extract_features(extractor, batch)  # (2, F', C)
     change = compare.difference(padded[0, : alone.shape[1]], alone[0]).relative
     mode = w2v.get_preset(preset).norm_mode
-    print(f"{preset} ({mode}), with these weights: padding changes the clip's frames")
-    print(f"    by {change:.1e} (relative)")
+    print(f"{preset} ({mode}), {weights.label_for(preset)}:")
+    print(f"    padding changes the clip's frames by {change:.1e} (relative)")
     assert mode == "group_norm" or change < 1e-5  # layer_norm: float rounding, for any weights
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -259,7 +292,10 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 # layer_norm model normalises each position over its channels alone, so frames whose windows lie
 # inside the clip keep their values, up to float rounding. `lengths` (HF: `attention_mask`) fixes
 # the frame *counts* for every model, not the *values* of a group_norm model's valid frames; how
-# much they move depends on the weights and the amount of padding (notebook 5).
+# much they move depends on the weights and the amount of padding (notebook 5). The fix the issue's
+# asker was after, a GroupNorm whose statistics skip the padding, is `w2v.exact_batch(model)`: it
+# wraps a whole torchaudio or HF model so that every item of a padded batch gets what it gets
+# alone, up to float32 rounding (notebook 6).
 #
 # This is about the conv features only. Later in huggingface/transformers#21534 a user reports a
 # different WER with and without padding for `wav2vec2-large-960h-lv60-self`, a layer_norm model:
@@ -316,25 +352,29 @@ for preset, normalise in [("wav2vec2_large_lv60k", True), ("wav2vec2_base", Fals
     runs.append((preset, normalise, chunked, whole))
 for preset, normalise, chunked, whole in runs:
     change = compare.difference(chunked, whole[0]).relative
-    print(f"{preset:<21} do_normalize={normalise!s:<5} with these weights: {change:.1e}")
+    print(f"{preset:<21} do_normalize={normalise!s:<5} {change:.1e}  {weights.label_for(preset)}")
     assert normalise or w2v.get_preset(preset).norm_mode == "group_norm" or change < 1e-5  # rounding
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 8
 #
-# The pipeline rounds chunk and stride lengths to `inputs_to_logits_ratio` = 320 samples, so every
-# chunk starts on the frame grid. Its `rescale_stride` counts round($n / 320$) frames in a chunk
-# of $n$ samples: for the multiples of 320 it makes, $n / 320$, one more than there are
-# (question 2). With a stride of at least 320 samples after rounding, every kept
-# slice ends within the chunk's frames (the last chunk's at its last frame), and the kept frames
-# tile the whole clip's frames exactly. With a stride that rounds to 0, a chunk's slice asks for
-# that missing frame, and the frame straddling each boundary is lost: 18 of 19 frames above.
+# Transcripts differ mainly because the transformer sees only its chunk: every output vector
+# depends on the whole input (question 1), and a chunk is a shorter input. That is not computed
+# here; the conv features are, and they can be made to match.
+#
+# The pipeline rounds chunk and stride lengths to multiples of `inputs_to_logits_ratio` = 320
+# samples, so every chunk starts on the frame grid. To decide which frames of a chunk to keep, it
+# converts samples to frames in `rescale_stride` by dividing by 320 and rounding, so it counts
+# $n / 320$ frames in a chunk of $n$ samples. A chunk of $n$ samples has $n / 320 - 1$ frames
+# (question 2): the count is one too high. With a stride of at least 320 samples this does no harm:
+# every kept slice ends inside the chunk's frames, and the kept frames tile the whole clip's frames
+# exactly. With a stride that rounds to 0, each kept slice runs to that non-existent last frame, and
+# the frame straddling each boundary is lost: 18 of 19 frames above.
 #
 # For the layer_norm model without normalisation the stitched frames are the whole clip's, up to
 # float rounding. With `do_normalize`, the processor runs on every chunk, so each chunk is
 # normalised by its own mean and variance, and the frames change. In the group_norm model each
-# chunk's GroupNorm statistics differ from the whole clip's: they change too. (Transcripts also
-# depend on the transformer, which sees only its chunk; not computed here.)
+# chunk's GroupNorm statistics differ from the whole clip's: they change too.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. How do I get the frame-level mask?
@@ -347,11 +387,15 @@ for preset, normalise, chunked, whole in runs:
 # NBVAL_CHECK_OUTPUT
 lengths = torch.tensor([16_000, 8_000, 5_000])  # samples of each row of a batch padded to 1 s
 attention_mask = (torch.arange(16_000) < lengths[:, None]).long()  # (B, T), as processors do
-theirs = hf.feature_vector_mask(hf.preset_config("wav2vec2_base"), attention_mask, num_frames=49)
+config = hf.preset_config("wav2vec2_base")
+theirs = hf.feature_vector_mask(config, attention_mask, num_frames=49)  # the private method
+counts = hf.output_lengths(config, attention_mask.sum(-1))  # _get_feat_extract_output_lengths
+user = torch.arange(49) < counts[:, None]  # (B, F): the HF user's way
 frames = torch.tensor([ar.num_frames(int(n)) for n in lengths])  # or torchaudio's lengths
 ours = torch.arange(49) < frames[:, None]  # (B, F)
 print("valid frames:", frames.tolist())
-print("HF's mask == arange(49) < frames:", torch.equal(theirs, ours))
+same = torch.equal(theirs, user) and torch.equal(user, ours)
+print("HF's mask == the user's == arange(49) < frames:", same)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 9, the method's code
@@ -371,8 +415,11 @@ source.library_part(model_class._get_feature_vector_attention_mask, "attention_m
 # (notebook 9), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
 # marks every index up to that one. For rows of at least 400 samples that is notebook 3's frame
 # count turned into a mask: frame $t$ is valid when $t < \lfloor (n - 400)/320 \rfloor + 1$.
-# Without the private method, take torchaudio's `lengths` output (next question) or
-# `ar.num_frames`, and compare with `arange`. Exercise 2 asks what the code does with a row
+# Without the private mask method, an HF user writes
+# `frames = model._get_feat_extract_output_lengths(attention_mask.sum(-1))` and
+# `mask = torch.arange(F) < frames[:, None]` (the cell above does so); with torchaudio, take its
+# `lengths` output (next question) or `ar.num_frames` and compare with `arange` the same way.
+# Exercise 2 asks what the code does with a row
 # shorter than 400 samples.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -391,6 +438,7 @@ without, no_frames = w2v.extract_features(extractor, batch)
 print("lengths", lengths.tolist(), "(samples) -> valid frames", frames.tolist())
 print("without lengths:", no_frames)
 print("features identical with and without lengths:", torch.equal(with_lengths, without))
+assert "transformer" in torchaudio.models.Wav2Vec2Model.extract_features.__doc__  # name clash
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 10
@@ -399,8 +447,14 @@ print("features identical with and without lengths:", torch.equal(with_lengths, 
 # not a rate. The extractor turns it into valid frames with the per-layer floor formula, clamped
 # at 0; the features are the same with or without it, since the convs run over the padding either
 # way. So `lengths` fixes the frame counts for every model; the values of a group_norm model's
-# valid frames still depend on the padding (question 7). The maintainer's answer in the thread
-# points to where torchaudio's transformer then uses the frame counts to mask the padded frames.
+# valid frames still depend on the padding (question 7).
+#
+# In the whole model, `lengths` does change the outputs: the maintainer's answer in the thread
+# points to where torchaudio's transformer uses the frame counts to mask the padded frames in
+# attention. Mind a name clash there: torchaudio's `Wav2Vec2Model.extract_features(waveforms,
+# lengths)` returns the **transformer** layers' outputs (its docstring: "the list of outputs from the
+# intermediate layers of transformer block in encoder"), while this package's `w2v.extract_features`
+# returns the conv extractor's frames.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11. Can I skip the processor's normalisation?
@@ -416,27 +470,64 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
     raw, _ = w2v.extract_features(extractor, clip)
     normalised, _ = w2v.extract_features(extractor, hf.processor_input(clip, True))
     change = compare.difference(normalised, raw).relative
-    print(f"{preset:<21} ({p.norm_mode}, bias={p.bias!s:<5}) with these weights: {change:.1e}")
+    arch = f"({p.norm_mode}, bias={p.bias!s:<5})"
+    print(f"{preset:<21} {arch} {change:.1e}  {weights.label_for(preset)}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### 11, continued: filters the clip barely excites
+#
+# Random filters are broadband: every channel sees some of the clip. A trained layer 0 looks more
+# like a filter bank. `questions.checkpoint_like` builds one on purpose: hubert_base's architecture
+# with mel-spaced Hann-windowed cosines as layer 0 and a GroupNorm $\beta$ drawn with std 1 (0 at
+# init). The cell counts the layer-0 channels whose variance over the clip is below
+# $100\,\epsilon$, and measures what `do_normalize` and a 10× gain change, for it and for random
+# filters (seed 0, whatever `WEIGHTS` says):
+
+# %% tags=["depends-on-clip"]
+# NBVAL_CHECK_OUTPUT
+like = questions.checkpoint_like("hubert_base", beta_std=1.0)  # mel Hann cosines, beta ~ N(0, 1)
+random_filters = w2v.random_extractor("hubert_base", 0)  # on purpose, whatever WEIGHTS says
+models = {"random filters (seed 0)": random_filters, "checkpoint-like": like}
+for name, model in models.items():
+    r = questions.normalisation_changes(model, clip)
+    print(f"hubert_base, {name}: {r['quiet']} of 512 layer-0 channels below 100 eps")
+    print(f"    do_normalize changes the features {r['do_normalize']:.2%}, x10 {r['x10']:.2%}")
+print(f"checkpoint-like: its channels below 100 eps peak at {r['quiet_from_hz']:g} Hz and above")
+print(f"exact zeros in the whole speech clip: {float((speech == 0).float().mean()):.1%}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 11
 #
-# Normalising subtracts the clip's mean and divides by its standard deviation. Through hubert_base's
-# bias-free first conv that becomes a constant per channel and one common scale, which GroupNorm's
-# per-channel mean and variance over time remove, except through its $\epsilon = 10^{-5}$: a
-# channel whose variance over the clip is not far above $\epsilon$ (quiet audio, or a filter the
-# clip hardly excites) still changes. So how little the group_norm features move depends on the
-# weights and the loudness. The layer_norm models normalise each position over its channels, where
-# the per-channel constant does not cancel (and a conv bias breaks the scaling).
+# For hubert_base, skipping the normalisation is right: fairseq pre-trained HuBERT Base with
+# `normalize: false` (`examples/hubert/config/pretrain/hubert_base_librispeech.yaml`, commented
+# "must be consistent with extractor"), so raw samples are what it saw. Models pre-trained with
+# `normalize: true` (LV-60k, HuBERT Large) need it (notebook 6).
+#
+# How much it would change: normalising subtracts the clip's mean and divides by its standard
+# deviation. Through hubert_base's bias-free first conv that becomes a constant per channel and one
+# common scale, which GroupNorm's per-channel mean and variance over time remove, except through
+# its $\epsilon = 10^{-5}$: GroupNorm divides by $\sqrt{\sigma_c^2 + \epsilon}$, so a channel
+# whose variance $\sigma_c^2$ over the clip is not far above $\epsilon$ still changes. The channel
+# variances decide, not loudness alone: quiet audio lowers all of them, but a filter the clip barely
+# excites (here the mel bank's high filters, printed above, where this synthetic speech has little
+# energy) has a small variance at any level. The checkpoint-like layer 0 has many such channels, and
+# its features move by far more than those of random filters (printed above); run the series with
+# pretrained weights to see where a trained model falls (the table above). How many channels are
+# near $\epsilon$ depends on the clip as much as on the weights; so does the share of exact zeros
+# (this clip has a -60 dBFS noise floor, hence few). The layer_norm models normalise each position
+# over its channels, where the per-channel constant does not cancel (and a conv bias breaks the
+# scaling).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - A frame sees 25 ms and starts every 20 ms; $n$ samples give $\lfloor (n - 400)/320 \rfloor + 1$
+# - A frame sees 25 ms and starts every 20 ms; the transformer's outputs sit on the same grid but
+#   each depends on the whole utterance. $n$ samples give $\lfloor (n - 400)/320 \rfloor + 1$
 #   frames (49 for 1 s, 999 for 20 s), and the 98th frame appears at 31 440 samples.
 # - 644 frames for 9.36 s is what 22.05 kHz samples (librosa's default rate) read as 16 kHz give.
 # - Frame $i$'s window is $[20 i, 20 i + 25)$ ms, its centre $20 i + 12.47$ ms; the ASR
-#   pipeline's timestamps are window starts (offset x `inputs_to_logits_ratio` / `sampling_rate`).
+#   pipeline's timestamps are window starts (offset x `inputs_to_logits_ratio` / `sampling_rate`);
+#   for word boundaries use `torchaudio.functional.forced_align`.
 # - Fewer than 400 samples: the length arithmetic (`ar.num_frames`, torchaudio's `lengths`) gives
 #   0 frames, and the modules raise a `RuntimeError`, in every preset.
 # - Padding and chunking change group_norm features and leave layer_norm conv features alone (up
@@ -445,7 +536,9 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
 # - For rows of at least 400 samples HF's frame mask is `arange(F) < frames`; `lengths` is
 #   samples in, valid frame counts out.
 # - Skipping `do_normalize` cancels out in group_norm, bias-free models except through GroupNorm's
-#   $\epsilon$ (how much is left depends on weights and loudness); in layer_norm models it does not.
+#   $\epsilon$: how much is left depends on the layer-0 channel variances (the weights and the
+#   clip), and grows with the channels a clip barely excites; in layer_norm models it does not
+#   cancel. Match training: HuBERT Base was pre-trained with `normalize: false`.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

@@ -15,12 +15,14 @@ Modules, one idea each:
 * :mod:`.plotting`    figures, and :mod:`.diagrams` schematic diagrams (``style`` sets their look)
 * :mod:`.chunked`     exact extraction of long audio in bounded memory (:mod:`.npy` writes the output)
 * :mod:`.batching`    padded batches through whole models that equal one-by-one runs (``exact_batch``)
+* :mod:`.input_norm`  the waveform going in: every torchaudio bundle's normalization beside HF's fields
 * :mod:`.huggingface` the same extractor in Hugging Face transformers (a package, one module per job)
 * :mod:`.validation`  input checks with errors that name the fix; :mod:`.extraction` the front door
 * :mod:`.drift`       fails loudly when the installed torchaudio no longer matches the mirror
 * :mod:`.source`      source code shown in the notebooks (:mod:`.codetext` the text tools it and drift share)
 * :mod:`.compat`      checks at import that the installed torch and torchaudio work together
 * :mod:`.benchmark_results` the measured benchmark values (benchmarks/results.json), as notebook 8 reads them
+* :mod:`.questions`   plumbing for notebook 10's answers (bundle arguments, wav2vec 1.0's encoder)
 * :mod:`.exercises`   checkers for the notebooks' exercises; :mod:`.quiz` the lesson plan's quiz
 """
 

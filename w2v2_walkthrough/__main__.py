@@ -9,7 +9,11 @@ resampled to 16 kHz while streaming (soxr, bit for bit as ``w2v2_walkthrough.loa
 resamples); the file must hold at least 400 samples (25 ms) after resampling.
 
 ``--normalize`` normalizes the whole file's waveform first (zero mean, unit variance, as the
-``get_model()`` of torchaudio's normalizing bundles does); ``auto`` follows a bundle's own choice.
+``get_model()`` of torchaudio's normalizing bundles does): a pass of its own sums the file's mean
+and variance in float64 before the first chunk; ``auto`` follows a bundle's own choice.
+
+The features are exactly those of the conv feature extractor (up to float32 rounding), not the
+transformer's: a transformer run on segments of a long file gives outputs that depend on the cuts.
 """
 
 import argparse
@@ -177,8 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser(
         "extract",
-        help="features of an audio file at any sample rate, 25 ms to hours long, in bounded memory: the "
-        "frames of one full pass (up to float32 rounding)",
+        help="conv features of an audio file at any sample rate, 25 ms to hours long, in bounded memory: the "
+        "conv feature extractor's frames of one full pass (up to float32 rounding; with --normalize, of the "
+        "waveform normalized over the whole file)",
     )
     ex.add_argument("input", help="a WAV/FLAC/OGG file, any sample rate (resampled to 16 kHz while streaming)")
     ex.add_argument(

@@ -186,6 +186,18 @@ def cosine_bank(count: int = 512, taps: int = 10, sample_rate: int = SAMPLE_RATE
     return kernels[:, None].float()
 
 
+def mel_cosine_bank(count: int = 512, taps: int = 10, sample_rate: int = SAMPLE_RATE) -> Tensor:
+    """Like :func:`cosine_bank`, with centres evenly spaced on the mel scale
+    (``2595 log10(1 + f / 700)``) between 0 Hz and ``sample_rate / 2``, ends excluded: most
+    filters low, as in a learned bank that follows speech's energy. ``[count, 1, taps]``."""
+    top = 2595 * math.log10(1 + (sample_rate / 2) / 700)
+    mels = torch.linspace(0, top, count + 2, dtype=torch.float64)[1:-1]
+    centres = 700 * (10 ** (mels / 2595) - 1)
+    n = torch.arange(taps, dtype=torch.float64)
+    kernels = torch.cos(2 * math.pi * centres[:, None] * n / sample_rate) * torch.hann_window(taps, dtype=torch.float64)
+    return kernels[:, None].float()
+
+
 def random_init_bank(seeds=range(20), out: int = 512, taps: int = 10) -> Tensor:
     """Layer-0 kernels as drawn at initialisation, one bank per seed, stacked ``[len(seeds) * out, 1, taps]``.
 

@@ -126,13 +126,16 @@ def plot_activations(
     title: str | None = None,
     xlim_ms: tuple[float, float] | None = None,
     marks_ms: Sequence[float] = (),
+    frame_spans: Sequence[int] = (),
 ) -> Figure:
     """Waveform, spectrogram, then one heatmap per layer (first ``channels`` channels), aligned in time.
 
-    Each layer's position ``j`` is drawn at its exact centre ``j * jump + (rf - 1) / 2`` samples;
-    every heatmap has its own colourbar (robust limits, see ``_draw_positions``). The time
-    axis is absolute: ``xlim_ms`` zooms in on a part of the trace without shifting the grid, and a
-    dashed line marks each time in ``marks_ms``.
+    Each layer's position ``j`` is drawn at its exact centre ``j * jump + (rf - 1) / 2`` samples,
+    one ``jump`` wide; every heatmap has its own colourbar (robust limits, see ``_draw_positions``).
+    The time axis is absolute: ``xlim_ms`` zooms in on a part of the trace without shifting the
+    grid, and a dashed line marks each time in ``marks_ms``. For each frame index in
+    ``frame_spans``, the last layer's row outlines the span of samples that frame reads (25 ms for
+    wav2vec2), labelled with the frame's index.
     """
     waveform = trace.waveform[item]
     table = ar.receptive_field_table(trace.conv_config)
@@ -166,6 +169,13 @@ def plot_activations(
             continue
         _draw_positions(ax, cax, act[item, :channels].numpy(), geo, sample_rate, f"layer {layer.index}\nchannel")
     _finish_time_axes(axes, caxes, duration_ms, xlim_ms, marks_ms)
+    for k, n in enumerate(frame_spans):  # what each marked frame reads, not where it is drawn
+        start, stop = (ar.samples_to_ms(t, sample_rate) for t in ar.frame_span(n, trace.conv_config))
+        low, high = (0.02, 0.98) if k % 2 == 0 else (0.06, 0.94)  # overlapping spans stay apart
+        colour = OKABE_ITO[1 + k % 2]
+        axes[-1].axvspan(start, stop, low, high, fill=False, ec=colour, lw=2, ls="-" if k % 2 == 0 else ":")
+        label_box = {"fc": "white", "ec": "none", "pad": 1}
+        axes[-1].text(start, channels * high, f" frame {n}", color=colour, va="top", fontsize=8, bbox=label_box)
     fig.suptitle(
         title or f"Activations after {stage}, layer by layer ({channels} channels each), aligned with the audio"
     )

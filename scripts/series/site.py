@@ -145,6 +145,7 @@ INDEX = {
     "03": ["stride", "frame rate", "output length"],
     "04": ["receptive field", "effective receptive field"],
     "05": ["GroupNorm", "LayerNorm", "group_norm", "layer_norm"],
+    "06": ["waveform normalization", "do_normalize", "return_attention_mask"],
     "08": ["chunked extraction"],
     "09": ["Hugging Face transformers", "Wav2Vec2FeatureEncoder"],
 }

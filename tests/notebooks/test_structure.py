@@ -26,7 +26,7 @@ def slide_type(cell):
 
 
 def test_the_series_is_complete():
-    assert [p.name[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "07", "08", "09", "10"]
+    assert [p.name[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
     assert all(p.exists() for p in NOTEBOOKS)
 
 

@@ -399,3 +399,84 @@ def test_every_notebooks_checker_is_exported():
         module = importlib.import_module(info.name)
         for name in [n for n in vars(module) if n.startswith("check_") and not info.name.endswith("_core")]:
             assert name in ex.__all__ and getattr(ex, name) is getattr(module, name), (info.name, name)
+
+
+# --- notebook 6: the waveform going in -------------------------------------------------------
+
+
+def test_batch_statistics_checker():
+    """Right: the law of total variance over the clips and the padding's zeros (written
+    independently of the package's E[x^2] form). Wrong: the kinds of mistake a student makes."""
+
+    def right(lengths, means, variances, padded_length):
+        total = len(lengths) * padded_length
+        mean = sum(n * m for n, m in zip(lengths, means, strict=True)) / total
+        within = sum(n * (v + (m - mean) ** 2) for n, m, v in zip(lengths, means, variances, strict=True))
+        return mean, (within + (total - sum(lengths)) * mean**2) / total
+
+    def ignores_padding(lengths, means, variances, padded_length):  # divides by the real samples only
+        return (
+            right(lengths, means, variances, max(lengths))
+            if len(set(lengths)) == 1
+            else right([1] * len(lengths), means, variances, 1)
+        )
+
+    def per_item_average(lengths, means, variances, padded_length):  # wrong axis: mean of the items' stats
+        return sum(means) / len(means), sum(variances) / len(variances)
+
+    def no_spread(lengths, means, variances, padded_length):  # forgets the means' spread and the zeros
+        total = len(lengths) * padded_length
+        mean = sum(n * m for n, m in zip(lengths, means, strict=True)) / total
+        return mean, sum(n * v for n, v in zip(lengths, variances, strict=True)) / total
+
+    def unbiased(lengths, means, variances, padded_length):  # off by one: N - 1
+        mean, var = right(lengths, means, variances, padded_length)
+        total = len(lengths) * padded_length
+        return mean, var * total / (total - 1)
+
+    def first_item(lengths, means, variances, padded_length):  # right on the printed one-clip case only
+        return means[0], variances[0]
+
+    def hard_coded(lengths, means, variances, padded_length):
+        return 0.0025, 0.076
+
+    assert ex.check_batch_statistics(right).correct is True
+    for wrong in (ignores_padding, per_item_average, no_spread, unbiased, first_item, hard_coded):
+        verdict = ex.check_batch_statistics(wrong)
+        assert verdict.correct is False and "Hint:" in repr(verdict), wrong.__name__
+    verdict = ex.check_batch_statistics(lambda *args: right(*args)[1])  # a float, not a tuple
+    assert verdict.correct is False and "tuple" in repr(verdict)
+
+    def stub(lengths, means, variances, padded_length): ...
+
+    assert ex.check_batch_statistics(stub).correct is None and ex.check_batch_statistics(...).correct is None
+
+
+def test_unchanged_batches_checker():
+    """Right: a batch leaves A alone iff its mean and variance over all samples equal A's
+    (computed here from the partners' statistics, not by running the model)."""
+    import torch
+
+    from w2v2_walkthrough import input_norm, random_extractor
+    from w2v2_walkthrough.exercises import nb06
+
+    g = torch.Generator().manual_seed(3)
+    a, b = 0.1 * torch.randn(400, generator=g) + 0.02, 0.3 * torch.randn(400, generator=g)
+    model = input_norm.bundle_frames_model(random_extractor("wav2vec2_large_lv60k", seed=3))
+    right = set()
+    for letter in nb06.PARTNERS:
+        batch = torch.stack([a, nb06.partner(letter, a, b)]).double()  # (2, 400)
+        if (
+            abs(batch.mean() - a.double().mean()) < 1e-6
+            and abs(batch.var(unbiased=False) / a.double().var(unbiased=False) - 1) < 1e-5
+        ):
+            right.add(letter)
+    assert right == {"a", "b", "d"}
+    assert ex.check_unchanged_batches(right, model, a, b).correct is True
+    for wrong in ({"a"}, {"a", "b"}, set("abcde"), set(), {"a", "b", "d", "e"}):
+        verdict = ex.check_unchanged_batches(wrong, model, a, b)
+        assert verdict.correct is False and "Hint:" in repr(verdict), wrong
+    for wrong_type in ("abd", ["a", "b", "d"]):
+        verdict = ex.check_unchanged_batches(wrong_type, model, a, b)
+        assert verdict.correct is False and "set of letters" in repr(verdict)
+    assert ex.check_unchanged_batches(..., model, a, b).correct is None

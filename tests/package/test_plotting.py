@@ -76,9 +76,13 @@ def test_activation_zoom_keeps_absolute_time_and_marks():
     click[8000] = 1.0
     trace = trace_activations(random_extractor("hubert_large"), click)
     full = plotting.plot_activations(trace)
-    zoom = plotting.plot_activations(trace, xlim_ms=(400, 600), marks_ms=[500])
+    zoom = plotting.plot_activations(trace, xlim_ms=(400, 600), marks_ms=[500], frame_spans=[24, 25])
     rows, _ = heatmap_rows(zoom, 9)
     assert rows[0].get_xlim() == (400, 600)
+    # frames 24 and 25 are outlined over the 25 ms they read (samples 7680 and 8000 on), not the
+    # 20 ms box their heatmap column covers: frame 25's outline starts at the click
+    spans = [patch.get_x() for patch in rows[-1].patches], [patch.get_width() for patch in rows[-1].patches]
+    assert spans == ([480.0, 500.0], [25.0, 25.0])
     # zooming changes the view, not where each position is drawn
     assert [ax.images[0].get_extent() for ax in rows[2:]] == [ax.images[0].get_extent() for ax in full.axes[2:9]]
     assert all(any(list(line.get_xdata()) == [500, 500] for line in ax.lines) for ax in rows)

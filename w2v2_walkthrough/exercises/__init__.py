@@ -12,6 +12,7 @@ from .nb02 import check_param_count, check_state_dict_entries
 from .nb03 import check_frames_changed_by_edit, check_sample_rate_from
 from .nb04 import check_receptive_field_wider_first_layer, check_span, check_stack_with_10ms_hop
 from .nb05 import check_batch_neighbour, check_quiet_input, check_valid_instance_norm
+from .nb06 import check_batch_statistics, check_unchanged_batches
 from .nb07 import check_alias, check_click_frames
 from .nb08 import check_cli_frames, check_max_chunk_frames
 from .nb09 import check_hf_short_lengths, check_torchaudio_args
@@ -21,6 +22,7 @@ __all__ = [
     "Verdict",
     "check_alias",
     "check_batch_neighbour",
+    "check_batch_statistics",
     "check_chunk_starts",
     "check_cli_frames",
     "check_click_frames",
@@ -39,6 +41,7 @@ __all__ = [
     "check_state_dict_entries",
     "check_tail_prediction",
     "check_torchaudio_args",
+    "check_unchanged_batches",
     "check_valid_instance_norm",
     "check_value",
     "close_to",
