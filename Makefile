@@ -12,7 +12,7 @@ NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_
 export MPLBACKEND := module://matplotlib_inline.backend_inline
 export PYTHONHASHSEED := 0
 
-.PHONY: setup series test test-fast lab student refresh-notebooks benchmark clean
+.PHONY: setup series test test-fast lab student refresh-notebooks benchmark clean zh zh-stale zh-update
 
 setup: $(STAMP)
 
@@ -45,6 +45,18 @@ lab: setup
 # Only the student edition (solutions replaced by stubs), from the committed notebooks.
 student: setup
 	$(BIN)/python scripts/build_series.py student
+
+# The Chinese edition (build/zh/, also written by make series) from the committed notebooks; for
+# translators: the texts whose translation is missing or stale, and the catalogs merged with the English
+# (docs/translating.md).
+zh: setup
+	$(BIN)/python scripts/build_series.py zh
+
+zh-stale: setup
+	$(BIN)/python scripts/build_series.py stale
+
+zh-update: setup
+	$(BIN)/python scripts/build_series.py update-catalogs
 
 # For authors: rebuild every notebooks/NN_*.ipynb from its py:percent source and execute it
 # (counts 1..N, content-derived cell ids, no timing metadata). ONLY="03 04" limits it.

@@ -9,6 +9,9 @@
                                                          # committed notebooks
     python scripts/build_series.py refresh [--only 03]   # make refresh-notebooks: authors rebuild
                                                          # notebooks/*.ipynb from their .py sources
+    python scripts/build_series.py zh                    # make zh: only build/zh/, from the committed notebooks
+    python scripts/build_series.py stale [--brief]       # make zh-stale: the Chinese texts missing or stale
+    python scripts/build_series.py update-catalogs       # make zh-update: merge the catalogs with the English
 
 Writes, under build/:
   notebooks/  executed copies (run top to bottom in a fresh kernel, notebooks/ as working dir)
@@ -22,6 +25,7 @@ Writes, under build/:
               into slides/reveal.js and KaTeX into slides/katex (each checked against its published
               sha512), so the decks open without a network; every slide is 1280x720
   student/    the student edition: solution cells replaced by a stub, outputs cleared
+  zh/         the Chinese edition of all of the above (series/zh.py; catalogs in translations/zh_CN/)
 """
 
 import argparse
@@ -30,8 +34,9 @@ import time
 
 import nbformat
 
-from series import editions
+from series import editions, zh
 from series import sources as src
+from series import translation as tl
 from series.lecture import LECTURE, with_lecture
 from series.site import SiteBuild
 from series.slides import render_slides
@@ -63,6 +68,7 @@ def build(paths: list) -> int:
     render_slides(with_lecture(notebooks), BUILD / "slides")
     write_student_edition(notebooks, BUILD / "student")
     site = building.wait()
+    zh.build(notebooks)
     print(f"notebooks, executed: {BUILD / 'notebooks'}/")
     print(f"reading site:       {site}  (offline; serve it: python -m http.server -d {BUILD / 'site'})")
     print(f"lesson plan:        {site.parent / 'lesson_plan.html'}  (90 minutes, with the quiz and its answers)")
@@ -70,8 +76,34 @@ def build(paths: list) -> int:
     print(f"lecture deck:       {BUILD / 'slides' / LECTURE}.slides.html  (the 90-minute class; S: speaker notes)")
     print(f"slides per notebook: {BUILD / 'slides'}/  (offline; open NN_*.slides.html, press S for speaker notes)")
     print(f"student edition:    {BUILD / 'student'}/  (solutions removed)")
+    print(f"Chinese edition:    {zh.ZH}/  (notebooks/, site/, slides/, student/)")
     print("work through the notebooks interactively with: make lab")
     return 0
+
+
+def zh_only(paths: list) -> int:
+    """``make zh``: only the Chinese edition, from the committed (executed) notebooks."""
+    zh.build({p.stem: src.read_executed(p) for p in paths})
+    return 0
+
+
+def stale(paths: list, brief: bool = False, language: str = tl.LANGUAGE) -> int:
+    """``make zh-stale``: every text whose translation is missing or older than its English; exit 1 if any."""
+    notebooks = {p.stem: src.read_source(p) for p in paths}
+    text = tl.report(tl.stale(notebooks, language), full=not brief)
+    problems = [line for lines in tl.catalog_problems(notebooks, language).values() for line in lines]
+    if problems:
+        text += "\n== translations that fail a check (numbers, Chinese, glossary):\n" + "\n".join(problems)
+    print(text or f"every text has a current {language} translation")
+    return 1 if text else 0
+
+
+def update_catalogs(paths: list, language: str = tl.LANGUAGE) -> int:
+    """``make zh-update``: merge every catalog with the English now (old translations kept, fuzzy where
+    the English changed)."""
+    for path in tl.update({p.stem: src.read_source(p) for p in paths}, language):
+        print(f"updated {path.relative_to(src.ROOT)}")
+    return stale(paths, brief=True, language=language) and 0
 
 
 def student(paths: list) -> int:
@@ -100,6 +132,12 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("build", parents=[only], help="execute the series and write everything under build/")
     commands.add_parser("student", parents=[only], help="write only the student edition (build/student/)")
     commands.add_parser("refresh", parents=[only], help="rebuild notebooks/*.ipynb from the .py sources, executed")
+    commands.add_parser("zh", parents=[only], help="write only the Chinese edition (build/zh/)")
+    todo = commands.add_parser("stale", parents=[only], help="list the texts whose translation is missing or stale")
+    todo.add_argument("--brief", action="store_true", help="one line per text, without the texts")
+    todo.add_argument("--lang", default=tl.LANGUAGE, help=f"the catalogs' language (default {tl.LANGUAGE})")
+    merging = commands.add_parser("update-catalogs", parents=[only], help="merge the catalogs with the English sources")
+    merging.add_argument("--lang", default=tl.LANGUAGE, help=f"the catalogs' language (default {tl.LANGUAGE})")
     chosen = commands.add_parser(
         "edition", parents=[only], help="the series with other weights or another clip (build/editions/)"
     )
@@ -116,7 +154,11 @@ def main(argv=None) -> int:
     paths = [p for p in src.sources() if not args.only or any(p.name.startswith(o) for o in args.only)]
     if args.command == "edition":
         return edition(paths, args.weights, args.seed, args.audio)
-    return {"build": build, "student": student, "refresh": refresh}[args.command](paths)
+    if args.command == "stale":
+        return stale(paths, args.brief, args.lang)
+    if args.command == "update-catalogs":
+        return update_catalogs(paths, args.lang)
+    return {"build": build, "student": student, "refresh": refresh, "zh": zh_only}[args.command](paths)
 
 
 if __name__ == "__main__":

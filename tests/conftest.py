@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib
@@ -63,7 +65,9 @@ def _site_build_started(request):
     from series.site import SiteBuild
 
     notebooks = {p.stem: sources.read_executed(p) for p in sources.sources()}
-    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site")
+    # the Chinese decks and formula sheet (series.zh), rendered meanwhile in a process of their own
+    zh_pages = subprocess.Popen([sys.executable, "-m", "series.zh"], cwd=sources.ROOT / "scripts")
+    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site"), zh_pages
 
 
 @pytest.fixture(params=sorted(PRESETS))

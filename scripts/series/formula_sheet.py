@@ -15,6 +15,7 @@ from pathlib import Path
 from w2v2_walkthrough.quiz import batch_wide_std, format_number
 
 from . import katex
+from .translation import english
 
 #: A4 with 10 mm margins; the browser test prints the page and counts one PDF page.
 PAGE_CSS = """
@@ -180,25 +181,46 @@ with one of std «loud» comes out with std «batch_std», not unit std.</p>
 """
 
 
-def sheet_html(f: dict) -> str:
-    """The sheet's body: :data:`SHEET` with the numbers and tables of :func:`facts` filled in."""
+#: The tables' column headings, and the words of the tables' cells (translated with the prose).
+HEADERS = {
+    "layers": ["layer", "k", "s", "jump j", "field r", "r (ms)", "positions, 1 s"],
+    "examples": ["samples L", "frames T(L)"],
+    "inverse": ["frames N", "fewest samples"],
+    "spans": ["frame i", "start", "end", "centre", "start (ms)", "centre (ms)"],
+    "axes": ["mode", "module", "where", "statistics (measured)"],
+    "chunks": ["chunk", "frames [f₀, f₁)", "samples [start, stop)", "samples"],
+}
+WORDS = ("layer 0 only", "every layer")
+TITLE = "Formula sheet: wav2vec2's feature extractor"
+#: The sheet's translatable elements: a heading or a paragraph (its maths and «names» included).
+ELEMENT = re.compile(r"<(h1|h2|p)([^>]*)>(.*?)</\1>", re.S)
+
+
+def strings() -> list[str]:
+    """Every English text of the sheet a translator translates."""
+    headers = [h for row in HEADERS.values() for h in row if re.search("[a-z]{2}", h)]
+    return [TITLE] + [m.group(3) for m in ELEMENT.finditer(SHEET)] + list(dict.fromkeys(headers)) + list(WORDS)
+
+
+def sheet_html(f: dict, tr=english) -> str:
+    """The sheet's body: :data:`SHEET` (each element through ``tr``, English -> translation) with
+    the numbers and tables of :func:`facts` filled in."""
+    heads = {name: [tr(h) for h in row] for name, row in HEADERS.items()}
     tables = {
         "layers": _table(
-            ["layer", "k", "s", "jump j", "field r", "r (ms)", "positions, 1 s"],
+            heads["layers"],
             [[g.layer, g.kernel_size, g.stride, g.jump, g.receptive_field, ms, n] for g, ms, n in f["layers"]],
         ),
-        "examples": _table(["samples L", "frames T(L)"], [list(e) for e in f["examples"]]),
-        "inverse": _table(["frames N", "fewest samples"], [list(e) for e in f["inverse"]]),
-        "spans": _table(
-            ["frame i", "start", "end", "centre", "start (ms)", "centre (ms)"], [list(row) for row in f["frames"]]
-        ),
+        "examples": _table(heads["examples"], [list(e) for e in f["examples"]]),
+        "inverse": _table(heads["inverse"], [list(e) for e in f["inverse"]]),
+        "spans": _table(heads["spans"], [list(row) for row in f["frames"]]),
         "axes": _table(
-            ["mode", "module", "where", "statistics (measured)"],
-            [[m, html.escape(mod), where, html.escape(ax)] for m, mod, where, ax in f["axes"]],
+            heads["axes"],
+            [[m, html.escape(mod), tr(where), html.escape(ax)] for m, mod, where, ax in f["axes"]],
             left=4,
         ),
         "chunks": _table(
-            ["chunk", "frames [f₀, f₁)", "samples [start, stop)", "samples"],
+            heads["chunks"],
             [
                 [i, f"[{c.first_frame}, {c.end_frame})", f"[{c.start}, {c.stop})", c.stop - c.start]
                 for i, c in enumerate(f["chunks"])
@@ -208,10 +230,11 @@ def sheet_html(f: dict) -> str:
         "contrast_module": html.escape(f["contrast"][0]),
         "contrast_axes": html.escape(f["contrast"][1]),
     }
-    return tex(SHEET, **{k: v for k, v in f.items() if not isinstance(v, (list, dict, tuple))}, **tables)
+    sheet = SHEET if tr is english else ELEMENT.sub(lambda m: f"<{m[1]}{m[2]}>{tr(m[3])}</{m[1]}>", SHEET)
+    return tex(sheet, **{k: v for k, v in f.items() if not isinstance(v, (list, dict, tuple))}, **tables)
 
 
-def render_formula_sheet(path: Path, katex_prefix: str | None = "katex") -> Path:
-    """Write the sheet to ``path``; KaTeX is installed into ``path.parent / katex_prefix`` (None: no maths)."""
-    title = "Formula sheet: wav2vec2's feature extractor"
-    return katex.write_page(path, title, sheet_html(facts()), PAGE_CSS, katex_prefix)
+def render_formula_sheet(path: Path, katex_prefix: str | None = "katex", tr=english, head: str = "", lang="en") -> Path:
+    """Write the sheet to ``path``; KaTeX is installed into ``path.parent / katex_prefix`` (None: no maths).
+    ``tr`` translates its text, ``head`` adds to its ``<head>`` (a font's stylesheet)."""
+    return katex.write_page(path, tr(TITLE), sheet_html(facts(), tr), PAGE_CSS, katex_prefix, head, lang)

@@ -72,9 +72,12 @@ def render_script(prefix: str, selector: str) -> str:
     )
 
 
-def write_page(path: Path, title: str, body: str, css: str, katex_prefix: str | None = "katex") -> Path:
+def write_page(
+    path: Path, title: str, body: str, css: str, katex_prefix: str | None = "katex", head: str = "", lang: str = "en"
+) -> Path:
     """A standalone HTML page (the formula sheet) whose maths KaTeX renders offline;
-    KaTeX is installed next to it into ``katex_prefix`` (``None``: no maths)."""
+    KaTeX is installed next to it into ``katex_prefix`` (``None``: no maths); ``head`` is added to
+    its ``<head>``."""
     import html
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,8 +86,8 @@ def write_page(path: Path, title: str, body: str, css: str, katex_prefix: str | 
         install_katex(path.parent / katex_prefix)
         math_css, math_js = stylesheet(katex_prefix), render_script(katex_prefix, "body")
     path.write_text(
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
-        f"<title>{html.escape(title)}</title>\n{math_css}\n<style>{css}</style>\n</head>\n<body>\n"
+        f"<!DOCTYPE html>\n<html lang='{lang}'><head><meta charset='utf-8'>\n"
+        f"<title>{html.escape(title)}</title>\n{math_css}\n{head}<style>{css}</style>\n</head>\n<body>\n"
         f"{body}\n{math_js}\n</body></html>\n",
         encoding="utf-8",
     )

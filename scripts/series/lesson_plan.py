@@ -1,13 +1,18 @@
 """The lesson plan page of the site: ``docs/lesson_plan.md`` with the quiz of
 :mod:`w2v2_walkthrough.quiz` (questions, then an answer key computed by the package) where the
 markdown says ``<!-- quiz -->``, and every ``{{name}}`` replaced by a number the package computes
-(:func:`numbers`). The site (:mod:`.site`) renders it, its LaTeX by KaTeX, offline."""
+(:func:`numbers`). The site (:mod:`.site`) renders it, its LaTeX by KaTeX, offline.
+
+Another edition passes ``tr`` (English -> its translation, :class:`series.translation.Translator`):
+each block of the markdown (:func:`blocks`: a paragraph, a heading, a list, a table), each quiz
+question and each line of the quiz's frame is translated before the numbers are filled in."""
 
 import html
 import re
 from dataclasses import dataclass
 
 from .sources import ROOT
+from .translation import english
 
 LESSON_PLAN = ROOT / "docs" / "lesson_plan.md"
 QUIZ_PLACEHOLDER = "<!-- quiz -->"
@@ -93,32 +98,61 @@ def fill_numbers(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], text)
 
 
-def quiz_markdown() -> str:
+#: The quiz's frame on the page ({n}: a notebook's number); the questions come from the package.
+QUIZ_STRINGS = (
+    "*(notebook {n})*",
+    "### Answer key",
+    "Computed by `w2v2_walkthrough.quiz` when this page was built; the right column is the code\n"
+    "that computes each answer.",
+    "answer",
+    "computed by",
+)
+
+
+def quiz_markdown(tr=english) -> str:
     """The questions (markdown: their LaTeX is rendered like the rest of the page), then the
     answer key: each answer as the package computes it now, and the lines that compute it."""
     from w2v2_walkthrough.quiz import QUESTIONS
 
-    questions = "\n".join(f"{i}. {q.text} *(notebook {int(q.notebook)})*" for i, q in enumerate(QUESTIONS, start=1))
+    where = tr(QUIZ_STRINGS[0])
+    questions = "\n".join(
+        f"{i}. {tr(q.text)} {where.format(n=int(q.notebook))}" for i, q in enumerate(QUESTIONS, start=1)
+    )
     answers = "\n".join(
         f'<tr><td>{i}</td><td class="answer">{html.escape(q.shown())}</td>'
         f"<td><pre><code>{html.escape(q.how())}</code></pre></td></tr>"
         for i, q in enumerate(QUESTIONS, start=1)
     )
     return (
-        f"{questions}\n\n"
-        "### Answer key\n\n"
-        "Computed by `w2v2_walkthrough.quiz` when this page was built; the right column is the code\n"
-        "that computes each answer.\n\n"
+        f"{questions}\n\n{tr(QUIZ_STRINGS[1])}\n\n{tr(QUIZ_STRINGS[2])}\n\n"
         "```{raw} html\n"
-        '<table class="w2v2-answers"><thead><tr><th>#</th><th>answer</th><th>computed by</th></tr></thead>'
+        f'<table class="w2v2-answers"><thead><tr><th>#</th><th>{tr(QUIZ_STRINGS[3])}</th>'
+        f"<th>{tr(QUIZ_STRINGS[4])}</th></tr></thead>"
         f"<tbody>\n{answers}\n</tbody></table>\n"
         "```\n"
     )
 
 
-def lesson_plan_markdown(source=LESSON_PLAN) -> str:
+def blocks(text: str) -> list[str]:
+    """The markdown's blocks, as a translator takes them: split at blank lines (a fenced block stays whole)."""
+    out = []
+    for block in text.strip().split("\n\n"):
+        if out and out[-1].count("```") % 2:
+            out[-1] += "\n\n" + block
+        else:
+            out.append(block)
+    return out
+
+
+def translatable_blocks(source=LESSON_PLAN) -> list[str]:
+    return [b for b in blocks(source.read_text(encoding="utf-8")) if b.strip() != QUIZ_PLACEHOLDER]
+
+
+def lesson_plan_markdown(source=LESSON_PLAN, tr=english) -> str:
     """The lesson plan as a page of the site (MyST markdown), numbers and quiz filled in."""
     text = source.read_text(encoding="utf-8")
     if text.count(QUIZ_PLACEHOLDER) != 1:
         raise ValueError(f"{source} must hold the quiz placeholder {QUIZ_PLACEHOLDER!r} exactly once")
-    return fill_numbers(text, numbers()).replace(QUIZ_PLACEHOLDER, quiz_markdown())
+    if tr is not english:
+        text = "\n\n".join(b if b.strip() == QUIZ_PLACEHOLDER else tr(b) for b in blocks(text)) + "\n"
+    return fill_numbers(text, numbers()).replace(QUIZ_PLACEHOLDER, quiz_markdown(tr))

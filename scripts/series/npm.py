@@ -22,7 +22,8 @@ CACHE = BUILD / ".npm"
 
 
 def tarball_url(name: str, version: str) -> str:
-    return f"https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"
+    """The registry's tarball URL (a scoped package, ``@scope/name``, names its file without the scope)."""
+    return f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{version}.tgz"
 
 
 def sha512_integrity(data: bytes) -> str:
@@ -34,7 +35,7 @@ def sha512_integrity(data: bytes) -> str:
 def fetch_verified(name: str, version: str, integrity: str) -> bytes:
     """The tarball of ``name@version``, checked against ``integrity``: from the cache when it holds a
     copy that passes the check, otherwise downloaded from the registry (and cached)."""
-    cached = CACHE / f"{name}-{version}.tgz"
+    cached = CACHE / f"{name.replace('/', '+')}-{version}.tgz"
     if cached.exists() and sha512_integrity(cached.read_bytes()) == integrity:
         return cached.read_bytes()
     url = tarball_url(name, version)

@@ -9,6 +9,10 @@ line per notebook, the notebooks (their ``# NBVAL_CHECK_OUTPUT`` markers removed
 page) and the references (from ``docs/references.bib``). Search is Sphinx's own (an index in the
 folder); the maths is rendered by the KaTeX the build installs from the npm registry
 (:mod:`.katex`); no launch buttons, no CDN. The folder can be served or hosted as it is.
+
+An edition in another language (:mod:`.zh`) passes a :class:`Localized`: Sphinx's ``language`` (its
+own words, and its search: ``jieba`` segments Chinese), ``tr`` for the site's own text, and a
+bundled webfont the pages name first.
 """
 
 import re
@@ -16,15 +20,17 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import katex
+from . import fonts, katex
 from .formula_sheet import render_formula_sheet
 from .katex import KATEX_DIR
 from .lesson_plan import lesson_plan_markdown
 from .sources import NOTEBOOKS, ROOT, for_readers, summary_of, title_of
+from .translation import english
 
 TITLE = "How wav2vec2 turns a waveform into frames"
 BIBLIOGRAPHY = ROOT / "docs" / "references.bib"
@@ -37,7 +43,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))  # series_katex
-project = {TITLE!r}
+project = __TITLE__
 author = "w2v2_walkthrough"
 extensions = ["myst_nb", "series_katex"]
 nb_execution_mode = "off"  # the series build executed the notebooks already
@@ -52,7 +58,7 @@ html_theme_options = {{
     "show_toc_level": 2,
 }}
 html_static_path = ["_static"]
-html_css_files = ["{KATEX_DIR}/dist/katex.min.css", "w2v2.css"]
+html_css_files = ["{KATEX_DIR}/dist/katex.min.css", "w2v2.css"__CSS__]
 html_js_files = [
     ("{KATEX_DIR}/dist/katex.min.js", {{"defer": "defer"}}),
     ("{KATEX_DIR}/dist/contrib/auto-render.min.js", {{"defer": "defer"}}),
@@ -64,15 +70,59 @@ html_show_sphinx = False
 smartquotes = False  # the text as the notebooks have it (quotes in code names, apostrophes)
 exclude_patterns = [".doctrees"]
 suppress_warnings = ["myst.header"]  # the notebooks' headings start at "# " and skip no level on purpose
-'''
+__LANGUAGE__'''
+
+
+@dataclass
+class Localized:
+    """The site in another language: Sphinx's ``language`` (``zh_CN``: Sphinx's and the theme's own
+    words in Chinese, and a search index segmented by jieba), ``tr`` (English -> translation) for the
+    site's own text, and the bundled CJK font named first in every page's font stack."""
+
+    language: str
+    tr: object = field(default=english)
+    font: bool = True
+    #: Terms the search must keep whole (the glossary's): a jieba user dictionary in the source tree.
+    words: list = field(default_factory=list)
+
+
+#: The font stack of a localized site: the bundled CJK font first (its Latin glyphs too), so Chinese
+#: text never falls back to whatever the reader's machine has.
+FONT_CSS = f"""
+html {{ --pst-font-family-base: "{fonts.FAMILY}", var(--pst-font-family-base-system);
+       --pst-font-family-heading: "{fonts.FAMILY}", var(--pst-font-family-base-system); }}
+"""
+
+
+SEARCH_WORDS = "search_words.txt"
+#: A standalone page of a localized site (the formula sheet) names the bundled font first.
+FONT_PAGE_CSS = f"\n<style>html body {{ font-family: '{fonts.FAMILY}', system-ui, sans-serif; }}</style>\n"
+
+
+def conf(title: str, localized: Localized | None = None) -> str:
+    """conf.py of the site (a localized one adds Sphinx's ``language`` and the font's stylesheet)."""
+    css = f', "{fonts.FONT_DIR}/{fonts.CSS}"' if localized and localized.font else ""
+    language = f"language = {localized.language!r}\n" if localized else ""
+    if localized and localized.words:
+        language += f'html_search_options = {{"dict": os.path.join(os.path.dirname(__file__), "{SEARCH_WORDS}")}}\n'
+    return CONF.replace("__TITLE__", repr(title)).replace("__CSS__", css).replace("__LANGUAGE__", language)
+
 
 #: A Sphinx extension in the source tree: maths nodes are written as Sphinx writes them for MathJax
 #: (``\\(...\\)`` in ``span.math``, ``\\[...\\]`` in ``div.math``), and KaTeX renders them in the page.
 EXTENSION = """from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
+from sphinx.search.zh import SearchChinese
+
+
+class ChineseSearch(SearchChinese):
+    # Sphinx 9.0's Chinese search ships English's stemmer but binds window.Stemmer to a
+    # "ChineseStemmer" that does not exist, so its search page fails: bind the one it ships.
+    language_name = "English"
 
 
 def setup(app):
     app.add_html_math_renderer("katex_local", (html_visit_math, None), (html_visit_displaymath, None))
+    app.add_search_language(ChineseSearch)
     return {"parallel_read_safe": True}
 """
 
@@ -127,15 +177,15 @@ def citation(entry: dict) -> str:
     return f"{who}, {entry['year']}"
 
 
-def references_markdown(entries: list[dict], myst: bool = False) -> str:
+def references_markdown(entries: list[dict], myst: bool = False, tr=english) -> str:
     """The references page: one paragraph per entry, each with an anchor named by its key (an HTML
     anchor, as GitHub and Jupyter show it; with ``myst``, a MyST target, which Sphinx checks links to)."""
     lines = [
-        "# References",
+        tr("# References"),
         "",
         "<!-- Generated from docs/references.bib by scripts/series/site.py; edit the .bib. -->",
         "",
-        "The works the series leans on. The notebooks cite them by author and year, linked to this page.",
+        tr("The works the series leans on. The notebooks cite them by author and year, linked to this page."),
         "",
     ]
     for e in entries:
@@ -162,31 +212,44 @@ def write_references() -> Path:
     return REFERENCES
 
 
-def _index(notebooks: dict) -> str:
+#: The site's own text (besides the notebooks, the lesson plan and the sheet); ``{count}``: the
+#: number of notebooks.
+STRINGS = (
+    TITLE,
+    "An annotated walk through torchaudio's wav2vec2 feature extractor, in {count} notebooks, each\n"
+    "executed when this site was built. Slides for each are in the `slides/` folder beside this site.",
+    "For the classroom: the [lesson plan](lesson_plan.md) (the series as one 90-minute class, with a quiz\n"
+    "whose answers the package computes) and the [formula sheet](formula_sheet.md) (one printable A4 page).",
+    "The series",
+    "For the classroom",
+    "# References",
+    "The works the series leans on. The notebooks cite them by author and year, linked to this page.",
+)
+
+
+def _index(notebooks: dict, tr=english) -> str:
     items = "\n".join(
         f"{i}. [{title_of(nb)}]({name}.ipynb): {summary_of(nb)}" for i, (name, nb) in enumerate(notebooks.items(), 1)
     )
     series = "\n".join(notebooks)
-    return f"""# {TITLE}
+    return f"""# {tr(TITLE)}
 
-An annotated walk through torchaudio's wav2vec2 feature extractor, in {len(notebooks)} notebooks, each
-executed when this site was built. Slides for each are in the `slides/` folder beside this site.
+{tr(STRINGS[1]).replace("{count}", str(len(notebooks)))}
 
 {items}
 
-For the classroom: the [lesson plan](lesson_plan.md) (the series as one 90-minute class, with a quiz
-whose answers the package computes) and the [formula sheet](formula_sheet.md) (one printable A4 page).
+{tr(STRINGS[2])}
 
 ```{{toctree}}
 :hidden:
-:caption: The series
+:caption: {tr(STRINGS[3])}
 
 {series}
 ```
 
 ```{{toctree}}
 :hidden:
-:caption: For the classroom
+:caption: {tr(STRINGS[4])}
 
 lesson_plan
 formula_sheet
@@ -197,33 +260,45 @@ references
 
 #: The printable sheet, a standalone page in the site's folder.
 FORMULA_SHEET_A4 = "formula_sheet_a4.html"
-FORMULA_SHEET_PAGE = f"""# Formula sheet
+FORMULA_SHEET_STRINGS = (
+    "# Formula sheet",
+    "Lengths, receptive field, frame times, the norms' axes and the chunk plan on one A4 page, every\n"
+    'number computed by the package when this site was built. <a href="{sheet}">Open it on its\n'
+    "own</a> to print it (it prints on one page).",
+    "Formula sheet",
+)
 
-Lengths, receptive field, frame times, the norms' axes and the chunk plan on one A4 page, every
-number computed by the package when this site was built. <a href="{FORMULA_SHEET_A4}">Open it on its
-own</a> to print it (it prints on one page).
 
-<iframe class="w2v2-sheet" src="{FORMULA_SHEET_A4}" title="Formula sheet"></iframe>
-"""
+def formula_sheet_page(tr=english) -> str:
+    heading, text, title = (tr(s).replace("{sheet}", FORMULA_SHEET_A4) for s in FORMULA_SHEET_STRINGS)
+    return f"""{heading}\n\n{text}\n\n<iframe class="w2v2-sheet" src="{FORMULA_SHEET_A4}" title="{title}"></iframe>\n"""
 
 
-def write_source(notebooks: dict, src: Path) -> Path:
+FORMULA_SHEET_PAGE = formula_sheet_page()
+
+
+def write_source(notebooks: dict, src: Path, localized: Localized | None = None) -> Path:
     """The Sphinx source tree of the site: conf.py, its KaTeX extension, the pages and _static/."""
+    tr = localized.tr if localized else english
     if src.exists():
         shutil.rmtree(src)
     (src / "_static").mkdir(parents=True)
-    (src / "conf.py").write_text(CONF)
+    (src / "conf.py").write_text(conf(tr(TITLE), localized), encoding="utf-8")
     (src / "series_katex.py").write_text(EXTENSION)
-    (src / "_static" / "w2v2.css").write_text(CSS)
+    (src / "_static" / "w2v2.css").write_text(CSS + (FONT_CSS if localized and localized.font else ""))
+    if localized and localized.font:
+        fonts.install_font(src / "_static" / fonts.FONT_DIR)
+    if localized and localized.words:  # jieba's user dictionary: "word frequency" per line
+        (src / SEARCH_WORDS).write_text("".join(f"{w} 100000\n" for w in localized.words), encoding="utf-8")
     math_delimiters = [d for d in katex.DELIMITERS if d["left"].startswith("\\")]  # how Sphinx writes maths
     (src / "_static" / "w2v2-math.js").write_text(katex.render_calls(".math", math_delimiters))
     katex.install_katex(src / "_static" / KATEX_DIR)
     for name, nb in notebooks.items():
         nbformat.write(_with_index_entries(for_readers(nb), INDEX.get(name[:2], [])), src / f"{name}.ipynb")
-    (src / "index.md").write_text(_index(notebooks), encoding="utf-8")
-    (src / "lesson_plan.md").write_text(lesson_plan_markdown(), encoding="utf-8")
-    (src / "formula_sheet.md").write_text(FORMULA_SHEET_PAGE, encoding="utf-8")
-    (src / "references.md").write_text(references_markdown(bibliography(), myst=True), encoding="utf-8")
+    (src / "index.md").write_text(_index(notebooks, tr), encoding="utf-8")
+    (src / "lesson_plan.md").write_text(lesson_plan_markdown(tr=tr), encoding="utf-8")
+    (src / "formula_sheet.md").write_text(formula_sheet_page(tr), encoding="utf-8")
+    (src / "references.md").write_text(references_markdown(bibliography(), myst=True, tr=tr), encoding="utf-8")
     return src
 
 
@@ -232,9 +307,9 @@ class SiteBuild:
     Sphinx runs in its own process (editions build several at once), so the caller can render the
     slides meanwhile; :meth:`wait` finishes it."""
 
-    def __init__(self, notebooks: dict, out: Path):
-        self.out, self.source = out, out.parent / f".{out.name}-source"
-        write_source(notebooks, self.source)
+    def __init__(self, notebooks: dict, out: Path, localized: Localized | None = None):
+        self.out, self.source, self.localized = out, out.parent / f".{out.name}-source", localized
+        write_source(notebooks, self.source, localized)
         if out.exists():
             shutil.rmtree(out)
         self.started = time.perf_counter()
@@ -247,6 +322,12 @@ class SiteBuild:
         stdout, stderr = self.process.communicate()
         if self.process.returncode != 0:
             raise RuntimeError(f"Sphinx could not build the site from {self.source}:\n{stderr or stdout}")
-        render_formula_sheet(self.out / FORMULA_SHEET_A4, katex_prefix=f"_static/{KATEX_DIR}")  # KaTeX: Sphinx's copy
+        sheet = {}
+        if self.localized is not None:
+            font = fonts.stylesheet(f"_static/{fonts.FONT_DIR}") if self.localized.font else ""
+            sheet = {"tr": self.localized.tr, "head": font + FONT_PAGE_CSS, "lang": self.localized.language}
+        render_formula_sheet(
+            self.out / FORMULA_SHEET_A4, katex_prefix=f"_static/{KATEX_DIR}", **sheet
+        )  # Sphinx's copies
         print(f"site built in {time.perf_counter() - self.started:.1f} s", flush=True)
         return self.out / "index.html"

@@ -7,7 +7,7 @@ published sha512 (see :mod:`.npm`), so the decks never load anything from a CDN,
 
 from pathlib import Path
 
-from . import katex
+from . import fonts, katex
 from .katex import KATEX_DIR, npm
 from .sources import for_readers
 
@@ -27,15 +27,38 @@ def install_reveal(dest: Path) -> Path:
     return npm.install("reveal.js", REVEAL_VERSION, REVEAL_INTEGRITY, dest, keep, "dist/reveal.js")
 
 
-def render_slides(executed: dict, out: Path) -> list:
-    """reveal.js decks that open offline, from each notebook's slide metadata."""
+#: A deck in another language: its text (JupyterLab's content and UI fonts, reveal.js's headings) set
+#: in the bundled webfont first, Latin included, so no glyph comes from whatever the machine has.
+CJK_CSS = """<style>
+  :root { --jp-content-font-family: "__FAMILY__", system-ui, sans-serif;
+          --jp-ui-font-family: "__FAMILY__", system-ui, sans-serif; }
+  .reveal, .reveal .slides .jp-RenderedHTMLCommon :is(h1, h2, h3, h4) { font-family: "__FAMILY__", sans-serif; }
+  /* a text not yet translated: its English as the English deck sets it, without the marker */
+  .reveal .slides .w2v2-untranslated { display: none; }
+  .reveal .slides .jp-RenderedHTMLCommon:has(.w2v2-untranslated) {
+    font-family: system-ui, -apple-system, blinkmacsystemfont, 'Segoe UI', helvetica, arial, sans-serif;
+  }
+  .reveal .slides .jp-RenderedHTMLCommon:has(.w2v2-untranslated) :is(h1, h2, h3, h4) {
+    font-family: "Source Sans Pro", Helvetica, sans-serif;
+  }
+</style>"""
+
+
+def render_slides(executed: dict, out: Path, language: str | None = None) -> list:
+    """reveal.js decks that open offline, from each notebook's slide metadata. ``language`` (e.g.
+    ``zh_CN``): the decks' language, with the bundled CJK webfont (:mod:`.fonts`) installed beside them."""
     from nbconvert import SlidesExporter
 
     out.mkdir(parents=True, exist_ok=True)
     install_reveal(out / "reveal.js")
     katex.install_katex(out / KATEX_DIR)
+    extra_css = ""
+    if language is not None:
+        fonts.install_font(out / fonts.FONT_DIR)
+        extra_css = fonts.stylesheet(fonts.FONT_DIR) + "\n" + CJK_CSS.replace("__FAMILY__", fonts.FAMILY)
     exporter = SlidesExporter(
         template_name="offline_reveal",
+        language_code=(language or "en").split("_")[0],  # ISO 639-1, as nbconvert takes it
         extra_template_basedirs=[str(TEMPLATES)],
         reveal_url_prefix="reveal.js",
         reveal_theme="white",  # white: bundled fonts only
@@ -46,6 +69,7 @@ def render_slides(executed: dict, out: Path) -> list:
             "w2v2_slide": {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT},
             "w2v2_katex_css": katex.stylesheet(KATEX_DIR),
             "w2v2_katex_js": katex.render_script(KATEX_DIR, ".jp-MarkdownOutput"),
+            "w2v2_extra_css": extra_css,
         }
         body, _ = exporter.from_notebook_node(for_readers(nb), resources=resources)
         (out / f"{name}.slides.html").write_text(body, encoding="utf-8")

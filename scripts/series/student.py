@@ -57,10 +57,22 @@ def student_copy(nb):
     return nb
 
 
-def write_student_edition(notebooks: dict, out: Path) -> list:
+SETUP_TAG = "setup"
+
+
+def in_language(nb, language: str):
+    """The checkers answer in ``language``: a line at the end of the notebook's first setup cell."""
+    cell = next(c for c in nb.cells if c.cell_type == "code" and SETUP_TAG in c.metadata.get("tags", []))
+    cell.source += f"\n\nfrom w2v2_walkthrough import i18n\n\ni18n.use_language({language!r})  # the checkers' language"
+    return nb
+
+
+def write_student_edition(notebooks: dict, out: Path, language: str | None = None) -> list:
+    """Every notebook's student copy in ``out``; with ``language``, the checkers answer in it."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, nb in notebooks.items():
-        nbformat.write(student_copy(nb), out / f"{name}.ipynb")
+        copy_ = student_copy(nb)
+        nbformat.write(in_language(copy_, language) if language else copy_, out / f"{name}.ipynb")
         written.append(out / f"{name}.ipynb")
     return written

@@ -22,13 +22,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from series import sources
+from series import fonts, sources, zh
 from series.lecture import LECTURE, MAX_SLIDES, lecture_notebook, run_live_slides, with_lecture
 from series.slides import render_slides
 
 ROOT = Path(__file__).resolve().parents[2]
 
 BUILD = ROOT / "build"
+#: The Chinese decks and the Chinese formula sheet beside them (series.zh.write_checked_pages; the zh
+#: site is built by make series, not here: a second Sphinx run would not fit the suite's budget).
+ZH_SLIDES = BUILD / "zh" / "slides"
 SHOTS = BUILD / "screenshots"
 SLIDE_REPORT = BUILD / "slide_report.txt"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -70,10 +73,11 @@ def served(_site_build_started):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks, building = _site_build_started  # Sphinx, in its own process, while the decks render
+    notebooks, building, zh_pages = _site_build_started  # Sphinx and the zh pages, in processes of their own
     render_slides(with_lecture(notebooks), BUILD / "slides")
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
     building.wait()
+    assert zh_pages.wait() == 0, "rendering the Chinese decks failed (python -m series.zh, in scripts/)"
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -449,3 +453,71 @@ def test_formula_sheet_fits_one_a4_page(served, page):
     png = screenshot(page, "formula_sheet.png", full_page=True)
     pixels = np.asarray(Image.open(png).convert("L"), dtype=float)
     assert pixels.shape[0] >= 1000 and pixels.std() > 10 and (pixels < 200).mean() > 0.01
+
+
+#: Which CJK characters the page shows (speaker notes aside) that no loaded face of the bundled font
+#: covers (by its unicode-range): a character no loaded face covers would come from a system font or
+#: show as tofu. Also: how many faces of the font are declared and loaded, and the font stack of
+#: the page's text.
+CJK_FONT = """(async () => {
+  await document.fonts.ready;
+  const faces = Array.from(document.fonts).filter((f) => f.family.replace(/["']/g, '') === '__FAMILY__');
+  const loaded = faces.filter((f) => f.status === 'loaded');
+  const ranges = loaded.flatMap((f) => f.unicodeRange.split(',').map((r) => {
+    const [a, b] = r.trim().replace(/^U\\+/i, '').split('-');
+    return [parseInt(a, 16), parseInt(b || a, 16)];
+  }));
+  const root = (document.querySelector('.reveal .slides') || document.body).cloneNode(true);
+  root.querySelectorAll('aside.notes, script, style, .w2v2-untranslated').forEach((n) => n.remove());
+  const cjk = Array.from(new Set(root.textContent.match(/[\\u3000-\\u303f\\u3400-\\u9fff\\uff00-\\uffef]/g) || []));
+  const covered = (c) => ranges.some(([a, b]) => c.codePointAt(0) >= a && c.codePointAt(0) <= b);
+  const text = document.querySelector('.reveal .slides .jp-RenderedHTMLCommon:not(:has(.w2v2-untranslated)) p, body p');
+  return {
+    faces: faces.length, loaded: loaded.length, cjk: cjk.length, uncovered: cjk.filter((c) => !covered(c)),
+    family: text ? getComputedStyle(text).fontFamily : '',
+  };
+})()""".replace("__FAMILY__", fonts.FAMILY)
+
+
+def assert_cjk_from_bundled_font(page, what: str, least: int):
+    font = page.evaluate(CJK_FONT)
+    assert font["cjk"] >= least, f"{what}: only {font['cjk']} distinct CJK characters shown"
+    if font["cjk"] == 0:
+        return  # nothing translated on this page yet: its English is set as the English edition's
+    assert font["loaded"] > 0 and font["uncovered"] == [], f"{what}: {font}"
+    assert fonts.FAMILY in font["family"], f"{what}: its text is set in {font['family']}"
+
+
+def test_every_zh_slide_fits_1280x720_in_the_bundled_cjk_font(served, page):
+    """The Chinese decks: the same every-slide walk as the English ones (CJK lines wrap otherwise),
+    and every Chinese character on them rendered from the bundled Noto Sans SC, loaded from the
+    folder (the page fixture fails on any request that leaves the machine)."""
+    base, notebooks = served
+    problems, walked = [], 0
+    decks = sorted(p.name.removesuffix(".slides.html") for p in ZH_SLIDES.glob("*.slides.html"))
+    assert set(notebooks) <= set(decks)  # and any deck the slides module adds (the lecture deck)
+    for name in decks:
+        ready = open_deck(page, f"{base}/zh/slides/{name}.slides.html")
+        assert ready["config"] == list(PROJECTOR)
+        deck = page.evaluate(WALK)
+        walked += deck["total"]
+        problems += slide_problems(f"zh/{name}", deck)
+        assert_cjk_from_bundled_font(page, f"zh/{name}", least=10 if name.startswith("02") else 0)
+        if name.startswith("02"):
+            open_deck(page, f"{base}/zh/slides/{name}.slides.html#/1")
+            assert_not_blank(screenshot(page, "zh_slides_02.png"))
+    assert walked >= len(decks) * 5
+    assert problems == [], f"walked {walked} zh slides in {len(decks)} decks:\n" + "\n".join(problems)
+
+
+def test_zh_formula_sheet_fits_one_a4_page(served, page):
+    base, _ = served
+    page.set_viewport_size({"width": 718, "height": 1047})
+    page.emulate_media(media="print")
+    page.goto(f"{base}/zh/slides/{zh.CHECKED_SHEET}")
+    report = page.evaluate(PAGE_REPORT)
+    assert report["math_rendered"] >= 20 and report["math_errors"] == 0
+    pdf = page.pdf(print_background=True, prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages == 1, f"the Chinese formula sheet prints on {pages} pages"
+    (SHOTS / "zh_formula_sheet.pdf").write_bytes(pdf)
