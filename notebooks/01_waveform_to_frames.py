@@ -282,7 +282,7 @@ from torchaudio.models.wav2vec2 import model as ta_model
 print(source.library_part(ta_model.HuBERTPretrainModel.forward, "x, lengths =", "features_pen"))
 print(source.library_part(ta_model.hubert_pretrain_base, "feature_grad_mult", "num_classes"))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Hugging Face's fine-tuning scripts call `model.freeze_feature_encoder()`, which switches the conv
 # stack's gradients off (read from the installed transformers, without importing it):
 

@@ -112,7 +112,7 @@ for mode in ["group_norm", "layer_norm"]:
 # NBVAL_CHECK_OUTPUT
 source.upstream_part("_get_feature_extractor", start="blocks.append")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The norm is passed to `ConvLayerBlock` under the name `layer_norm` even when it is a `GroupNorm`.
 # Hugging Face's port, which came before torchaudio's, names it the same way (below), so both
 # libraries' state dicts say `feature_extractor.conv_layers.0.layer_norm.weight` in both modes.
@@ -254,7 +254,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     print(f"{preset} ({mode}): {differ} of {n.item()} valid frames differ from the clip alone;")
     print(f"  after the next module's LayerNorm: {(after > 1e-3).sum().item()} of {n.item()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every valid frame's span lies inside the real samples, so the `layer_norm` model's valid frames
 # are the clip's own, up to rounding. Base's all differ (with generic weights, random or trained):
 # the padding entered layer 0's statistics. They still differ after the feature projection's

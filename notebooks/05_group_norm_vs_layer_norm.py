@@ -315,7 +315,7 @@ print("padding   change of raw frames   after the LayerNorm   share that is a fr
 for f, raw, ln, g in zip(fractions, median, after, share, strict=True):
     print(f"{f:>7.0%}   {raw:>18.2%}   {ln:>19.2%}   {g:>26.0%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With these weights most of the raw change is a per-frame gain that the model removes at once, so
 # "slightly" is closer to the third column than to the second. Both depend on the weights (a
 # pretrained edition prints its own); the projection's trained $\gamma, \beta$ act per channel
@@ -332,7 +332,8 @@ for f, raw, ln, g in zip(fractions, median, after, share, strict=True):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-source.installed_part("transformers.models.wav2vec2.modeling_wav2vec2", "Wav2Vec2FeatureEncoder.forward")
+modeling = "transformers.models.wav2vec2.modeling_wav2vec2"
+source.installed_part(modeling, "Wav2Vec2FeatureEncoder.forward")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### torchaudio's `lengths`
@@ -388,7 +389,7 @@ model = torchaudio.models.wav2vec2_model(
 model.feature_extractor = base  # the extractor used so far
 model = model.eval()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The clip in one batch with half a second of speech (so padded by 100 %), against the clip alone:
 # the plain batch moves its outputs, `exact_batch` gives them back up to float rounding (asserted,
 # for these weights; the package's tests check it for both norm modes):
@@ -505,7 +506,7 @@ for f, row in changes.items():
 # of the table above is as much these random filters' doing as `layer_norm`'s: a pretrained
 # edition prints its own.
 
-# %% tags=["depends-on-weights", "depends-on-clip"]
+# %% slideshow={"slide_type": "subslide"} tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 conv0_ln, _ = norms.run_layer0(hubert, clip)  # (1, C, T)
 per_position = conv0_ln[0].var(dim=0, unbiased=False)  # (T,): over channels
