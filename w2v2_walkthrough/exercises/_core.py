@@ -2,15 +2,35 @@
 
 A checker never types its expected answer in: it computes it with the package. Three verdicts:
 "Right!", "Not quite" with a hint that helps without giving the answer away, and "Not answered
-yet" for the student edition's stubs (``...``, ``None``, or a function whose body is ``...``).
+yet" for the student edition's stubs (``...``, ``None``, or a function whose body does nothing).
+A function that computes something but returns ``None`` is a wrong answer. A wrong answer of the
+wrong type (``48`` for ``[48]``, ``"True"`` for ``True``) is told so by name; a wrong function is
+shown the smallest input it gets wrong and which property fails there, in a message of at most
+:data:`MAX_MESSAGE` characters (values are shortened, tensors shown by their shape).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+import dis
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 UNANSWERED = (None, Ellipsis)
 NOT_ANSWERED = "Not answered yet: replace the ... with your answer and run the cell again."
+NOT_WRITTEN = "Not answered yet: write the function's body and run the cell again."
+#: The longest message a checker gives: a sentence or two and a hint, never a dump of values.
+MAX_MESSAGE = 600
+#: What a value of each kind is called in a message.
+KIND_NAMES = {
+    "None": "None",
+    "bool": "True or False (a bool)",
+    "int": "a whole number (an int)",
+    "float": "a number (a float)",
+    "str": "a string (a str)",
+    "list": "a list (or tuple)",
+    "dict": "a dict",
+    "tensor": "a tensor",
+}
 
 
 @dataclass(frozen=True)
@@ -27,26 +47,122 @@ class Verdict:
         return bool(self.correct)
 
 
+@dataclass(frozen=True)
+class Property:
+    """Something a right answer does on an input: ``holds(args, got)``. A wrong function's
+    message names the first property that fails on its smallest wrong input."""
+
+    name: str
+    holds: Callable[[tuple, Any], bool]
+
+
 def is_unanswered(answer: Any) -> bool:
     return any(answer is u for u in UNANSWERED)
 
 
+def is_stub(function: Any) -> bool:
+    """True for a function whose body does nothing (``...``, ``pass`` or only a docstring)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    skipped = ("RESUME", "NOP", "CACHE", "COPY_FREE_VARS", "MAKE_CELL")
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in skipped]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def kind(value: Any) -> str:
+    """The kind of value a message names: a key of :data:`KIND_NAMES`, or the type's name."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a numpy or torch scalar
+        value = value.item()
+    if value is None:
+        return "None"
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "bool"
+    if isinstance(value, numbers.Integral):
+        return "int"
+    if isinstance(value, numbers.Real):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, (list, tuple, set, frozenset, range)):
+        return "list"
+    if type(value).__name__ == "Tensor":
+        return "tensor"
+    return type(value).__name__
+
+
+def fits_kind(answer: Any, expected: Any) -> bool:
+    """Whether ``answer`` is of the kind ``expected`` is: an int may be written as a whole float
+    (``125.0``), a float as an int, a list as any sequence; a bool is never a number."""
+    a, e = kind(answer), kind(expected)
+    if e == "int" and a == "float":
+        return float(answer).is_integer()
+    return a == e or (e == "float" and a == "int")
+
+
+def brief(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` short enough for a message: tensors and arrays by their shape."""
+    if getattr(value, "ndim", 0) and hasattr(value, "shape"):
+        return f"a {type(value).__name__} of shape {list(value.shape)}"
+    if isinstance(value, (list, tuple)) and any(getattr(v, "ndim", 0) for v in value):
+        inner = ", ".join(brief(v, limit) for v in value[:3]) + (", ..." if len(value) > 3 else "")
+        text = f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def wrong(detail: str, hint: str = "") -> Verdict:
+    """A "Not quite" verdict, its message cut to :data:`MAX_MESSAGE` characters."""
+    tail = f" Hint: {hint}" if hint else ""
+    head = f"Not quite: {detail}"
+    room = MAX_MESSAGE - len(tail)
+    return Verdict(False, (head if len(head) <= room else head[: room - 3] + "...") + tail)
+
+
+def wrong_kind(answer: Any, expected: Any, hint: str, what: str = "your answer is") -> Verdict:
+    """The verdict for an answer of the wrong kind (``48`` for ``[48]``), naming both kinds."""
+    got = KIND_NAMES.get(kind(answer), f"a {kind(answer)}")
+    return wrong(f"{what} {got}, {brief(answer, 40)}; the answer is {KIND_NAMES[kind(expected)]}.", hint)
+
+
 def check_value(answer: Any, expected: Any, hint: str, same: Callable[[Any, Any], bool] | None = None) -> Verdict:
-    """Compare a value answer with the package's; ``same(answer, expected)`` overrides ``==``."""
+    """Compare a value answer with the package's; ``same(answer, expected)`` overrides ``==``.
+    An answer of another kind than ``expected`` (see :func:`fits_kind`) is told so."""
     if is_unanswered(answer):
         return Verdict(None, NOT_ANSWERED)
+    if not fits_kind(answer, expected):
+        return wrong_kind(answer, expected, hint)
     try:
         ok = same(answer, expected) if same else answer == expected
     except Exception:
         ok = False
     if ok:
         return Verdict(True, f"Right! {expected!r}")
-    return Verdict(False, f"Not quite ({answer!r}). Hint: {hint}")
+    return wrong(f"{brief(answer)}.", hint)
 
 
 def close_to(rel: float) -> Callable[[Any, Any], bool]:
     """``same`` for float answers: equal within a relative tolerance."""
     return lambda a, e: abs(float(a) - e) <= rel * abs(e)
+
+
+def size(value: Any) -> float:
+    """How big an input is, to find the smallest one a function gets wrong: numbers count their
+    magnitude, strings and sequences their items, tensors their elements."""
+    if value is None or isinstance(value, (bool, str)):
+        return 0
+    if isinstance(value, numbers.Real):
+        return abs(float(value))
+    if hasattr(value, "numel"):
+        return value.numel()
+    if isinstance(value, Mapping):
+        value = value.values()
+    if isinstance(value, Iterable):
+        return sum(size(v) for v in value)
+    return 0
 
 
 def check_function(
@@ -55,33 +171,63 @@ def check_function(
     reference: Callable[..., Any],
     hint: str,
     same: Callable[[Any, Any], bool] | None = None,
+    properties: Sequence[Property] = (),
+    forbidden: Sequence[str] = (),
 ) -> Verdict:
     """Run a student's function on many inputs and compare it with the package's ``reference``.
 
-    A wrong answer shows the first input where they differ and what the student's function
-    returned there (not the expected value), plus ``hint``.
+    The inputs run from the smallest (:func:`size`) up, so a wrong answer shows the smallest
+    input the function gets wrong, what it returned there (not the expected value) and what is
+    wrong with that: the wrong kind of value, ``None`` (no ``return``), the first of
+    ``properties`` that fails, or else that it is not the package's answer; plus ``hint``. A
+    function that uses a name in ``forbidden`` (the package function that is the answer) is told so.
     """
-    if is_unanswered(function):
-        return Verdict(None, NOT_ANSWERED)
+    if is_unanswered(function) or is_stub(function):
+        return Verdict(None, NOT_WRITTEN if callable(function) else NOT_ANSWERED)
     if not callable(function):
-        return Verdict(False, f"Not quite: expected a function, got {type(function).__name__}. Hint: {hint}")
-    cases = [tuple(c) for c in cases]
-    for n, args in enumerate(cases):
+        return wrong(f"expected a function, got {KIND_NAMES.get(kind(function), kind(function))}.", hint)
+    used = sorted(set(forbidden) & _names_used(getattr(function, "__code__", None)))
+    if used:
+        return wrong(f"your function uses {', '.join(used)}, which computes the answer: work it out yourself.")
+    name = getattr(function, "__name__", "your function")
+    name = "your function" if name == "<lambda>" else name
+    cases = sorted((tuple(c) for c in cases), key=size)
+    for args in cases:
+        call = f"{name}({', '.join(brief(a, 40) for a in args)})"
         try:
             got = function(*args)
         except Exception as err:
-            return Verdict(False, f"Not quite: {_call(args)} raised {type(err).__name__}: {err}. Hint: {hint}")
-        if n == 0 and is_unanswered(got):
-            return Verdict(None, "Not answered yet: write the function's body and run the cell again.")
+            return wrong(f"{call} raised {type(err).__name__}: {_first_line(err)}.", hint)
         expected = reference(*args)
+        if got is None:
+            return wrong(f"{call} returned None: a function without a `return` line gives None.", hint)
+        if same is None and kind(expected) in KIND_NAMES and not fits_kind(got, expected):
+            return wrong_kind(got, expected, hint, f"{call} returned")
         try:
             ok = same(got, expected) if same else got == expected
         except Exception:
             ok = False
         if not ok:
-            return Verdict(False, f"Not quite: {_call(args)} returned {got!r}. Hint: {hint}")
+            failed = next((p.name for p in properties if not _holds(p, args, got)), "not what the package gives")
+            return wrong(f"{call} returned {brief(got)} ({failed}); the smallest input it gets wrong.", hint)
     return Verdict(True, f"Right! Your function agrees with the package on all {len(cases)} inputs.")
 
 
-def _call(args: Sequence[Any]) -> str:
-    return f"your function({', '.join(repr(a) for a in args)})"
+def _names_used(code) -> set[str]:
+    """The global and attribute names a function's code (and the code nested in it) uses."""
+    if code is None:
+        return set()
+    nested = [c for c in code.co_consts if hasattr(c, "co_names")]
+    return set(code.co_names).union(*(_names_used(c) for c in nested))
+
+
+def _first_line(err: Exception, limit: int = 120) -> str:
+    text = (str(err).strip().splitlines() or [""])[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _holds(prop: Property, args: tuple, got: Any) -> bool:
+    try:
+        return bool(prop.holds(args, got))
+    except Exception:
+        return False
