@@ -159,9 +159,15 @@ def test_rate_range_checker():
     def frames(samples):
         return max(0, (samples - 400) // 320 + 1)
 
+    def first_rate(at_least, seconds):  # bisection: frames grow with the rate
+        low, high = 0, 10**7
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if frames(middle * seconds) >= at_least else (middle, high)
+        return high
+
     def brute_force(num_frames, seconds):
-        rates = [r for r in range(1, (400 + 320 * num_frames) // seconds + 2) if frames(r * seconds) == num_frames]
-        return rates[0], rates[-1]
+        return first_rate(num_frames, seconds), first_rate(num_frames + 1, seconds) - 1
 
     def floor_low(num_frames, seconds):  # rounds the lowest rate down: too few samples
         return (400 + 320 * (num_frames - 1)) // seconds, brute_force(num_frames, seconds)[1]
