@@ -37,7 +37,9 @@ def test_function_checker_runs_the_student_function_on_every_case():
     assert crash.correct is False and "ZeroDivisionError" in repr(crash)
     positive = ex.Property("a square is never negative", lambda args, got: got >= 0)
     named = ex.check_function(lambda n: n * abs(n), cases, reference, "square it", properties=[positive])
-    assert "your function(-3) returned -9 (a square is never negative)" in repr(named)
+    assert "your function(-3) returned -9, the smallest input it gets wrong. Fails: a square is never negative" in repr(
+        named
+    )
 
     def stub(n):
         """Square n."""
@@ -102,7 +104,8 @@ def test_frames_for_checker():
     """Right: the whole stack as one conv of kernel 400, stride 320 (notebook 3), clamped at 0."""
     assert ex.check_frames_for(lambda n: max(0, (n - 400) // 320 + 1)).correct is True
     no_clamp = ex.check_frames_for(lambda n: (n - 400) // 320 + 1)
-    assert "your function(0) returned -1 (a frame count is a whole number, never negative)" in repr(no_clamp)
+    assert "your function(0) returned -1, the smallest" in repr(no_clamp)
+    assert "Fails: a frame count is a whole number, never negative" in repr(no_clamp)
     wrong = (
         lambda n: max(0, -(-(n - 400) // 320) + 1),  # ceil
         lambda n: max(0, (n - 400) // 320),  # off by one

@@ -208,8 +208,8 @@ def check_function(
         except Exception:
             ok = False
         if not ok:
-            failed = next((p.name for p in properties if not _holds(p, args, got)), "not what the package gives")
-            return wrong(f"{call} returned {brief(got)} ({failed}); the smallest input it gets wrong.", hint)
+            failed = next((p.name for p in properties if not _holds(p, args, got)), "the package's answer differs")
+            return wrong(f"{call} returned {brief(got)}, the smallest input it gets wrong. Fails: {failed}.", hint)
     return Verdict(True, f"Right! Your function agrees with the package on all {len(cases)} inputs.")
 
 
