@@ -396,7 +396,8 @@ base = weights.extractor("wav2vec2_base")  # a fresh extractor: it takes the oth
 result = base.load_state_dict(state, strict=False)
 print(len(state), "keys in the state_dict,", len(base.state_dict()), "in Base")
 print("missing:", len(result.missing_keys), " unexpected:", len(result.unexpected_keys))
-print("unexpected in block 1:", [k for k in result.unexpected_keys if k.startswith("conv_layers.1.")])
+block_1 = [k for k in result.unexpected_keys if k.startswith("conv_layers.1.")]
+print("unexpected in block 1:", [k.split(".", 2)[2] for k in block_1])
 
 # %% [markdown]
 # With `strict=False` nothing fails: Base takes the tensors whose names it has (the conv weights,

@@ -361,8 +361,10 @@ source.library_part(encoder_class.forward, "if attention_mask is not None", "hid
 # %% tags=["solution"]
 def torchaudio_args(state_dict, conv_stride):
     """torchaudio's (norm_mode, shapes, bias) for an HF feature encoder's state_dict."""
-    weights = [state_dict[f"conv_layers.{i}.conv.weight"] for i in range(len(conv_stride))]
-    shapes = [(w.shape[0], w.shape[2], s) for w, s in zip(weights, conv_stride, strict=True)]  # (out, k, s)
+    shapes = []
+    for i, stride in enumerate(conv_stride):
+        out_channels, _, kernel = state_dict[f"conv_layers.{i}.conv.weight"].shape  # (out, in, k)
+        shapes.append((out_channels, kernel, stride))
     norm_mode = "layer_norm" if "conv_layers.1.layer_norm.weight" in state_dict else "group_norm"
     return norm_mode, shapes, "conv_layers.0.conv.bias" in state_dict
 

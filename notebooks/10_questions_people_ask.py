@@ -469,7 +469,7 @@ print(source.library_part(chunk_iter, "def chunk_iter", "chunk = inputs["))
 print(source.library_part(chunk_iter, "is_last = chunk_end_idx", "chunk_len = chunk.shape"))
 print(source.library_part(chunk_iter, "if is_last:"))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The last two parts run inside the loop, after the chunk is cut. Your function:
 
 
