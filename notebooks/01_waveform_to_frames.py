@@ -360,8 +360,8 @@ prediction = (0, 1)
 # %%
 w2v.exercises.check_tail_prediction(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
-# ### Changing the tail
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture", "after-answer"]
+# ### Exercise 2, after you answer: changing the tail
 #
 # Run it in the `layer_norm` model and in Base (`group_norm`); a frame counts as changed when any of
 # its 512 values changed.

@@ -516,8 +516,10 @@ prediction = [9, 10]
 # %%
 w2v.exercises.check_click_frames(prediction, positions=(3_210, 15_900))
 
-# %% [markdown]
-# Now run it:
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
+#
+# The two clicks, through `local`:
 
 # %%
 # NBVAL_CHECK_OUTPUT

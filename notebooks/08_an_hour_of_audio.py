@@ -578,8 +578,10 @@ prediction = (2.5 * 16_000 - 400) // 320 + 1
 # %%
 w2v.exercises.check_cli_frames(prediction)
 
-# %% [markdown]
-# Now run it:
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
+#
+# The command line on such a file:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -310,7 +310,8 @@ def checker_texts() -> list:
         for node in ast.walk(tree):
             found = []
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                place = {"check_value": 2, "check_function": 3, "Verdict": 1}.get(node.func.id)
+                places = {"check_value": 2, "check_function": 3, "Verdict": 1, "Property": 0, "wrong": 1}
+                place = places.get(node.func.id)
                 if place is not None and len(node.args) > place:
                     found.append(node.args[place])
                 found += [k.value for k in node.keywords if k.arg in ("hint", "message")]
