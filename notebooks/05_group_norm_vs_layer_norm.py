@@ -500,8 +500,8 @@ print(f"eps -> 0: wav2vec2_base, polarity flip -x moves the features by over 10 
 two = {name: inputs[name] for name in ["x10", "+0.05 DC"]}
 changes = {0.0: table["wav2vec2_base"]}  # unpadded: the table above
 changes |= {f: norms.sensitivity(base, clip, two, padding=f) for f in [0.1, 1.0]}
-for model in [base, hubert]:  # group_norm, layer_norm
-    exact = norms.sensitivity(norms.with_eps(model, 1e-30), clip, {"x10": two["x10"]}, padding=1)
+for exact_model in [norms.with_eps(base, 1e-30), norms.with_eps(hubert, 1e-30)]:  # GN, LN
+    exact = norms.sensitivity(exact_model, clip, {"x10": two["x10"]}, padding=1)
     assert exact["x10"] < 1e-4  # padded or not, a positive gain cancels up to eps
 print("wav2vec2_base, with these weights; change of the clip's own frames")
 print("padding        x10   +0.05 DC")
