@@ -112,6 +112,8 @@ def read_catalog(path: Path, language: str = LANGUAGE):
         message = catalog.get(msgid, context=context)
         if message is not None:
             message.previous_id = [previous]
+    for message in catalog:  # Babel reads a multi-line previous msgid's lines as comments "| ..."
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
     return catalog
 
 

@@ -105,6 +105,8 @@ def test_an_english_edit_shows_up_as_stale_with_the_old_translation(tmp_path):
     again, _ = tl.merge(new, tl.read_catalog(path))
     assert [e.status for e in again] == ["fuzzy", "missing"] and again[0].previous == old[0].text
     assert tl.translations(new, tl.read_catalog(path)) == {}  # a fuzzy translation is never shown
+    tl.write_catalog(tl.read_catalog(path), path, "nb")  # a second round trip keeps the entry as it was
+    assert path.read_text(encoding="utf-8") == text and "# |" not in text
     assert obsolete and obsolete[0].string == "删掉了。"
 
 
