@@ -282,7 +282,7 @@ from torchaudio.models.wav2vec2 import model as ta_model
 print(source.library_part(ta_model.HuBERTPretrainModel.forward, "x, lengths =", "features_pen"))
 print(source.library_part(ta_model.hubert_pretrain_base, "feature_grad_mult", "num_classes"))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Hugging Face's fine-tuning scripts call `model.freeze_feature_encoder()`, which switches the conv
 # stack's gradients off (read from the installed transformers, without importing it):
 
@@ -360,8 +360,8 @@ prediction = (0, 1)
 # %%
 w2v.exercises.check_tail_prediction(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture"]
-# ### Changing the tail
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["lecture", "after-answer"]
+# ### Exercise 2, after you answer: changing the tail
 #
 # Run it in the `layer_norm` model and in Base (`group_norm`); a frame counts as changed when any of
 # its 512 values changed.

@@ -112,7 +112,7 @@ for mode in ["group_norm", "layer_norm"]:
 # NBVAL_CHECK_OUTPUT
 source.upstream_part("_get_feature_extractor", start="blocks.append")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The norm is passed to `ConvLayerBlock` under the name `layer_norm` even when it is a `GroupNorm`.
 # Hugging Face's port, which came before torchaudio's, names it the same way (below), so both
 # libraries' state dicts say `feature_extractor.conv_layers.0.layer_norm.weight` in both modes.
@@ -254,7 +254,7 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
     print(f"{preset} ({mode}): {differ} of {n.item()} valid frames differ from the clip alone;")
     print(f"  after the next module's LayerNorm: {(after > 1e-3).sum().item()} of {n.item()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every valid frame's span lies inside the real samples, so the `layer_norm` model's valid frames
 # are the clip's own, up to rounding. Base's all differ (with generic weights, random or trained):
 # the padding entered layer 0's statistics. They still differ after the feature projection's
@@ -383,28 +383,37 @@ w2v.exercises.check_param_count(param_count)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2: predict, then run
 #
-# The Base extractor's `state_dict` is listed above. How many entries (tensors) does the
-# `state_dict` of the `wav2vec2_large_lv60k` extractor have? It is a `layer_norm` model with conv
-# bias. Predict, then run the cell under the checker.
+# You load the `state_dict` of the `wav2vec2_large_lv60k` extractor (a `layer_norm` model with
+# conv bias) into the Base extractor with `load_state_dict(state, strict=False)`. It loads every
+# key the two share and reports the rest: `missing_keys`, Base's keys the `state_dict` lacks, and
+# `unexpected_keys`, its keys Base has no place for. How many of each? Predict a tuple
+# `(missing, unexpected)` from the builder's source, then run the cell under the checker.
 
 # %% tags=["solution"]
-prediction = 28
+prediction = (0, 7 + 6 * 2)  # Base has no conv bias, and no norm after layer 0
 
 # %%
-w2v.exercises.check_state_dict_entries(prediction)
+w2v.exercises.check_loading_keys(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### The `wav2vec2_large_lv60k` keys
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: the keys
 #
-# Its `state_dict`, and the keys of its first block:
+# The two key sets, and the unexpected keys of one block:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 state = weights.extractor("wav2vec2_large_lv60k").state_dict()
-print(len(state), "entries")
-for key, value in state.items():
-    if key.startswith("conv_layers.0."):
-        print(f"{key:<32} {list(value.shape)}")
+base = weights.extractor("wav2vec2_base")  # a fresh extractor: it takes the other model's tensors
+result = base.load_state_dict(state, strict=False)
+print(len(state), "keys in the state_dict,", len(base.state_dict()), "in Base")
+print("missing:", len(result.missing_keys), " unexpected:", len(result.unexpected_keys))
+block_1 = [k for k in result.unexpected_keys if k.startswith("conv_layers.1.")]
+print("unexpected in block 1:", [k.split(".", 2)[2] for k in block_1])
 
 # %% [markdown]
+# With `strict=False` nothing fails: Base takes the tensors whose names it has (the conv weights,
+# and layer 0's norm parameters, a `LayerNorm`'s in a `GroupNorm`, same shapes) and drops the rest
+# without a word. Keep `strict=True`
+# (the default) when you load weights, so that a mismatch stops you.
+#
 # **Next:** notebook 3 works out the length arithmetic in full.

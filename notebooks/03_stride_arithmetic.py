@@ -374,24 +374,25 @@ print("4. frames of a padded 5 000-sample row:", ar.num_frames(L), "vs", ar.num_
 # it, then run the checker below it.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1: which sample rate was it?
+# ### Exercise 1: which sample rates?
 #
-# A user reports 644 frames for a 9.36 s file. The model never resamples: it counts samples. Write
-# `sample_rate_from(num_frames, seconds)`: the rate in `rates` at which a file of `seconds` seconds
-# has as many samples as give `num_frames` frames. The checker tries many durations and rates.
+# The model never resamples: it counts samples, so a frame count pins a file's sample rate down
+# only to a range. Write `rate_range(num_frames, seconds)`: the lowest and the highest whole sample
+# rate, in Hz, at which a file of `seconds` whole seconds gives `num_frames` frames, as a tuple
+# `(low, high)`. Use integer arithmetic, no search over rates. The checker tries counts from 1 to
+# 1 500 frames and durations from 1 to 9 s.
 
 
 # %% tags=["solution"]
-def sample_rate_from(num_frames, seconds, rates=w2v.exercises.nb03.COMMON_RATES):
-    """The rate in rates (8 common ones, 8 to 48 kHz) whose rate * seconds samples give
-    num_frames frames."""
-    low = ar.min_samples_for_frames(num_frames)  # the fewest samples for num_frames
-    high = ar.min_samples_for_frames(num_frames + 1)  # one more frame from here on
-    return next(rate for rate in rates if low <= round(rate * seconds) < high)
+def rate_range(num_frames, seconds):
+    """(lowest, highest) whole sample rate at which seconds whole seconds give num_frames frames."""
+    fewest = ar.min_samples_for_frames(num_frames)  # the fewest samples for num_frames frames
+    too_many = ar.min_samples_for_frames(num_frames + 1)  # from here on, one frame more
+    return -(-fewest // seconds), -(-too_many // seconds) - 1  # rates: whole, so round up
 
 
 # %%
-w2v.exercises.check_sample_rate_from(sample_rate_from)
+w2v.exercises.check_rate_range(rate_range)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2: predict, then run
@@ -406,8 +407,10 @@ prediction = [48]
 # %%
 w2v.exercises.check_frames_changed_by_edit(prediction)
 
-# %% [markdown]
-# Now run it:
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
+#
+# The edit, in the `layer_norm` model:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -321,25 +321,29 @@ plotting.plot_effective_receptive_field(mean_grad, paths)
 # it, then run the checker below it.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1: the span of any frame, for any stack
+# ### Exercise 1: which frames read a sample, for any stack
 #
-# Write `span(i, shapes)`: the half-open sample span `(start, end)` that frame `i` of a stack of
-# unpadded convs `shapes = [(channels, kernel, stride), ...]` reads. Use only `shapes` and integer
-# arithmetic (not `ar.frame_span`). The checker tries many frames on eight different stacks.
+# Write `frames_reading(t, num_samples, shapes)`: the indices of the frames that read sample `t`
+# of a clip of `num_samples` samples, through a stack of unpadded convs
+# `shapes = [(channels, kernel, stride), ...]`, as a list. Use only `shapes` and integer
+# arithmetic (not the package's `ar` functions). The checker tries samples at both ends of the
+# first frames, in the middle and at the end of clips of several lengths, on eight stacks.
 
 
 # %% tags=["solution"]
-def span(i, shapes):
-    """(start, end) of the input samples frame i of the stack `shapes` reads."""
-    jump, rf = 1, 1
+def frames_reading(t, num_samples, shapes):
+    """The frames of a num_samples clip, through the stack shapes, whose span holds sample t."""
+    jump, rf, frames = 1, 1, num_samples
     for _, kernel, stride in shapes:
         rf += (kernel - 1) * jump
         jump *= stride
-    return i * jump, i * jump + rf
+        frames = max(0, (frames - kernel) // stride + 1)
+    first = max(0, -(-(t - rf + 1) // jump))  # the first i with i * jump + rf > t
+    return list(range(first, min(t // jump + 1, frames)))
 
 
 # %%
-w2v.exercises.check_span(span)
+w2v.exercises.check_frames_reading(frames_reading)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 2: a 10 ms hop
@@ -359,7 +363,7 @@ w2v.exercises.check_stack_with_10ms_hop(answer)
 # ### Exercise 3: predict, then run
 #
 # If layer 0 were `(512, 20, 10)` instead of `(512, 10, 5)`, with the other six layers unchanged,
-# how many samples would one frame see? Predict, then run the table below the checker.
+# how many samples would one frame see? Predict by hand, then run the table below the checker.
 
 # %% tags=["solution"]
 prediction = 20 + 2 * 10 + 2 * 20 + 2 * 40 + 2 * 80 + 1 * 160 + 1 * 320
@@ -367,7 +371,9 @@ prediction = 20 + 2 * 10 + 2 * 20 + 2 * 40 + 2 * 80 + 1 * 160 + 1 * 320
 # %%
 w2v.exercises.check_receptive_field_wider_first_layer(prediction)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 3, after you answer: the table
+#
 # The table for that stack:
 
 # %%

@@ -315,7 +315,7 @@ print("padding   change of raw frames   after the LayerNorm   share that is a fr
 for f, raw, ln, g in zip(fractions, median, after, share, strict=True):
     print(f"{f:>7.0%}   {raw:>18.2%}   {ln:>19.2%}   {g:>26.0%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With these weights most of the raw change is a per-frame gain that the model removes at once, so
 # "slightly" is closer to the third column than to the second. Both depend on the weights (a
 # pretrained edition prints its own); the projection's trained $\gamma, \beta$ act per channel
@@ -332,7 +332,8 @@ for f, raw, ln, g in zip(fractions, median, after, share, strict=True):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-source.installed_part("transformers.models.wav2vec2.modeling_wav2vec2", "Wav2Vec2FeatureEncoder.forward")
+modeling = "transformers.models.wav2vec2.modeling_wav2vec2"
+source.installed_part(modeling, "Wav2Vec2FeatureEncoder.forward")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### torchaudio's `lengths`
@@ -388,7 +389,7 @@ model = torchaudio.models.wav2vec2_model(
 model.feature_extractor = base  # the extractor used so far
 model = model.eval()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The clip in one batch with half a second of speech (so padded by 100 %), against the clip alone:
 # the plain batch moves its outputs, `exact_batch` gives them back up to float rounding (asserted,
 # for these weights; the package's tests check it for both norm modes):
@@ -505,7 +506,7 @@ for f, row in changes.items():
 # of the table above is as much these random filters' doing as `layer_norm`'s: a pretrained
 # edition prints its own.
 
-# %% tags=["depends-on-weights", "depends-on-clip"]
+# %% slideshow={"slide_type": "subslide"} tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 conv0_ln, _ = norms.run_layer0(hubert, clip)  # (1, C, T)
 per_position = conv0_ln[0].var(dim=0, unbiased=False)  # (T,): over channels
@@ -636,8 +637,8 @@ prediction = {"wav2vec2_base": 0, "hubert_large": 0}
 # %%
 w2v.exercises.check_batch_neighbour(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1: the run
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 1, after you answer: the run
 #
 # A is the notebook's clip (0.25 s), B another 0.25 s of speech.
 
@@ -659,32 +660,32 @@ for preset in ["wav2vec2_base", "hubert_large"]:
 # normalizing torchaudio bundle adds a second way (its batch-wide waveform norm, notebook 6).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2: exact batches for `group_norm`
+# ### Exercise 2: exact batches from the padded statistics
 #
-# Write `valid_instance_norm(x, lengths, eps=1e-5)`: the normalization of `GroupNorm(C, C)` (no
-# $\gamma, \beta$) of a padded batch `x` `[B, C, T]` in which item `b` has `lengths[b]` valid
-# positions. Each item's statistics use its valid positions only; positions past the length become
-# 0. The checker runs it on random tensors, then inside a Base extractor
-# (`norms.batched_features(..., instance_norm=your_function)`): one padded batch of clips of
-# different lengths must give every clip its features alone, up to float rounding (the checker
-# allows a relative 1e-4).
+# `GroupNorm(C, C)` on a zero-padded batch takes each (item, channel)'s mean and biased variance
+# over all `total` positions, the zeros included. Write `valid_stats(mean, var, lengths, total)`:
+# from those statistics (`[B, C]` each) and each item's number of valid positions `lengths[b]`
+# (every position past it is 0), the mean and biased variance over the valid positions alone, as
+# a tuple `(mean, var)` of `[B, C]` tensors. You get the statistics only, not the batch. The
+# checker runs it on random batches, then inside a Base extractor: it zeros layer 0's positions
+# past each clip's length and normalizes with your statistics, and one padded batch of clips of
+# different lengths must give every clip its features alone (to a relative 1e-4: float rounding).
 
 
 # %% tags=["solution"]
-def valid_instance_norm(x, lengths, eps=1e-5):
-    """GroupNorm(C, C) without affine on [B, C, T]; statistics over each item's valid part."""
-    mask = (torch.arange(x.shape[2]) < torch.as_tensor(lengths)[:, None])[:, None].to(x.dtype)
-    count = mask.sum(dim=2, keepdim=True)  # (B, 1, 1)
-    mean = (x * mask).sum(dim=2, keepdim=True) / count  # (B, C, 1)
-    var = ((x - mean) ** 2 * mask).sum(dim=2, keepdim=True) / count  # (B, C, 1)
-    return (x - mean) / torch.sqrt(var + eps) * mask
+def valid_stats(mean, var, lengths, total):
+    """The valid positions' (mean, biased var), [B, C] each, from those over all total positions."""
+    share = torch.as_tensor(lengths, dtype=mean.dtype)[:, None] / total  # (B, 1): valid part
+    valid_mean = mean / share  # the zeros add nothing to the sum
+    valid_square = (var + mean**2) / share  # nor to the sum of squares
+    return valid_mean, valid_square - valid_mean**2
 
 
 # %%
-w2v.exercises.check_valid_instance_norm(valid_instance_norm)
+w2v.exercises.check_valid_stats(valid_stats)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2: the run
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: the run
 #
 # With the package's version: the clip (a quarter second) in one batch with half a second of
 # speech, against the clip alone:
@@ -711,8 +712,8 @@ prediction = True
 # %%
 w2v.exercises.check_quiet_input(prediction, base, clip)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3: the run
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 3, after you answer: the run
 #
 # The change, and the variances that decide it:
 

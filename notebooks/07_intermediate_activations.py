@@ -99,7 +99,7 @@ plotting.plot_layer_stages(trace, layer=0, title=f"Layer 0, {label}")
 # the channel's mean and spread over the *whole input*, the appended zeros included. Each later
 # layer turns constants into constants. Checked, for any weights of this architecture:
 
-# %% tags=["depends-on-clip"]
+# %% slideshow={"slide_type": "subslide"} tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 muted = torch.cat([wave, torch.zeros(8000)])  # the clip, then 0.5 s of digital silence
 muted_trace = w2v.trace_activations(extractor, muted)
@@ -153,7 +153,7 @@ for layer in trace.layers:
 zero = (wave.unfold(0, 10, 5) == 0).all(dim=1).float().mean()  # positions whose 10 samples are 0
 print(f"layer-0 positions that read only zeros (conv exactly 0, not > 0): {zero:.1%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # GELU keeps the sign, so both shares agree. With random filters they sit near one half: a bias-free
 # conv whose filters are as often negative as positive is positive about half the time, except
 # where its input is exactly 0: there it gives exactly 0, which is not > 0. Digital silence lowers
@@ -177,7 +177,7 @@ from torchaudio.models.wav2vec2 import model as ta_model
 assert "apply(" not in inspect.getsource(ta_model.wav2vec2_model)  # no init of its own
 source.library_part(ta_model._init_hubert_pretrain_model, stop="elif isinstance")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # This cell builds both inits on purpose (seed 0, whatever `WEIGHTS` says) and traces the clip:
 
 # %% tags=["depends-on-clip"]
@@ -454,7 +454,7 @@ print(f"silence gives features with max |value| {float(silence.abs().max()):.3g}
 # sample. (The spectrogram row smears the one-sample click over its own STFT window: that width is
 # the spectrogram's, not the model's.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 impulse_trace = w2v.trace_activations(local, click)
 title = "A click at 500 ms through every layer (hubert_large architecture)"
 spans = dict(marks_ms=[500], frame_spans=predicted)  # the click, and the frames that contain it
@@ -516,8 +516,10 @@ prediction = [9, 10]
 # %%
 w2v.exercises.check_click_frames(prediction, positions=(3_210, 15_900))
 
-# %% [markdown]
-# Now run it:
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
+#
+# The two clicks, through `local`:
 
 # %%
 # NBVAL_CHECK_OUTPUT

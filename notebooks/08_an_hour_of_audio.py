@@ -166,7 +166,7 @@ for c in chunked.plan_chunks(35_200, chunk_frames=50):
 # strides, the hop. The cell runs both on half a second of speech (no silence in it: all-zero
 # windows would give equal frames anywhere):
 
-# %% tags=["depends-on-weights", "depends-on-clip"]
+# %% slideshow={"slide_type": "subslide"} tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 local = weights.extractor("wav2vec2_large_lv60k")
 speech = w2v.load_speech_clip(AUDIO)[0]
@@ -476,7 +476,7 @@ print("streamed samples equal load_audio's, bit for bit:", torch.equal(streamed,
 feats = np.load(tmp / "feats.npy")  # (frames, 512)
 reference = w2v.extract_features(w2v.random_extractor("wav2vec2_base"), whole)[0][0]
 difference = compare.difference(feats, reference)
-print(f"features {feats.shape}, the CLI's random weights: {difference}")
+print(f"features {feats.shape}, the CLI's random weights:\n  {difference}")
 print("  within the bound:", difference.max_rel <= 1e-5)
 print("  relative error below 1e-6:", difference.relative < 1e-6)
 
@@ -578,8 +578,10 @@ prediction = (2.5 * 16_000 - 400) // 320 + 1
 # %%
 w2v.exercises.check_cli_frames(prediction)
 
-# %% [markdown]
-# Now run it:
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
+#
+# The command line on such a file:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -355,19 +355,25 @@ source.library_part(encoder_class.forward, "if attention_mask is not None", "hid
 # One function to write, one prediction to make.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
+# ### Exercise 1: a checkpoint without its config
 #
-# Write `torchaudio_args(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias)`: the
-# `(norm_mode, shapes, bias)` that make torchaudio's builder (and `w2v.get_feature_extractor`)
-# produce the stack an HF config with these fields describes. The checker builds the mirror from
-# your answer for eight configs, loads HF's weights into it and compares the outputs exactly.
+# Someone hands you the `state_dict` of an HF feature encoder (the `conv_layers...` keys, as in
+# "The same names in the state dict") and its strides, but not its config. Write
+# `torchaudio_args(state_dict, conv_stride)`: the `(norm_mode, shapes, bias)` that make
+# torchaudio's builder (and `w2v.get_feature_extractor`) build the stack those weights belong to.
+# The checker builds the mirror from your answer for eight encoders of two to seven layers, loads
+# the weights into it and compares the outputs exactly.
 
 
 # %% tags=["solution"]
-def torchaudio_args(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
-    """torchaudio's (norm_mode, shapes, bias) for these Wav2Vec2Config fields."""
-    shapes = list(zip(conv_dim, conv_kernel, conv_stride, strict=True))
-    return f"{feat_extract_norm}_norm", shapes, conv_bias
+def torchaudio_args(state_dict, conv_stride):
+    """torchaudio's (norm_mode, shapes, bias) for an HF feature encoder's state_dict."""
+    shapes = []
+    for i, stride in enumerate(conv_stride):
+        out_channels, _, kernel = state_dict[f"conv_layers.{i}.conv.weight"].shape  # (out, in, k)
+        shapes.append((out_channels, kernel, stride))
+    norm_mode = "layer_norm" if "conv_layers.1.layer_norm.weight" in state_dict else "group_norm"
+    return norm_mode, shapes, "conv_layers.0.conv.bias" in state_dict
 
 
 # %%
@@ -387,10 +393,10 @@ prediction = [-1, 0, 0]
 # %%
 w2v.exercises.check_hf_short_lengths(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2: run it
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
 #
-# Now run it:
+# HF's counts and the package's:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -401,8 +407,8 @@ print("package:", [ar.num_frames(n) for n in short])
 # %% [markdown]
 # The two agree from 80 samples on (0 frames up to 399) and differ below 80.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2: layer by layer
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: layer by layer
 #
 # HF's `_conv_out_length` line (shown above) for 79 samples, layer by layer, beside the package's
 # counts, which are clamped at 0:

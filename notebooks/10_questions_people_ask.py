@@ -552,7 +552,20 @@ print(f"exact zeros in the whole speech clip: {float((speech == 0).float().mean(
 #
 # Write `chunk_starts(num_samples, chunk_length_s, stride_length_s)`: the first sample of every
 # chunk HF's ASR pipeline cuts from `num_samples` samples at 16 kHz (left and right strides both
-# `stride_length_s`). The checker runs transformers' own chunking on 60 cases.
+# `stride_length_s`). Question 8 shows how `preprocess` turns the seconds into samples; the loop
+# that cuts, transformers' `chunk_iter`, is below. The checker runs transformers' own chunking on
+# lengths on and off the 320-sample grid.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from transformers.pipelines.automatic_speech_recognition import chunk_iter
+
+print(source.library_part(chunk_iter, "def chunk_iter", "chunk = inputs["))
+print(source.library_part(chunk_iter, "is_last = chunk_end_idx", "chunk_len = chunk.shape"))
+print(source.library_part(chunk_iter, "if is_last:"))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The last two parts run inside the loop, after the chunk is cut. Your function:
 
 
 # %% tags=["solution"]
@@ -582,10 +595,10 @@ prediction = 49
 # %%
 w2v.exercises.check_short_clip_mask(prediction)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2: run it
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: run it
 #
-# Now run it:
+# The mask HF builds, and the package's counts:
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -11,6 +11,11 @@ deck holds only the cells the notebooks tag for it, in the lesson plan's order
 
 Each notebook's part of the plan (number, title, minutes, what to run live) goes in the speaker
 notes of its first slide. :mod:`.slides` renders the deck like the others.
+
+Another edition passes ``tr`` (English -> its translation, :class:`series.translation.Translator`,
+the classroom catalog's): the deck's own text (:func:`strings`: its title slide, the speaker notes,
+the timetable's titles and what to run live, the opening question, the slides of the parts without
+a notebook) is translated, the notebooks' cells come translated already.
 """
 
 import copy
@@ -18,6 +23,7 @@ import copy
 import nbformat
 
 from . import lesson_plan
+from .translation import english
 
 LECTURE = "lecture"
 LECTURE_TAG, PREDICT_TAG, RUN_LIVE_TAG = "lecture", "predict", "run-live"
@@ -26,6 +32,28 @@ STARTS_SLIDE = ("slide", "subslide")
 
 
 RUN_LIVE_MARK = "# ▶ RUN LIVE"
+
+
+#: The deck's own text ({name}: filled in after translating); :func:`strings` adds the plan's.
+TITLE = "# How wav2vec2 turns a waveform into frames"
+INTRO = "The lecture: {parts} parts, {minutes} minutes (the lesson plan's timetable)."
+HOW = (
+    "Code that starts with ▶ is run live, in JupyterLab; a question on a slide of its own is asked "
+    "before the next slide answers it."
+)
+NOTE = "**{number}. {title}** ({minutes} min). Run live: {run_live}."
+MINUTES = "{minutes} minutes."
+SUMMARY = "The curated deck of the 90-minute class"
+STRINGS = (TITLE, INTRO, HOW, NOTE, MINUTES, SUMMARY)
+
+
+def strings(plan=lesson_plan.LESSON_PLAN) -> list[str]:
+    """Every English text the deck shows of its own (the classroom catalog translates them): :data:`STRINGS`,
+    the timetable's titles and what to run live, and the plan's opening question."""
+    parts = lesson_plan.timetable(plan)
+    texts = [*STRINGS, *(p.title for p in parts), *(p.run_live for p in parts)]
+    texts += lesson_plan.questions(parts[0].number, plan)[:1]
+    return list(dict.fromkeys(texts))
 
 
 def run_live_marker(notebook: str) -> str:
@@ -50,13 +78,15 @@ def _md(text: str, kind: str):
     return cell
 
 
-def _notes(parts: list):
+def _notes(parts: list, tr=english):
     """Speaker notes: each part's number, title, minutes and what to run live."""
-    lines = [f"**{p.number}. {p.title}** ({p.minutes} min). Run live: {p.run_live}." for p in parts]
+    lines = [
+        tr(NOTE).format(number=p.number, title=tr(p.title), minutes=p.minutes, run_live=tr(p.run_live)) for p in parts
+    ]
     return _md("\n\n".join(lines), "notes")
 
 
-def cells_of(name: str, nb, parts: list) -> list:
+def cells_of(name: str, nb, parts: list, tr=english) -> list:
     """One notebook's lecture cells, as the deck shows them: every one that starts a slide in the
     notebook, or whose slide's first cell is not in the deck, or that follows a question, starts a
     slide here (reveal.js's horizontal ones: the deck is walked left to right)."""
@@ -75,31 +105,25 @@ def cells_of(name: str, nb, parts: list) -> list:
             cell.source = f"{run_live_marker(name)}\n{cell.source}"
         cells.append(cell)
         if len(cells) == 1:
-            cells.append(_notes(parts))
+            cells.append(_notes(parts, tr))
         after_predict = PREDICT_TAG in tags
     return cells
 
 
-def lecture_notebook(executed: dict, plan=lesson_plan.LESSON_PLAN):
+def lecture_notebook(executed: dict, plan=lesson_plan.LESSON_PLAN, tr=english):
     """The lecture deck as a notebook: a title slide, each notebook's lecture cells in the order of
-    the plan's timetable, and the quiz. ``executed``: name -> executed notebook."""
+    the plan's timetable, and the quiz. ``executed``: name -> executed notebook; ``tr`` translates
+    the deck's own text (:func:`strings`)."""
     parts = lesson_plan.timetable(plan)
     by_number = {int(name[:2]): name for name in executed}
     first = next(iter(executed.values()))
     deck = nbformat.v4.new_notebook(metadata=copy.deepcopy(first.metadata))
     total = sum(p.minutes for p in parts)
-    deck.cells.append(
-        _md(
-            "# How wav2vec2 turns a waveform into frames\n\n"
-            f"The lecture: {len(parts)} parts, {total} minutes (the lesson plan's timetable).\n\n"
-            "Code that starts with ▶ is run live, in JupyterLab; a question on a slide of its own is asked "
-            "before the next slide answers it.",
-            "slide",
-        )
-    )
+    intro = tr(INTRO).format(parts=len(parts), minutes=total)
+    deck.cells.append(_md(f"{tr(TITLE)}\n\n{intro}\n\n{tr(HOW)}", "slide"))
     opening = lesson_plan.questions(parts[0].number, plan)[:1]
     for question in opening:  # the plan's first question, asked before any slide teaches
-        deck.cells += [_md(f"## {parts[0].title}\n\n> {question}", "slide"), _notes(parts[:1])]
+        deck.cells += [_md(f"## {tr(parts[0].title)}\n\n> {tr(question)}", "slide"), _notes(parts[:1], tr)]
     seen = []
     for part in parts:
         for number in part.notebooks:
@@ -107,11 +131,12 @@ def lecture_notebook(executed: dict, plan=lesson_plan.LESSON_PLAN):
             if name is None or name in seen:
                 continue
             seen.append(name)
-            deck.cells += cells_of(name, executed[name], [p for p in parts if number in p.notebooks])
+            deck.cells += cells_of(name, executed[name], [p for p in parts if number in p.notebooks], tr)
     for part in parts:
         if not part.notebooks:
-            deck.cells += [_md(f"## {part.title}\n\n{part.minutes} minutes.", "slide"), _notes([part])]
-    deck.metadata["w2v2"] = {"summary": "The curated deck of the 90-minute class", "notebooks": seen}
+            minutes = tr(MINUTES).format(minutes=part.minutes)
+            deck.cells += [_md(f"## {tr(part.title)}\n\n{minutes}", "slide"), _notes([part], tr)]
+    deck.metadata["w2v2"] = {"summary": tr(SUMMARY), "notebooks": seen}
     return deck
 
 
@@ -130,6 +155,7 @@ def run_live_slides(nb) -> list[int]:
     return sorted(slides)
 
 
-def with_lecture(executed: dict) -> dict:
-    """The decks to render: every notebook's, and the lecture deck built from them."""
-    return {**executed, LECTURE: lecture_notebook(executed)}
+def with_lecture(executed: dict, tr=english) -> dict:
+    """The decks to render: every notebook's, and the lecture deck built from them (its own text
+    through ``tr``)."""
+    return {**executed, LECTURE: lecture_notebook(executed, tr=tr)}

@@ -4,7 +4,9 @@ A solution cell (tagged ``solution``) holds value answers (``answer = ...``, ``p
 and/or functions the student writes. Its stub keeps every function's signature and docstring
 with a ``...`` body, and every answer name assigned ``...``; everything else in the cell (the
 worked solution) goes. The ``# NBVAL_CHECK_OUTPUT`` markers go too: they mean nothing to a
-student.
+student. What an exercise's run reveals sits after its checker, under a ``### Exercise n, after you
+answer: ...`` heading tagged ``after-answer``: the student edition folds it (JupyterLab's
+``jp-MarkdownHeadingCollapsed``), so the reader opens it once they have answered.
 """
 
 import ast
@@ -17,6 +19,9 @@ from .sources import for_readers
 
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
+AFTER_ANSWER_TAG = "after-answer"
+#: The cell metadata with which JupyterLab shows a heading's section folded.
+FOLDED = "jp-MarkdownHeadingCollapsed"
 ANSWER_NAMES = ("answer", "prediction")
 
 
@@ -44,9 +49,12 @@ def stub_for(solution: str) -> str:
 
 
 def student_copy(nb):
-    """The notebook with every solution cell replaced by its stub, markers and outputs removed."""
+    """The notebook with every solution cell replaced by its stub, markers and outputs removed, and
+    every after-answer section folded."""
     nb = copy.deepcopy(for_readers(nb))
     for cell in nb.cells:
+        if AFTER_ANSWER_TAG in cell.metadata.get("tags", []):
+            cell.metadata[FOLDED] = True
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.get("tags", [])

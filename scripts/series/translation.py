@@ -283,16 +283,18 @@ def text_units(prefix: str, texts: list, where: str) -> list:
 
 
 def classroom_units() -> list:
-    """The site's own text, the lesson plan (block by block), its quiz, and the formula sheet."""
+    """The site's own text, the lesson plan (block by block), its quiz, the formula sheet, and the
+    lecture deck's own text (its title slide, speaker notes, the timetable's titles)."""
     from w2v2_walkthrough.quiz import QUESTIONS
 
-    from . import formula_sheet, lesson_plan, site
+    from . import formula_sheet, lecture, lesson_plan, site
 
     return (
         text_units("site", list(site.STRINGS) + list(site.FORMULA_SHEET_STRINGS), "the site's pages")
         + text_units("lesson-plan", lesson_plan.translatable_blocks(), "docs/lesson_plan.md")
         + text_units("quiz", list(lesson_plan.QUIZ_STRINGS) + [q.text for q in QUESTIONS], "w2v2_walkthrough/quiz.py")
         + text_units("formula-sheet", formula_sheet.strings(), "scripts/series/formula_sheet.py")
+        + text_units("lecture", lecture.strings(), "scripts/series/lecture.py")
     )
 
 
@@ -310,7 +312,8 @@ def checker_texts() -> list:
         for node in ast.walk(tree):
             found = []
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                place = {"check_value": 2, "check_function": 3, "Verdict": 1}.get(node.func.id)
+                places = {"check_value": 2, "check_function": 3, "Verdict": 1, "Property": 0, "wrong": 1}
+                place = places.get(node.func.id)
                 if place is not None and len(node.args) > place:
                     found.append(node.args[place])
                 found += [k.value for k in node.keywords if k.arg in ("hint", "message")]

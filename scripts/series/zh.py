@@ -46,8 +46,9 @@ def build(notebooks: dict, out: Path = ZH, language: str = LANGUAGE) -> dict:
     for name, nb in translated.items():
         nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
     words = sorted(set(tl.glossary().values()))
-    building = SiteBuild(translated, out / "site", Localized(language, classroom_translator(language), words=words))
-    render_slides(with_lecture(translated), out / "slides", language)
+    tr = classroom_translator(language)
+    building = SiteBuild(translated, out / "site", Localized(language, tr, words=words))
+    render_slides(with_lecture(translated, tr), out / "slides", language)
     write_student_edition(translated, out / "student", language)
     building.wait()
     total = {name: c for name, c in tl.counts(notebooks, language).items()}
@@ -66,9 +67,10 @@ def write_checked_pages(out: Path = ZH / "slides", language: str = LANGUAGE) -> 
     """The zh decks of the committed notebooks and the zh formula sheet, into ``out``. The tests run
     it in a process of its own at the session's start (``python -m series.zh``), beside Sphinx."""
     translated = zh_notebooks({p.stem: read_executed(p) for p in sources()}, language)
-    render_slides(with_lecture(translated), out, language)
+    tr = classroom_translator(language)
+    render_slides(with_lecture(translated, tr), out, language)
     head = fonts.stylesheet(fonts.FONT_DIR) + FONT_PAGE_CSS
-    return render_formula_sheet(out / CHECKED_SHEET, tr=classroom_translator(language), head=head, lang=language)
+    return render_formula_sheet(out / CHECKED_SHEET, tr=tr, head=head, lang=language)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 saying "Not answered yet", is tested in test_second_weights.py, in the same run that executes the series with
 a second set of weights (the notebooks are not executed twice for it)."""
 
+import re
+
 import pytest
 
 from series import sources
 from series.sources import NBVAL_MARKER
-from series.student import SOLUTION_TAG, stub_for, student_copy, write_student_edition
+from series.student import AFTER_ANSWER_TAG, FOLDED, SOLUTION_TAG, stub_for, student_copy, write_student_edition
 
 NOTEBOOKS = {p.stem: sources.read_executed(p) for p in sources.sources()}
 
@@ -65,3 +67,23 @@ def test_every_cell_of_the_student_copy_is_valid_python(name):
     transform = TransformerManager().transform_cell
     for cell in code_cells(student_copy(NOTEBOOKS[name])):
         compile(transform(cell.source), f"{name} cell {cell.id}", "exec")
+
+
+NEW_EXERCISE = re.compile(r"### Exercise \d+(:|$)")
+AFTER_ANSWER = re.compile(r"### Exercise \d+, after you answer: ")
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_what_a_run_reveals_waits_under_an_after_answer_heading(name):
+    """A checker is followed by the next exercise or by a heading saying to read on after answering
+    (tagged, and folded in the student edition), so no reveal sits in sight of the question."""
+    nb, student = NOTEBOOKS[name], student_copy(NOTEBOOKS[name])
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "w2v.exercises.check_" in cell.source:
+            following = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+            first = following.source.splitlines()[0] if following and following.cell_type == "markdown" else ""
+            assert NEW_EXERCISE.match(first) or AFTER_ANSWER.match(first), f"{name}: after a checker: {first!r}"
+    for original, copy in zip(nb.cells, student.cells, strict=True):
+        after = AFTER_ANSWER.match(original.source) is not None
+        assert after == (AFTER_ANSWER_TAG in original.metadata.get("tags", [])), original.source[:60]
+        assert copy.metadata.get(FOLDED, False) is after

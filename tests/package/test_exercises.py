@@ -7,7 +7,7 @@ from w2v2_walkthrough import exercises as ex
 
 RIGHT = [
     (ex.check_tail_prediction, (0, 1)),  # the last frame's span ends at 48 * 320 + 400 = 16000 - 240
-    (ex.check_state_dict_entries, 7 * 2 + 7 * 2),  # per block: conv weight and bias, norm weight and bias
+    (ex.check_loading_keys, (0, 7 + 6 * 2)),  # Base lacks every conv bias and the norms of layers 1-6
     (ex.check_receptive_field_wider_first_layer, 20 + 2 * (10 + 20 + 40 + 80) + 160 + 320),
     (ex.check_cli_frames, (40_000 - 400) // 320 + 1),  # 2.5 s at 44.1 kHz -> 40,000 samples at 16 kHz
 ]
@@ -29,30 +29,101 @@ def test_right_wrong_and_unanswered(checker, answer):
 
 def test_function_checker_runs_the_student_function_on_every_case():
     reference = lambda n: n * n
-    cases = [(n,) for n in range(-3, 10)]
+    cases = [(n,) for n in (9, -7, 5, -3, 0, 2, 1)]
     assert ex.check_function(lambda n: n**2, cases, reference, "square it").correct is True
-    wrong = ex.check_function(lambda n: 2 * n, cases, reference, "square it")
-    assert wrong.correct is False and "your function(-3) returned -6" in repr(wrong)  # first differing input
+    wrong = ex.check_function(lambda n: 2 * n, cases, reference, "square it")  # right at 0 and 2 only
+    assert wrong.correct is False and "your function(1) returned 2" in repr(wrong)  # the smallest wrong input
     crash = ex.check_function(lambda n: n * n if n else 1 // n, cases, reference, "square it")
     assert crash.correct is False and "ZeroDivisionError" in repr(crash)
+    positive = ex.Property("a square is never negative", lambda args, got: got >= 0)
+    named = ex.check_function(lambda n: n * abs(n), cases, reference, "square it", properties=[positive])
+    assert "your function(-3) returned -9, the smallest input it gets wrong. Fails: a square is never negative" in repr(
+        named
+    )
 
-    def stub(n): ...
+    def stub(n):
+        """Square n."""
+        ...
+
+    def forgot_return(n):
+        n * n
+
+    def square(n):
+        return n * n
 
     assert ex.check_function(stub, cases, reference, "square it").correct is None
     assert ex.check_function(..., cases, reference, "square it").correct is None
     assert ex.check_function(42, cases, reference, "square it").correct is False
+    none = ex.check_function(forgot_return, cases, reference, "square it")  # a real function: wrong
+    assert none.correct is False and "forgot_return(0) returned None" in repr(none) and "return" in repr(none)
+    kind = ex.check_function(lambda n: str(n * n), cases, reference, "square it")
+    assert kind.correct is False and "a string (a str)" in repr(kind) and "a whole number (an int)" in repr(kind)
+    assert ex.check_function(square, cases, reference, "square it").correct is True
+    assert ex.check_function(lambda n: float(n * n), cases, reference, "square it").correct is True  # 4.0 is 4
+
+
+def test_messages_are_short_and_never_dump_a_tensor():
+    import torch
+
+    from w2v2_walkthrough.exercises._core import MAX_MESSAGE
+
+    huge = torch.randn(300, 512)
+    cases = [(torch.zeros(2, 3, 50),), (huge,)]
+    verdicts = [
+        ex.check_function(lambda x: huge, cases, lambda x: x, "h" * 200),
+        ex.check_function(lambda x: [huge] * 9, cases, lambda x: x, "h"),
+        ex.check_function(lambda x: list(range(10**5)), [(1,)], lambda x: [x], "h"),
+        ex.check_function(lambda x: 1 / 0 if x.numel() else x, [(huge,)], lambda x: x, "h"),
+        ex.check_function(lambda x: (_ for _ in ()).throw(ValueError(str(huge))), [(1,)], lambda x: x, "h"),
+        ex.check_value(list(range(10**5)), [1], "h"),
+        ex.check_value(huge, [1], "h"),
+        ex.check_valid_stats(lambda mean, var, lengths, total: (huge, huge)),
+        ex.check_frames_changed_by_edit(huge),
+    ]
+    for verdict in verdicts:
+        assert verdict.correct is False and len(repr(verdict)) <= MAX_MESSAGE, repr(verdict)
+    for verdict in verdicts[:4] + verdicts[5:]:  # the fifth quotes the error's own first line
+        assert "tensor(" not in repr(verdict) and "0000" not in repr(verdict), repr(verdict)
+    assert "a Tensor of shape [300, 512]" in repr(verdicts[0])
+
+
+def test_value_answers_of_the_wrong_type_are_told_the_type():
+    int_for_list = ex.check_frames_changed_by_edit(48)
+    assert int_for_list.correct is False and "an int" in repr(int_for_list) and "a list" in repr(int_for_list)
+    import torch
+
+    clip = 0.1 * torch.randn(2000, generator=torch.Generator().manual_seed(0))
+    base = __import__("w2v2_walkthrough.weights", fromlist=["random_extractor"]).random_extractor("wav2vec2_base")
+    text_for_bool = ex.check_quiet_input("True", base, clip)
+    assert text_for_bool.correct is False and "a str" in repr(text_for_bool) and "a bool" in repr(text_for_bool)
+    assert "a bool" in repr(ex.check_cli_frames(True))  # True is not the number 1
+    assert ex.check_cli_frames(123.0).correct is False and ex.check_cli_frames(124.0).correct is True
 
 
 def test_frames_for_checker():
     """Right: the whole stack as one conv of kernel 400, stride 320 (notebook 3), clamped at 0."""
     assert ex.check_frames_for(lambda n: max(0, (n - 400) // 320 + 1)).correct is True
-    assert ex.check_frames_for(lambda n: (n - 400) // 320 + 1).correct is False  # no clamp
-    assert ex.check_frames_for(lambda n: max(0, -(-(n - 400) // 320) + 1)).correct is False  # ceil
-    assert ex.check_frames_for(lambda n: n // 320).correct is False
+    no_clamp = ex.check_frames_for(lambda n: (n - 400) // 320 + 1)
+    assert "your function(0) returned -1, the smallest" in repr(no_clamp)
+    assert "Fails: a frame count is a whole number, never negative" in repr(no_clamp)
+    wrong = (
+        lambda n: max(0, -(-(n - 400) // 320) + 1),  # ceil
+        lambda n: max(0, (n - 400) // 320),  # off by one
+        lambda n: n // 320,  # samples / hop
+        lambda n: 49,  # hard-coded: right for the notebook's second only
+        lambda n: 49 if n == 16_000 else max(0, (n - 400) // 320),  # right on the printed example only
+    )
+    for function in wrong:
+        assert ex.check_frames_for(function).correct is False
+    from w2v2_walkthrough import arithmetic
+
+    calls_the_package = ex.check_frames_for(lambda n: arithmetic.num_frames(n))
+    assert calls_the_package.correct is False and "uses num_frames" in repr(calls_the_package)
 
 
 def test_tail_prediction_checker_rejects_the_group_norm_answer():
-    assert ex.check_tail_prediction((49, 49)).correct is False and ex.check_tail_prediction((0, 0)).correct is False
+    for wrong in ((49, 49), (0, 0), (1, 2), (1, 1), 1):  # group_norm, no frame, off by one, a number
+        assert ex.check_tail_prediction(wrong).correct is False
 
 
 def test_param_count_checker():
@@ -68,21 +139,52 @@ def test_param_count_checker():
         channels = [1] + [c for c, _, _ in shapes]
         return sum(o * i * k + o * bias + 2 * o for (o, k, _), i in zip(shapes, channels, strict=False))
 
+    def in_is_out(norm_mode, shapes, bias):  # every conv taken as out x out x kernel (layer 0 too)
+        return sum(o * o * k + o * bias for o, k, _ in shapes) + 2 * shapes[0][0] * (
+            1 if norm_mode == "group_norm" else len(shapes)
+        )
+
     assert ex.check_param_count(torchaudio_count).correct is True
     assert ex.check_param_count(norms_everywhere).correct is False
     assert ex.check_param_count(lambda m, shapes, bias: torchaudio_count(m, shapes, False)).correct is False
+    assert ex.check_param_count(in_is_out).correct is False
+    assert ex.check_param_count(lambda m, shapes, bias: 4_200_448).correct is False  # Base's count, hard-coded
 
 
-def test_sample_rate_checker():
-    """Right: the rate whose sample count gives that many frames, with frames = floor((L - 400) / 320) + 1."""
+def test_loading_keys_checker():
+    for wrong in ((19, 0), (0, 7 + 7 * 2), (0, 7), (0, 6 * 2), 19):  # swapped, norm everywhere, half, a number
+        assert ex.check_loading_keys(wrong).correct is False
 
-    def brute_force(num_frames, seconds, rates=(8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)):
-        return next(r for r in rates if max(0, (round(r * seconds) - 400) // 320 + 1) == num_frames)
 
-    assert brute_force(644, 9.36) == 22050  # TencentGameMate/chinese_speech_pretrain#30
-    assert ex.check_sample_rate_from(brute_force).correct is True
-    assert ex.check_sample_rate_from(lambda n, s: 16000).correct is False
-    assert ex.check_sample_rate_from(lambda n, s: round(n * 320 / s)).correct is False  # not a common rate
+def test_rate_range_checker():
+    """Right: every whole rate, tried one by one, with frames = floor((L - 400) / 320) + 1."""
+
+    def frames(samples):
+        return max(0, (samples - 400) // 320 + 1)
+
+    def first_rate(at_least, seconds):  # bisection: frames grow with the rate
+        low, high = 0, 10**7
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if frames(middle * seconds) >= at_least else (middle, high)
+        return high
+
+    def brute_force(num_frames, seconds):
+        return first_rate(num_frames, seconds), first_rate(num_frames + 1, seconds) - 1
+
+    def floor_low(num_frames, seconds):  # rounds the lowest rate down: too few samples
+        return (400 + 320 * (num_frames - 1)) // seconds, brute_force(num_frames, seconds)[1]
+
+    def no_minus_one(num_frames, seconds):  # the highest rate one too high
+        return brute_force(num_frames, seconds)[0], -(-(400 + 320 * num_frames) // seconds)
+
+    assert brute_force(49, 1) == (15_760, 16_079)
+    assert ex.check_rate_range(brute_force).correct is True
+    assert ex.check_rate_range(lambda n, s: list(brute_force(n, s))).correct is True  # a list is fine
+    verdict = ex.check_rate_range(floor_low)
+    assert "1 Hz below" not in repr(verdict) and "lowest rate the file gives" in repr(verdict)
+    for wrong in (floor_low, no_minus_one, lambda n, s: (16_000, 16_000), lambda n, s: brute_force(n, s)[::-1]):
+        assert ex.check_rate_range(wrong).correct is False
 
 
 def test_frames_changed_by_edit_checker():
@@ -95,9 +197,9 @@ def test_frames_changed_by_edit_checker():
     assert ex.check_frames_changed_by_edit(...).correct is None
 
 
-def test_span_checker():
-    """Right: start = i * product of strides; width = the fewest samples that give one output,
-    found by walking the stack backwards from one output."""
+def test_frames_reading_checker():
+    """Right: each frame's span found by walking the stack backwards from one output, and the
+    frame count by running the lengths forwards; then every frame tried."""
 
     def walk_back(i, shapes):
         hop, needed = 1, 1
@@ -107,10 +209,25 @@ def test_span_checker():
             needed = (needed - 1) * s + k
         return i * hop, i * hop + needed
 
-    assert ex.check_span(walk_back).correct is True
-    assert ex.check_span(lambda i, shapes: [*walk_back(i, shapes)]).correct is True  # a list is fine
-    assert ex.check_span(lambda i, shapes: (320 * i, 320 * i + 400)).correct is False  # wav2vec2 only
-    assert ex.check_span(lambda i, shapes: (walk_back(i, shapes)[0], walk_back(i, shapes)[1] - 1)).correct is False
+    def count(num_samples, shapes):
+        for _, k, s in shapes:
+            num_samples = max(0, (num_samples - k) // s + 1)
+        return num_samples
+
+    def right(t, num_samples, shapes, close=lambda start, end, t: start <= t < end, clip=True):
+        frames = count(num_samples, shapes) if clip else num_samples
+        return [i for i in range(frames) if close(*walk_back(i, shapes), t)]
+
+    assert ex.check_frames_reading(right).correct is True
+    assert ex.check_frames_reading(lambda t, n, shapes: right(t, n, shapes)[::-1]).correct is True  # any order
+    wrong = (
+        lambda t, n, shapes: right(t, n, shapes, close=lambda a, b, t: a <= t <= b),  # off by one: end included
+        lambda t, n, shapes: right(t, n, shapes, clip=False),  # frames past the clip's last
+        lambda t, n, shapes: [i for i in range(count(n, shapes)) if 320 * i <= t < 320 * i + 400],  # wav2vec2 only
+        lambda t, n, shapes: [t // 320],  # one frame, hard-coded hop
+    )
+    for function in wrong:
+        assert ex.check_frames_reading(function).correct is False
 
 
 def test_stack_with_10ms_hop_checker():
@@ -128,6 +245,11 @@ def test_stack_with_10ms_hop_checker():
     assert ex.check_stack_with_10ms_hop(...).correct is None
 
 
+def test_receptive_field_wider_first_layer_checker():
+    for wrong in (400, 410, 799, 1600):  # unchanged, layer 0 alone, off by one, every jump doubled twice
+        assert ex.check_receptive_field_wider_first_layer(wrong).correct is False
+
+
 # --- notebook 7 -------------------------------------------------------------------------------
 
 
@@ -141,8 +263,10 @@ def test_alias_checker():
     assert ex.check_alias(fold).correct is True
     assert ex.check_alias(lambda f, rate: f % rate).correct is False  # no folding above rate / 2
     assert ex.check_alias(lambda f, rate: f % (rate / 2)).correct is False  # folds the wrong way
+    assert ex.check_alias(lambda f, rate: abs(f - rate) if f > rate / 2 else f).correct is False  # one fold only
+    assert ex.check_alias(lambda f, rate: 1600.0).correct is False  # the chirp's example, hard-coded
     wrong = ex.check_alias(lambda f, rate: f)
-    assert wrong.correct is False and "Hint:" in repr(wrong)
+    assert wrong.correct is False and "Hint:" in repr(wrong) and "lies in [0, rate_hz / 2]" in repr(wrong)
 
     def stub(freq_hz, rate_hz): ...
 
@@ -157,6 +281,7 @@ def test_click_frames_checker():
     assert ex.check_click_frames([10], positions=(3_210, 15_900)).correct is False
     assert ex.check_click_frames([38], positions=(12_345,)).correct is True  # 12345 - 12160 < 400; 11840 + 400 < 12345
     assert ex.check_click_frames(10, positions=(3_210,)).correct is False  # not a list
+    assert ex.check_click_frames([9, 10, 48, 49], positions=(3_210, 15_900)).correct is False  # a frame past the end
     assert ex.check_click_frames(..., positions=(3_210,)).correct is None
 
 
@@ -188,43 +313,37 @@ def test_batch_neighbour_checker():
     assert ex.check_batch_neighbour(...).correct is None
 
 
-def test_valid_instance_norm_checker():
-    """Right: GroupNorm itself on each item's valid slice, zeros after (written independently)."""
+def test_valid_stats_checker():
+    """Right: back to the sums (a mean over T positions is sum / T, and the zeros add nothing),
+    then to the valid positions' moments."""
     import torch
 
-    def per_slice(x, lengths, eps=1e-5):
-        out = torch.zeros_like(x)
-        for b, n in enumerate(lengths):
-            out[b, :, :n] = torch.nn.functional.group_norm(x[b : b + 1, :, :n], x.shape[1], eps=eps)[0]
-        return out
+    def from_sums(mean, var, lengths, total, count=lambda n: n):
+        n = torch.tensor([[count(k)] for k in lengths], dtype=mean.dtype)  # (B, 1)
+        total_sum, total_square = mean * total, (var + mean**2) * total  # sums over every position
+        valid_mean = total_sum / n
+        return valid_mean, total_square / n - valid_mean**2
 
-    def ignores_lengths(x, lengths, eps=1e-5):
-        return torch.nn.functional.group_norm(x, x.shape[1], eps=eps)
+    def mean_only(mean, var, lengths, total):  # rescales the mean, keeps the padded variance
+        return from_sums(mean, var, lengths, total)[0], var
 
-    def no_zeros_after(x, lengths, eps=1e-5):
-        out = ignores_lengths(x, lengths, eps)
-        for b, n in enumerate(lengths):
-            out[b, :, :n] = per_slice(x[b : b + 1], [n], eps)[0, :, :n]
-        return out
-
-    def unbiased(x, lengths, eps=1e-5):
-        out = torch.zeros_like(x)
-        for b, n in enumerate(lengths):
-            v = x[b, :, :n]
-            out[b, :, :n] = (v - v.mean(dim=1, keepdim=True)) / torch.sqrt(v.var(dim=1, keepdim=True) + eps)
-        return out
-
-    def first_is_longest(x, lengths, eps=1e-5):  # right on the tensor cases, whose first item is full
-        return per_slice(x[:, :, : lengths[0]], lengths, eps)
-
-    assert ex.check_valid_instance_norm(per_slice).correct is True
-    for wrong in (ignores_lengths, no_zeros_after, unbiased, lambda x, lengths: x, first_is_longest):
-        verdict = ex.check_valid_instance_norm(wrong)
+    assert ex.check_valid_stats(from_sums).correct is True
+    wrong = (
+        lambda mean, var, lengths, total: (mean, var),  # ignores the padding
+        mean_only,
+        lambda mean, var, lengths, total: from_sums(mean, var, lengths, total, lambda n: n - 1),  # off by one
+        lambda mean, var, lengths, total: from_sums(mean, var, lengths, total)[::-1],  # (var, mean)
+        lambda mean, var, lengths, total: from_sums(mean, var, [total] * len(lengths), total),  # no padding
+    )
+    for function in wrong:
+        verdict = ex.check_valid_stats(function)
         assert verdict.correct is False and "Hint:" in repr(verdict)
+    kept = ex.check_valid_stats(wrong[2])
+    assert "an item without padding keeps its statistics" in repr(kept)
 
-    def stub(x, lengths, eps=1e-5): ...
+    def stub(mean, var, lengths, total): ...
 
-    assert ex.check_valid_instance_norm(stub).correct is None and ex.check_valid_instance_norm(...).correct is None
+    assert ex.check_valid_stats(stub).correct is None and ex.check_valid_stats(...).correct is None
 
 
 def test_quiet_input_checker_follows_the_weights():
@@ -249,6 +368,7 @@ def test_quiet_input_checker_follows_the_weights():
     exact = norms.with_eps(base, 1e-30)
     assert ex.check_quiet_input(False, exact, clip).correct is True
     assert ex.check_quiet_input("yes", base, clip).correct is False
+    assert ex.check_quiet_input(int(right), base, clip).correct is False  # 1 is not True
     assert ex.check_quiet_input(..., base, clip).correct is None
 
 
@@ -257,45 +377,50 @@ def test_quiet_input_checker_follows_the_weights():
 
 @pytest.mark.slow
 def test_torchaudio_args_checker_runs_the_mirror_against_hf():
-    """Right: torchaudio's own converter (import_huggingface._get_config) builds the extractor as
-    f"{feat_extract_norm}_norm", zip(conv_dim, conv_kernel, conv_stride) and conv_bias."""
+    """Right: read the state dict as torchaudio's own converter (import_huggingface) would build it:
+    conv weights [out, in, kernel], a bias key when conv_bias, a norm in every layer for "layer"."""
 
-    def right(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
-        return f"{feat_extract_norm}_norm", list(zip(conv_dim, conv_kernel, conv_stride, strict=True)), conv_bias
+    def layers(state_dict):
+        return sorted({int(k.split(".")[1]) for k in state_dict})
 
-    def norms_swapped(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
-        other = {"group": "layer_norm", "layer": "group_norm"}[feat_extract_norm]
-        return other, list(zip(conv_dim, conv_kernel, conv_stride, strict=True)), conv_bias
+    def right(state_dict, conv_stride, norm_layer=1, in_channels=False, bias_key="conv_layers.0.conv.bias"):
+        shapes = []
+        for i, stride in zip(layers(state_dict), conv_stride, strict=True):
+            out, inp, kernel = state_dict[f"conv_layers.{i}.conv.weight"].shape
+            shapes.append((inp if in_channels else out, kernel, stride))
+        layer_norm = any(k.startswith(f"conv_layers.{norm_layer}.layer_norm") for k in state_dict)
+        return ("layer_norm" if layer_norm else "group_norm"), shapes, bias_key in state_dict
 
-    def no_bias(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
-        return f"{feat_extract_norm}_norm", list(zip(conv_dim, conv_kernel, conv_stride, strict=True)), False
+    def stub(state_dict, conv_stride): ...
 
-    def kernel_first(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias):
-        return f"{feat_extract_norm}_norm", list(zip(conv_kernel, conv_dim, conv_stride, strict=True)), conv_bias
-
-    def stub(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias): ...
+    from w2v2_walkthrough import DEFAULT_SHAPES
 
     assert ex.check_torchaudio_args(right).correct is True
-    for wrong in (norms_swapped, no_bias, kernel_first):
-        verdict = ex.check_torchaudio_args(wrong)
-        assert verdict.correct is False and "Hint:" in repr(verdict), wrong.__name__
+    wrong = {
+        "norm read from layer 0": lambda sd, strides: right(sd, strides, norm_layer=0),  # every model has one
+        "in channels for out": lambda sd, strides: right(sd, strides, in_channels=True),
+        "bias of the norm": lambda sd, strides: right(sd, strides, bias_key="conv_layers.0.layer_norm.bias"),
+        "Base, hard-coded": lambda sd, strides: ("group_norm", list(DEFAULT_SHAPES), False),
+    }
+    for name, function in wrong.items():
+        verdict = ex.check_torchaudio_args(function)
+        assert verdict.correct is False and "Hint:" in repr(verdict), name
     assert ex.check_torchaudio_args(stub).correct is None and ex.check_torchaudio_args(...).correct is None
 
 
-def test_one_layer_norm_swap_is_caught_by_the_outputs_alone():
-    """In a one-layer stack GroupNorm(C, C) and LayerNorm(C) have the same parameter names and
-    shapes: only the computed outputs can reject the swap."""
+def test_every_checkpoint_tells_its_norm_apart():
+    """A one-layer stack's GroupNorm(C, C) and LayerNorm(C) have the same names and shapes: no state
+    dict could tell them apart, so every config of the exercise has two layers or more, and in each
+    the two norm modes leave different keys."""
     from w2v2_walkthrough import get_feature_extractor
     from w2v2_walkthrough.exercises import nb09
 
-    one_layer = [c for c in nb09.CONFIGS if len(c[1]) == 1]
-    assert {c[0] for c in one_layer} == {"group", "layer"}
-    for config in one_layer:
-        swapped = "layer_norm" if config[0] == "group" else "group_norm"
+    for config in nb09.CONFIGS:
         shapes = list(zip(*config[1:4], strict=True))
-        group, layer = (get_feature_extractor(m, shapes, config[4]).state_dict() for m in ("group_norm", "layer_norm"))
-        assert {k: v.shape for k, v in group.items()} == {k: v.shape for k, v in layer.items()}
-        assert nb09._computes_the_same((swapped, shapes, config[4]), nb09._hf_encoder(*config)) is False
+        group, layer = (
+            set(get_feature_extractor(m, shapes, config[4]).state_dict()) for m in ("group_norm", "layer_norm")
+        )
+        assert len(shapes) >= 2 and group != layer, config
 
 
 def test_hf_short_lengths_prediction_checker():
@@ -304,8 +429,8 @@ def test_hf_short_lengths_prediction_checker():
     # 100 -> 19, 9, 4, 1, 0, 0, 0; 399 -> 78, 38, 18, 8, 3, 1, 0.
     assert ex.check_hf_short_lengths([-1, 0, 0]).correct is True
     assert ex.check_hf_short_lengths((-1, 0, 0)).correct is True
-    assert ex.check_hf_short_lengths([0, 0, 0]).correct is False
-    assert ex.check_hf_short_lengths(-1).correct is False
+    for wrong in ([0, 0, 0], [-1, -1, -1], [-1, 0, 1], [-2, 0, 0], -1):  # clamped, all -1, off by one, a number
+        assert ex.check_hf_short_lengths(wrong).correct is False
     assert ex.check_hf_short_lengths(...).correct is None
 
 
@@ -327,20 +452,33 @@ def test_chunk_starts_checker():
         chunk, stride = int(chunk_length_s * 16_000), int(stride_length_s * 16_000)
         return list(range(0, max(1, num_samples - stride), chunk - 2 * stride))
 
-    def one_stride(num_samples, chunk_length_s, stride_length_s):
-        chunk = round(chunk_length_s * 50) * 320
-        stride = round(stride_length_s * 50) * 320
+    def loop(num_samples, chunk_length_s, stride_length_s, to_hops=round, strides=2, more=lambda end, n: end < n):
+        chunk = to_hops(chunk_length_s * 50) * 320
+        stride = to_hops(stride_length_s * 50) * 320
+        if chunk <= strides * stride:
+            raise ValueError("the chunks do not advance")  # ties rounded up: 0.5 s chunks, 0.25 s strides
         starts = [0]
-        while starts[-1] + chunk < num_samples:
-            starts.append(starts[-1] + chunk - stride)
+        while more(starts[-1] + chunk, num_samples):
+            starts.append(starts[-1] + chunk - strides * stride)
         return starts
 
     def stub(num_samples, chunk_length_s, stride_length_s): ...
 
     assert ex.check_chunk_starts(right).correct is True
-    for wrong in (unaligned, one_stride):
-        verdict = ex.check_chunk_starts(wrong)
-        assert verdict.correct is False and "Hint:" in repr(verdict), wrong.__name__
+    assert ex.check_chunk_starts(loop).correct is True
+    wrong = {
+        "no rounding to the hop": unaligned,
+        "truncation": lambda *args: loop(*args, to_hops=int),
+        "ties rounded up": lambda *args: loop(*args, to_hops=lambda x: int(x + 0.5)),
+        "one stride": lambda *args: loop(*args, strides=1),
+        "one chunk too many": lambda *args: loop(*args, more=lambda end, n: end <= n),
+        "every start before the end": lambda n, c, s: list(
+            range(0, n, loop(n, c, s)[1] if len(loop(n, c, s)) > 1 else n)
+        ),
+    }
+    for name, function in wrong.items():
+        verdict = ex.check_chunk_starts(function)
+        assert verdict.correct is False and "Hint:" in repr(verdict), name
     assert ex.check_chunk_starts(stub).correct is None
 
 
@@ -348,7 +486,8 @@ def test_short_clip_mask_prediction_checker():
     # HF's unclamped count for 300 samples is 0; the mask sets index 0 - 1 = -1 (the last of 49
     # frames) and fills leftwards: all 49 marked valid.
     assert ex.check_short_clip_mask(49).correct is True
-    assert ex.check_short_clip_mask(0).correct is False
+    for wrong in (0, 1, 48, "49"):  # the count, off by one, all but the last, a string
+        assert ex.check_short_clip_mask(wrong).correct is False
     assert ex.check_short_clip_mask(None).correct is None
 
 
@@ -388,6 +527,8 @@ def test_max_chunk_frames_checker():
 def test_cli_frames_checker_rejects_the_44k_count():
     assert ex.check_cli_frames((110_250 - 400) // 320 + 1).correct is False  # 44.1 kHz samples read as 16 kHz
     assert ex.check_cli_frames(125).correct is False  # 2.5 s * 50 frames per second
+    assert ex.check_cli_frames(123).correct is False  # off by one: no + 1
+    assert ex.check_cli_frames(2 * 124).correct is False  # both channels' samples one after the other
 
 
 def test_every_notebooks_checker_is_exported():

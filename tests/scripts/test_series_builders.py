@@ -12,7 +12,8 @@ import tarfile
 import nbformat
 import pytest
 
-from series import formula_sheet, katex, lecture, lesson_plan, npm, site, sources
+from series import formula_sheet, katex, lecture, lesson_plan, npm, site, sources, zh
+from series import translation as tl
 from series.student import student_copy, write_student_edition
 
 # --- npm: installed only when the tarball matches its published sha512 ------------------------------
@@ -245,6 +246,21 @@ def test_lecture_deck_of_the_series():
         lecture.RUN_LIVE_TAG in c.metadata.get("tags", []) for nb in committed.values() for c in lecture.tagged(nb)
     )
     assert sum(c.source.startswith(lecture.RUN_LIVE_MARK) for c in deck.cells) == live > 0
+
+
+def test_zh_lecture_deck_translates_its_own_text():
+    """The zh lecture deck's own slides and notes (title slide, opening question, speaker notes, quiz
+    and wrap-up) are Chinese: each text of lecture.strings() has a current translation in the classroom
+    catalog, and the deck shows only translations (its notebooks' cells here: one Chinese heading each)."""
+    tr = zh.classroom_translator()
+    assert [text for text in lecture.strings() if tr(text) == text] == []
+    heading = "## 一页"
+    nb = nbformat.v4.new_notebook(cells=[cell("md", heading, "slide", ["lecture"])])
+    deck = lecture.lecture_notebook({f"{n:02d}_x": nb for n in range(1, 11)}, tr=tr)
+    own = [c.source for c in deck.cells if c.source != heading] + [deck.metadata["w2v2"]["summary"]]
+    assert len(own) > 10
+    english = [t for t in own if tl.han_characters(t) < tl.CHINESE_RATIO * tl.english_letters(t) or "minute" in t]
+    assert english == []
 
 
 def test_references_page_is_generated_from_the_bibliography():

@@ -4,7 +4,7 @@ import random
 
 from .. import arithmetic as ar
 from ..presets import SAMPLE_RATE
-from ._core import Verdict, check_function, check_value
+from ._core import Property, Verdict, check_function, check_value
 
 TAILS = (240, 241)  # trailing samples replaced in exercise 2
 
@@ -22,7 +22,13 @@ def check_frames_for(function) -> Verdict:
         function,
         [(n,) for n in _lengths()],
         ar.num_frames,
-        "each layer's output length is the next layer's input length, and no length goes below 0.",
+        "each layer's output length is the next layer's input length. What does a layer give for an "
+        "input shorter than its kernel?",
+        properties=(
+            Property("a frame count is a whole number, never negative", lambda args, got: got >= 0),
+            Property("a clip shorter than one frame's 400 samples has none", lambda a, got: a[0] >= 400 or got == 0),
+        ),
+        forbidden=("num_frames", "layer_output_lengths", "length_table"),
     )
 
 

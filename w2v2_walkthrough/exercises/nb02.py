@@ -38,15 +38,28 @@ def check_param_count(function) -> Verdict:
     )
 
 
-def check_state_dict_entries(prediction) -> Verdict:
-    """Entries (tensors) in the state_dict of wav2vec2_large_lv60k's extractor?"""
+def loading_keys(source: str = "wav2vec2_large_lv60k", target: str = "wav2vec2_base") -> tuple[int, int]:
+    """``(missing, unexpected)`` key counts of ``target.load_state_dict(source's state_dict,
+    strict=False)`` for the two presets' extractors (built on the meta device: no memory)."""
     import torch
 
     from ..components import get_feature_extractor
 
-    p = get_preset("wav2vec2_large_lv60k")
-    with torch.device("meta"):
-        expected = len(get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).state_dict())
+    keys = {}
+    for preset in (source, target):
+        p = get_preset(preset)
+        with torch.device("meta"):
+            keys[preset] = set(get_feature_extractor(p.norm_mode, list(p.shapes), p.bias).state_dict())
+    return len(keys[target] - keys[source]), len(keys[source] - keys[target])
+
+
+def check_loading_keys(prediction) -> Verdict:
+    """Loading the wav2vec2_large_lv60k extractor's state_dict into Base's with ``strict=False``:
+    how many keys are missing and how many unexpected, ``(missing, unexpected)``?"""
     return check_value(
-        prediction, expected, "each block stores its conv weight, its conv bias if any, and its norm's weight and bias."
+        prediction,
+        loading_keys(),
+        "which modules does each block of each model have: a conv bias? a norm? Missing keys are "
+        "Base's that the state_dict lacks; unexpected ones, the state_dict's that Base has no place for.",
+        lambda a, e: tuple(a) == e,
     )

@@ -4,10 +4,7 @@ import itertools
 
 from .. import arithmetic as ar
 from ..presets import DEFAULT_SHAPES
-from ._core import Verdict, check_function, check_value
-
-#: Sample rates audio files commonly have: the ``rates`` of the exercise's ``sample_rate_from``.
-COMMON_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
+from ._core import Property, Verdict, check_function, check_value
 
 #: Conv configs code exercises are checked on: wav2vec2's, its prefixes, and others (a kernel
 #: narrower than its stride included).
@@ -23,27 +20,44 @@ CONFIGS = [
 ]
 
 
-def _rate_cases():
-    """(num_frames, seconds, rate) where exactly one common rate explains the frame count; the
-    durations are multiples of 0.04 s, so every rate gives a whole number of samples."""
-    for k, rate in itertools.product((2, 3, 10, 25, 59, 123, 234, 1500), COMMON_RATES):
-        seconds = round(0.04 * k, 2)
-        frames = ar.num_frames(round(rate * seconds))
-        matches = [r for r in COMMON_RATES if ar.num_frames(round(r * seconds)) == frames]
-        if matches == [rate]:
-            yield frames, seconds, rate
+#: (num_frames, seconds) the code exercise is checked on: whole seconds, from one frame up.
+RATE_CASES = list(itertools.product((1, 2, 49, 50, 644, 999, 1500), (1, 2, 3, 7, 9)))
 
 
-def check_sample_rate_from(function) -> Verdict:
-    """``sample_rate_from(num_frames, seconds)``: which common rate gives that many frames."""
-    cases = list(_rate_cases())
-    truth = {(n, s): rate for n, s, rate in cases}
+def rate_range(num_frames: int, seconds: int) -> tuple[int, int]:
+    """The lowest and highest whole rate (Hz) at which ``seconds`` whole seconds give ``num_frames``."""
+    low = -(-ar.min_samples_for_frames(num_frames) // seconds)  # the first rate with enough samples
+    high = low
+    while ar.num_frames((high + 1) * seconds) == num_frames:
+        high += 1
+    return low, high
+
+
+def _frames_at(rate, seconds) -> int:
+    return ar.num_frames(max(0, int(rate) * seconds))
+
+
+#: What every right ``rate_range`` returns, whatever the count.
+RANGE_PROPERTIES = (
+    Property("a pair (low, high) with low <= high", lambda args, got: len(got) == 2 and got[0] <= got[1]),
+    Property("at the lowest rate the file gives num_frames frames", lambda a, got: _frames_at(got[0], a[1]) == a[0]),
+    Property("at the highest rate the file gives num_frames frames", lambda a, got: _frames_at(got[1], a[1]) == a[0]),
+    Property("1 Hz below the lowest rate gives fewer frames", lambda a, got: _frames_at(got[0] - 1, a[1]) < a[0]),
+    Property("1 Hz above the highest rate gives more frames", lambda a, got: _frames_at(got[1] + 1, a[1]) > a[0]),
+)
+
+
+def check_rate_range(function) -> Verdict:
+    """``rate_range(num_frames, seconds)``: the whole rates at which a file of ``seconds`` whole
+    seconds gives ``num_frames`` frames, as ``(lowest, highest)``."""
     return check_function(
         function,
-        [(n, s) for n, s, _ in cases],
-        lambda n, s: truth[(n, s)],
-        "n frames need at least 400 + 320 (n - 1) samples, and n + 1 frames 320 more: find the "
-        "rate whose rate * seconds samples fall in that range.",
+        RATE_CASES,
+        rate_range,
+        "how many samples give num_frames frames, and how many give one more? A rate is a whole "
+        "number of samples per second: which way do you round?",
+        same=lambda got, expected: tuple(got) == expected,
+        properties=RANGE_PROPERTIES,
     )
 
 
@@ -62,6 +76,6 @@ def check_frames_changed_by_edit(prediction) -> Verdict:
     return check_value(
         sorted(prediction) if isinstance(prediction, (list, tuple, set)) else prediction,
         frames_that_see(*EDITED_SAMPLES),
-        "frame n sees samples [320 n, 320 n + 400), and 1 s has 49 frames: list every frame whose "
-        "span shares at least one sample with [15600, 16000).",
+        "which samples does each frame read, and how many frames does 1 s give? A frame changes "
+        "only if it reads an edited sample.",
     )

@@ -2,7 +2,7 @@
 
 from .. import arithmetic as ar
 from ..presets import DEFAULT_SHAPES
-from ._core import NOT_ANSWERED, Verdict, check_function, check_value, is_unanswered
+from ._core import NOT_ANSWERED, Property, Verdict, brief, check_function, check_value, is_unanswered, wrong
 from .nb03 import CONFIGS
 
 WIDER_FIRST_LAYER = [(512, 20, 10), *DEFAULT_SHAPES[1:]]
@@ -10,18 +10,57 @@ WIDER_FIRST_LAYER = [(512, 20, 10), *DEFAULT_SHAPES[1:]]
 #: What :func:`check_stack_with_10ms_hop` asks for, in samples at 16 kHz.
 TARGET_HOP, TARGET_RECEPTIVE_FIELD = 160, 400
 
+#: The package's functions that would answer the code exercise for the student.
+PACKAGE_GEOMETRY = (
+    "frames_containing",
+    "frame_span",
+    "frame_start",
+    "num_frames",
+    "layer_output_lengths",
+    "receptive_field",
+    "receptive_field_table",
+    "hop_length",
+)
 
-def check_span(function) -> Verdict:
-    """``span(i, shapes)``: the samples ``(start, end)`` frame ``i`` of any conv stack sees."""
-    cases = [(i, config) for config in CONFIGS for i in (0, 1, 2, 7, 48, 1000)]
+
+def _reading_cases():
+    """(sample, num_samples, shapes): clips of one frame, of a few frames and a sample more, and of
+    some more; samples at both ends of the first frames, in the middle, and at the clip's end."""
+    for shapes in CONFIGS:
+        hop, rf = ar.hop_length(shapes), ar.receptive_field(shapes)
+        for num_samples in (rf, ar.min_samples_for_frames(4, shapes) + 1, 2 * ar.min_samples_for_frames(8, shapes) - 1):
+            for t in sorted({0, hop - 1, hop, rf - 1, rf, num_samples // 2, num_samples - 1}):
+                if 0 <= t < num_samples:
+                    yield t, num_samples, shapes
+
+
+def _frame_count(args) -> int:
+    return ar.num_frames(args[1], args[2])
+
+
+#: What every right ``frames_reading`` returns, whatever the stack.
+READING_PROPERTIES = (
+    Property("no frame listed twice", lambda args, got: len(set(got)) == len(list(got))),
+    Property("every frame is one the clip has", lambda args, got: all(0 <= i < _frame_count(args) for i in got)),
+    Property(
+        "the frames are consecutive",
+        lambda args, got: sorted(got) == list(range(min(got), max(got) + 1)) if got else True,
+    ),
+)
+
+
+def check_frames_reading(function) -> Verdict:
+    """``frames_reading(t, num_samples, shapes)``: the frames of a ``num_samples`` clip, through
+    any stack of unpadded convs, whose span holds sample ``t``."""
     return check_function(
         function,
-        cases,
-        lambda i, shapes: tuple(ar.frame_span(i, shapes)),
-        "two numbers per layer, carried up from the input (where both are 1): the jump, the "
-        "distance in samples between neighbouring positions, and how many samples one position "
-        "sees. Frame i starts i jumps in.",
-        same=lambda got, expected: tuple(got) == expected,
+        _reading_cases(),
+        lambda t, n, shapes: ar.frames_containing(t, n, shapes),
+        "three numbers of the stack decide it: how far apart two frames start, how many samples one "
+        "reads, and how many frames the clip has.",
+        same=lambda got, expected: sorted(int(i) for i in got) == expected,
+        properties=READING_PROPERTIES,
+        forbidden=PACKAGE_GEOMETRY,
     )
 
 
@@ -36,7 +75,7 @@ def check_stack_with_10ms_hop(answer) -> Verdict:
     except (TypeError, ValueError):
         ok_shape = False
     if not ok_shape:
-        return Verdict(False, f"Not quite: {answer!r} is not a list of (channels, kernel, stride) with values >= 1.")
+        return wrong(f"{brief(answer)} is not a list of (channels, kernel, stride) with values >= 1.")
     hop, rf = ar.hop_length(layers), ar.receptive_field(layers)
     gaps = [i for i, (_, k, s) in enumerate(layers) if k < s]
     if hop == TARGET_HOP and rf == TARGET_RECEPTIVE_FIELD and not gaps:
@@ -44,8 +83,7 @@ def check_stack_with_10ms_hop(answer) -> Verdict:
     hint = f"your stack has a hop of {hop} and a receptive field of {rf} samples"
     if gaps:
         hint += f"; layers {gaps} have a kernel narrower than their stride, so they skip samples"
-    hint += ". The hop is the product of the strides; a wider kernel in a late layer adds a lot of receptive field."
-    return Verdict(False, f"Not quite. Hint: {hint}")
+    return wrong(hint + ".", "which layers set the hop, and where does a wider kernel add the most receptive field?")
 
 
 def check_receptive_field_wider_first_layer(prediction) -> Verdict:
@@ -53,5 +91,5 @@ def check_receptive_field_wider_first_layer(prediction) -> Verdict:
     return check_value(
         prediction,
         ar.receptive_field(WIDER_FIRST_LAYER),
-        "rf grows by (k - 1) * jump per layer, and every later jump doubles too.",
+        "the table of this notebook's first section, for this stack: which jumps change?",
     )

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from .. import arithmetic as ar
 from ..filters import alias
-from ._core import Verdict, check_function, check_value
+from ._core import Property, Verdict, check_function, check_value
 
 
 def _alias_cases() -> list[tuple[float, float]]:
@@ -26,9 +26,9 @@ def check_alias(function) -> Verdict:
         function,
         _alias_cases(),
         alias,
-        "the samples of cos(2 pi f n / rate) do not change when f moves by a whole multiple of the rate, "
-        "nor when f changes sign. Bring f into one period first, then fold.",
+        "which changes of f leave the samples cos(2 pi f n / rate) unchanged? Try f + rate and -f.",
         same=lambda got, expected: abs(float(got) - expected) <= 1e-6 * max(1.0, expected),
+        properties=(Property("the result lies in [0, rate_hz / 2]", lambda args, got: 0 <= got <= args[1] / 2),),
     )
 
 
@@ -43,7 +43,6 @@ def check_click_frames(prediction, positions: Iterable[int] = (3_210, 15_900), n
     return check_value(
         prediction,
         expected,
-        "frame i sees samples [320 i, 320 i + 400). Find the frames whose span holds each click, and "
-        "count the frames one second has.",
+        "which frames' spans hold each click? And does every click have a frame that reads it?",
         same=lambda got, exp: sorted(int(i) for i in got) == exp,
     )

@@ -1,10 +1,8 @@
 """Exercises of notebook 8, An hour of audio, exactly."""
 
-import numbers
-
 from .. import arithmetic as ar
 from ..audio import resampled_length
-from ._core import Verdict, check_function, check_value
+from ._core import Property, Verdict, check_function, check_value
 
 #: Memory budgets (bytes) the student's ``max_chunk_frames`` is run on: none, below one frame, one
 #: frame exactly and one byte either side, two frames exactly and one byte less, about a second
@@ -50,16 +48,27 @@ def max_chunk_frames(budget_bytes: int) -> int:
     return low
 
 
+#: What every right ``max_chunk_frames`` does, whatever the budget.
+CHUNK_PROPERTIES = (
+    Property("a frame count is never negative", lambda args, got: got >= 0),
+    Property(
+        "the chunk's layer-0 output fits the budget",
+        lambda args, got: got < 1 or chunk_layer0_bytes(int(got)) <= args[0],
+    ),
+    Property("one frame more would not fit", lambda args, got: chunk_layer0_bytes(int(got) + 1) > args[0]),
+)
+
+
 def check_max_chunk_frames(function) -> Verdict:
     """``max_chunk_frames(budget_bytes)``: the largest chunk, in frames, whose layer-0 output fits."""
     return check_function(
         function,
         [(budget,) for budget in BUDGETS],
         max_chunk_frames,
-        "a chunk of f frames reads 320 (f - 1) + 400 samples (its windows overlap); layer 0 turns L "
-        "samples into floor((L - 10) / 5) + 1 positions of 512 float32 values, 4 bytes each. Find the "
-        "largest f that fits, and 0 when even one frame does not.",
-        lambda got, expected: isinstance(got, numbers.Real) and not isinstance(got, bool) and got == expected,
+        "how many samples does a chunk of f frames read (its windows overlap), and how many bytes "
+        "does layer 0 make of them? And what if even one frame does not fit?",
+        properties=CHUNK_PROPERTIES,
+        forbidden=("plan_chunks", "peak_layer0_bytes", "chunk_layer0_bytes"),
     )
 
 
@@ -74,6 +83,6 @@ def check_cli_frames(prediction) -> Verdict:
     return check_value(
         prediction,
         cli_frames(),
-        "the command line mixes the channels down and resamples to 16 kHz before the extractor "
-        "sees a sample: count the 16 kHz samples, then apply floor((L - 400) / 320) + 1.",
+        "what does the command line do to the file before the extractor sees a sample, and how many "
+        "samples does the extractor get?",
     )

@@ -1,17 +1,20 @@
 """Exercises of notebook 9, The same extractor in Hugging Face transformers."""
 
+import functools
+
 import torch
 
 from .. import arithmetic as ar
 from .. import huggingface as hf
-from ..components import get_feature_extractor
-from ._core import Verdict, check_function, check_value
+from ..components import NORM_MODES, get_feature_extractor
+from ._core import Property, Verdict, check_function, check_value
 
 WAV2VEC2 = ([32] * 7, [10, 3, 3, 3, 3, 2, 2], [5, 2, 2, 2, 2, 2, 2])  # 32 channels keep the check quick
 
 #: HF configs (feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias) the code exercise
-#: is checked on: the presets' three architectures (narrower), and other stacks. In a one-layer stack the
-#: GroupNorm and the LayerNorm have the same parameter names and shapes: only the outputs tell them apart.
+#: is checked on: the presets' three architectures (narrower), and other stacks, every one with at
+#: least two layers: in a one-layer stack the GroupNorm and the LayerNorm have the same parameter
+#: names and shapes, and a state dict could not tell them apart.
 CONFIGS = [
     ("group", *WAV2VEC2, False),
     ("layer", *WAV2VEC2, True),
@@ -19,8 +22,8 @@ CONFIGS = [
     ("group", [8, 16, 4], [10, 3, 2], [5, 2, 2], True),
     ("layer", [8, 16, 4], [10, 3, 2], [5, 2, 2], False),
     ("layer", [4, 4, 4, 4], [10, 3, 3, 2], [5, 2, 2, 2], True),
-    ("layer", [6], [4], [2], True),
-    ("group", [6], [4], [2], True),
+    ("layer", [6, 5], [4, 3], [2, 1], True),
+    ("group", [6, 5], [4, 3], [2, 1], False),
 ]
 
 
@@ -38,24 +41,49 @@ def _hf_encoder(*fields):
 def _computes_the_same(answer, encoder) -> bool:
     """Build the mirror from the student's arguments, load HF's weights strictly, compare outputs."""
     norm_mode, shapes, bias = answer
-    shapes = [tuple(s) for s in shapes]
+    shapes = [tuple(int(v) for v in s) for s in shapes]
     mirror = hf.copy_weights(encoder, get_feature_extractor(norm_mode, shapes, bias))
     x = torch.randn(2, ar.min_samples_for_frames(3, shapes), generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         return torch.equal(mirror(x, None)[0], encoder(x).transpose(1, 2))
 
 
+@functools.cache
+def _checkpoints() -> tuple[list[tuple], dict[int, torch.nn.Module]]:
+    """The exercise's inputs, ``(state_dict, conv_stride)`` per config, and the encoder each
+    state dict comes from (by the state dict's ``id``)."""
+    cases, encoders = [], {}
+    for config in CONFIGS:
+        encoder = _hf_encoder(*config)
+        state = encoder.state_dict()
+        cases.append((state, list(config[3])))
+        encoders[id(state)] = encoder
+    return cases, encoders
+
+
+#: What every right ``torchaudio_args`` returns, whatever the checkpoint.
+ARGS_PROPERTIES = (
+    Property("a triple (norm_mode, shapes, bias)", lambda args, got: len(got) == 3),
+    Property("norm_mode is 'group_norm' or 'layer_norm'", lambda args, got: got[0] in NORM_MODES),
+    Property("one (channels, kernel, stride) per conv layer", lambda args, got: len(got[1]) == len(args[1])),
+    Property("bias is True or False", lambda args, got: isinstance(got[2], bool)),
+)
+
+
 def check_torchaudio_args(function) -> Verdict:
-    """``torchaudio_args(feat_extract_norm, conv_dim, conv_kernel, conv_stride, conv_bias)`` ->
-    ``(norm_mode, shapes, bias)``: the mirror built from it, loaded with HF's weights, must compute
-    exactly what HF's encoder computes."""
+    """``torchaudio_args(state_dict, conv_stride)`` -> ``(norm_mode, shapes, bias)``, for the state
+    dict of an HF feature encoder whose config is lost (only its strides are known): the mirror
+    built from the answer, loaded with those weights, must compute exactly what HF's encoder computes."""
+    cases, encoders = _checkpoints()
     return check_function(
         function,
-        CONFIGS,
-        _hf_encoder,
-        "Wav2Vec2Config spreads a layer's (channels, kernel, stride) over three lists: torchaudio wants "
-        "one tuple per layer. Its norm_mode names end in '_norm', and bias is conv_bias.",
+        cases,
+        lambda state, strides: encoders[id(state)],
+        "which keys does each layer have, and what does a conv weight's shape [out, in, kernel] tell you? "
+        "Which layers have a norm in each mode?",
         same=_computes_the_same,
+        properties=ARGS_PROPERTIES,
+        forbidden=("state_architecture", "architecture", "from_hf", "conv_config"),
     )
 
 
@@ -66,6 +94,6 @@ def check_hf_short_lengths(prediction) -> Verdict:
         prediction,
         expected,
         "HF applies floor((L - k) / s) + 1 layer by layer, as torchaudio does, but never clamps a count "
-        "at 0. Work layer 0 out by hand for 0 samples, then feed the result to layer 1.",
+        "at 0. What does layer 0 give for 0 samples, and what does layer 1 make of that?",
         same=lambda a, e: list(a) == e,
     )

@@ -1,34 +1,48 @@
 """Exercises of notebook 10, Questions people ask."""
 
+import functools
 import itertools
 
 import torch
 
 from .. import huggingface as hf
-from ._core import Verdict, check_function, check_value
+from ._core import Property, Verdict, check_function, check_value
 
-#: HF's ASR pipeline rounds to a whole number of this many samples; ties of Python's round are left out.
+#: HF's ASR pipeline rounds chunk and stride lengths to a whole number of this many samples.
 RATIO = 320
 
-
-def _no_ties(seconds: float) -> bool:
-    return abs((seconds * 16_000 / RATIO) % 1 - 0.5) > 1e-9
-
-
-#: (num_samples, chunk_length_s, stride_length_s) the code exercise is checked on.
+#: (num_samples, chunk_length_s, stride_length_s) the code exercise is checked on. Lengths off the
+#: 320-sample grid on purpose, so that an answer that does not round, or truncates, fails: 1.234 s
+#: is 61.7 hops, 0.139 s 6.95 and 3.339 s 166.95 (round and truncation differ); and exact ties, which
+#: Python's round takes to the even number: 0.25 s is 12.5 hops (12), 0.75 s 37.5 (38), 1.25 s 62.5
+#: (62). Clip lengths off the grid too, and 17 600 = 8 000 + 2 x 4 800, where a chunk ends exactly
+#: on the last sample (0.5 s chunks, 0.1 s strides).
 CASES = [
     (n, c, s)
     for n, c, s in itertools.product(
-        (16_000, 16_001, 47_999, 48_000, 100_000, 160_000), (0.5, 1.0, 2.5, 3.33, 10.0), (0.1, 0.2, 0.41, 1.0)
+        (6_399, 17_600, 33_333, 100_017), (0.5, 0.75, 1.234, 1.25, 3.339), (0.1, 0.139, 0.25, 0.75)
     )
-    if c > 2 * s and _no_ties(c) and _no_ties(s)
+    if round(c * 16_000 / RATIO) > 2 * round(s * 16_000 / RATIO)  # a chunk longer than its two strides
 ]
 
 
+@functools.cache
 def pipeline_starts(num_samples: int, chunk_length_s: float, stride_length_s: float) -> list[int]:
     """The first sample of each chunk transformers' ASR pipeline cuts (its own code, run on zeros)."""
     chunks = hf.pipeline_chunks(torch.zeros(num_samples), chunk_length_s, stride_length_s)
     return [chunk.start for chunk, _ in chunks]
+
+
+#: What every right answer of ``chunk_starts`` does, whatever the lengths.
+CHUNK_PROPERTIES = (
+    Property("the first chunk starts at sample 0", lambda args, got: list(got)[:1] == [0]),
+    Property(f"every chunk starts on the {RATIO}-sample grid", lambda args, got: all(s % RATIO == 0 for s in got)),
+    Property(
+        "the chunks step by one constant amount",
+        lambda args, got: len({b - a for a, b in itertools.pairwise(got)}) <= 1,
+    ),
+    Property("every chunk starts inside the audio", lambda args, got: all(0 <= s < args[0] for s in got)),
+)
 
 
 def check_chunk_starts(function) -> Verdict:
@@ -37,9 +51,11 @@ def check_chunk_starts(function) -> Verdict:
         function,
         CASES,
         pipeline_starts,
-        "the pipeline rounds the chunk and the stride to whole multiples of inputs_to_logits_ratio = "
-        "320 samples (Python's round), steps by chunk - 2 x stride, and stops after the first chunk "
-        "that reaches the end of the audio.",
+        "which lengths does preprocess round, to what, and with which rounding? After which chunk "
+        "does chunk_iter's loop stop?",
+        same=lambda got, expected: list(got) == expected,
+        properties=CHUNK_PROPERTIES,
+        forbidden=("pipeline_chunks", "pipeline_starts", "pipeline_features", "chunk_iter", "preprocess"),
     )
 
 
@@ -50,6 +66,6 @@ def check_short_clip_mask(prediction) -> Verdict:
     return check_value(
         prediction,
         int(mask[1].sum()),
-        "HF's frame count for 300 samples is not clamped (notebook 9). The mask code writes a 1 at "
-        "index count - 1 of the row, then marks everything left of it valid. Which index is -1?",
+        "HF's frame count for 300 samples is not clamped (notebook 9). Where does the mask code write "
+        "its 1 for that count, and which way does it fill?",
     )
