@@ -285,14 +285,16 @@ def text_units(prefix: str, texts: list, where: str) -> list:
 def classroom_units() -> list:
     """The site's own text, the lesson plan (block by block), its quiz, the formula sheet, and the
     lecture deck's own text (its title slide, speaker notes, the timetable's titles)."""
-    from w2v2_walkthrough.quiz import QUESTIONS
+    from w2v2_walkthrough.quiz import QUESTIONS, words
 
     from . import formula_sheet, lecture, lesson_plan, site
 
     return (
         text_units("site", list(site.STRINGS) + list(site.FORMULA_SHEET_STRINGS), "the site's pages")
         + text_units("lesson-plan", lesson_plan.translatable_blocks(), "docs/lesson_plan.md")
-        + text_units("quiz", list(lesson_plan.QUIZ_STRINGS) + [q.text for q in QUESTIONS], "w2v2_walkthrough/quiz.py")
+        + text_units(
+            "quiz", list(lesson_plan.QUIZ_STRINGS) + [q.text for q in QUESTIONS] + words(), "w2v2_walkthrough/quiz.py"
+        )
         + text_units("formula-sheet", formula_sheet.strings(), "scripts/series/formula_sheet.py")
         + text_units("lecture", lecture.strings(), "scripts/series/lecture.py")
     )
@@ -300,8 +302,10 @@ def classroom_units() -> list:
 
 def checker_texts() -> list:
     """Every fixed English text a checker shows: the message templates of ``exercises._core`` and each
-    checker module's hints and messages written as plain string literals (an f-string cannot be
-    looked up in a catalog: write such a message as a template, ``_("... {x}").format(x=...)``)."""
+    checker module's hints and messages written as string literals: passed to a checker function
+    (``check_value``, ``check_function``, ``Verdict``, ``Property``, ``wrong``, ``hint=``), assigned
+    to ``hint``, or looked up with ``_("...")``. An f-string cannot be looked up in a catalog: write
+    such a message as a template, ``_("... {x}").format(x=...)``."""
     import ast
 
     from w2v2_walkthrough.exercises import _core
@@ -317,6 +321,8 @@ def checker_texts() -> list:
                 if place is not None and len(node.args) > place:
                     found.append(node.args[place])
                 found += [k.value for k in node.keywords if k.arg in ("hint", "message")]
+                if node.func.id == "_" and node.args:
+                    found.append(node.args[0])
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "hint" for t in node.targets):
                 found.append(node.value)
             texts += [n.value for n in found if isinstance(n, ast.Constant) and isinstance(n.value, str)]

@@ -183,18 +183,26 @@ def test_zh_notebooks_keep_code_and_outputs_byte_for_byte(notebooks):
 
 
 def test_checkers_answer_in_chinese():
+    """The templates, a checker's hint and a message built from a template (nb04) come from the catalog."""
     from w2v2_walkthrough import exercises, i18n
+
+    def three(norm_mode, shapes, bias):
+        return 3
 
     try:
         i18n.use_language("zh_CN")
-        wrong = repr(exercises.check_state_dict_entries(3))
-        assert wrong.startswith("还不对（3）。提示：") and "归一化层的权重和偏置" in wrong
-        assert repr(exercises.check_state_dict_entries(...)).startswith("还没有作答")
+        wrong = repr(exercises.check_param_count(three))
+        assert wrong.startswith("还不对：three(") and "返回了 3，这是它出错的最小输入。" in wrong, wrong
+        assert "提示：逐个数：每个卷积的权重" in wrong, wrong
+        assert repr(exercises.check_param_count(...)).startswith("还没有作答")
+        stack = repr(exercises.check_stack_with_10ms_hop([(8, 400, 320)]))
+        assert stack.startswith("还不对：你的堆叠帧移是 320，感受野是 400 个采样点。"), stack
         with pytest.raises(ValueError, match="use_language takes one of"):
             i18n.use_language("xx")
     finally:
         i18n.use_language("en")
-    assert repr(exercises.check_state_dict_entries(3)).startswith("Not quite (3). Hint: each block")
+    assert repr(exercises.check_param_count(three)).startswith("Not quite: three(")
+    assert "Hint: count each conv's weight" in repr(exercises.check_param_count(three))
 
 
 def test_zh_student_edition_sets_the_checkers_language(notebooks):
