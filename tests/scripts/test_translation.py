@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from series import sources, student, zh
+from series import lesson_plan, sources, student, zh
 from series import translation as tl
 
 
@@ -203,6 +203,16 @@ def test_checkers_answer_in_chinese():
         i18n.use_language("en")
     assert repr(exercises.check_param_count(three)).startswith("Not quite: three(")
     assert "Hint: count each conv's weight" in repr(exercises.check_param_count(three))
+
+
+def test_the_zh_answer_key_translates_its_words():
+    """The quiz's units and worded answers come from the classroom catalog too."""
+    units = tl.classroom_units()
+    tr = tl.Translator(tl.translations(units, tl.read_catalog(tl.catalog_path("classroom"))))
+    key = lesson_plan.quiz_markdown(tr)
+    assert "帧</td>" in key and "采样点</td>" in key and "（样本, 通道）" in key, key
+    assert " frames<" not in key and " samples<" not in key and "per (item, channel)" not in key
+    assert "49 frames</td>" in lesson_plan.quiz_markdown()
 
 
 def test_zh_student_edition_sets_the_checkers_language(notebooks):
