@@ -159,6 +159,8 @@ def write_catalog(catalog, path: Path, title: str) -> Path:
     from babel.messages.pofile import write_po
 
     catalog.project, catalog.fuzzy = "w2v2-walkthrough", False
+    for message in catalog:  # Babel flags any text with a "%" as printf-style; none of ours is one
+        message.flags.discard("python-format")
     catalog.header_comment = (
         f"# {title}: Chinese translation of the w2v2 walkthrough.\n"
         "# msgid = the English (edit the English in the sources, never here); msgctxt = a stable key.\n"

@@ -159,6 +159,10 @@ def test_an_english_edit_shows_up_as_stale_with_the_old_translation(tmp_path):
     assert tl.translations(new, tl.read_catalog(path)) == {}  # a fuzzy translation is never shown
     tl.write_catalog(tl.read_catalog(path), path, "nb")  # a second round trip keeps the entry as it was
     assert path.read_text(encoding="utf-8") == text and "# |" not in text
+    catalog = tl.read_catalog(path)
+    catalog.add("10 % of $10^{-4}$ %o", "10 % 的 $10^{-4}$ %o", context="percent/0")  # Babel flags it printf-style
+    tl.write_catalog(catalog, path, "nb")
+    assert "python-format" not in path.read_text(encoding="utf-8")  # msgfmt -c would check it as one
     assert obsolete and obsolete[0].string == "删掉了。"
 
 
