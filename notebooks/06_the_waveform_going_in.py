@@ -100,7 +100,7 @@ for name, kwargs in wrong.items():
 # |---|---|---|
 # | `examples/wav2vec/config/pretraining/wav2vec2_base_librispeech.yaml` | not set: `false`, the default in `fairseq/tasks/audio_pretraining.py` | group_norm |
 # | `examples/wav2vec/config/pretraining/wav2vec2_large_librivox.yaml` (LV-60k) | `true` | layer_norm, conv bias |
-# | `examples/wav2vec/xlsr/config/finetune.yaml` (XLS-R **fine-tuning** config; it sets no extractor) | `true` | from the checkpoint: layer_norm, conv bias |
+# | `examples/wav2vec/xlsr/config/finetune.yaml` (XLS-R **fine-tuning** config; it sets no extractor) | `true` | from the checkpoint (torchaudio's XLS-R bundles): layer_norm, conv bias |
 # | `examples/hubert/config/pretrain/hubert_base_librispeech.yaml` | `false` ("must be consistent with extractor") | group_norm |
 # | `examples/hubert/config/pretrain/hubert_large_librivox.yaml` | `true` ("must be consistent with extractor") | layer_norm |
 #
