@@ -3,10 +3,12 @@
 * :func:`bundle_rows`: every torchaudio wav2vec2/HuBERT/WavLM bundle, its norm mode, conv bias,
   whether ``get_model()`` normalizes the waveform, and whether its model takes ``lengths``;
   :func:`bundle_groups` folds them into rows of the same kind.
-* :func:`hf_row`: what Hugging Face's config and preprocessor say for the same family and norm mode
-  (the config fields transformers builds, the preprocessor's shipped defaults, the mask its
-  docstring prescribes). Per-checkpoint preprocessor values live in each Hub repository's
-  ``preprocessor_config.json``, which transformers does not ship: they are not in this table.
+* :func:`hf_row`: what Hugging Face says for the same family and norm mode: the config class of
+  the family, the preprocessor's shipped defaults, the mask its docstring prescribes for the norm
+  mode. The config's ``feat_extract_norm`` and ``conv_bias`` are built from the bundle's own
+  fields (transformers' names for them, not a second reading), so the table does not show them.
+  Per-checkpoint preprocessor values live in each Hub repository's ``preprocessor_config.json``,
+  which transformers does not ship: they are not in this table.
 * :func:`bundle_frames_model`: torchaudio's own bundle wrapper (``_Wav2Vec2Model``, built by the
   ``_extend_model`` that ``get_model()`` calls) around an extractor, with the transformer left out,
   so that its output is the CNN frames. No weights are downloaded.
@@ -157,17 +159,18 @@ class HFRow:
     """What transformers says for a family and norm mode."""
 
     config_class: str
-    feat_extract_norm: str  # as the config object holds it
-    conv_bias: bool
+    feat_extract_norm: str  # transformers' name for the bundle's norm mode, built from it
     do_normalize: bool  # Wav2Vec2FeatureExtractor's shipped default
     return_attention_mask: bool  # its shipped default
     mask_advised: bool  # what its docstring prescribes for this feat_extract_norm
 
 
 def hf_row(row: BundleRow) -> HFRow:
-    """The Hugging Face counterpart of a bundle: the config transformers builds for its encoder,
-    and the preprocessor's shipped defaults (a checkpoint's own ``preprocessor_config.json`` may
-    set others: it is on the Hub, not in transformers)."""
+    """The Hugging Face counterpart of a bundle: the config class transformers has for its family
+    (built from the bundle's norm mode and bias, so its ``feat_extract_norm`` is that mode under
+    transformers' name, not a reading of any checkpoint), the mask the preprocessor's docstring
+    prescribes for that mode, and the preprocessor's shipped defaults (a checkpoint's own
+    ``preprocessor_config.json`` may set others: it is on the Hub, not in transformers)."""
     from transformers.models.wav2vec2.feature_extraction_wav2vec2 import Wav2Vec2FeatureExtractor
 
     from .huggingface import build_config, config_fields
@@ -178,7 +181,6 @@ def hf_row(row: BundleRow) -> HFRow:
     return HFRow(
         type(config).__name__,
         config.feat_extract_norm,
-        bool(config.conv_bias),
         bool(defaults.do_normalize),
         bool(defaults.return_attention_mask),
         hf_mask_advice()[config.feat_extract_norm],
@@ -226,31 +228,31 @@ def _yes(flag: bool) -> str:
 
 def table_lines(rows: Sequence[BundleRow] | None = None) -> list[str]:
     """The chapter's table: one line per (family, norm mode, conv bias) of the bundles, torchaudio's
-    columns beside Hugging Face's (:func:`hf_row`)."""
+    columns beside Hugging Face's config class and advised mask (:func:`hf_row`)."""
     rows = bundle_rows() if rows is None else rows
     groups: dict[tuple, list[BundleRow]] = {}
     for row in rows:
         groups.setdefault((hf_family(row.name), row.norm_mode, row.conv_bias), []).append(row)
     head = f"{'bundles':<17}{'norm_mode':<11}{'bias':<5}{'wave norm':<10}{'lengths':<8}"
-    lines = [head + f"| {'HF config':<15}{'feat_extract_norm':<18}{'bias':<5}mask"]
+    lines = [head + f"| {'HF config':<15}mask advised"]
     for (family, norm_mode, bias), members in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         first, hf = members[0], hf_row(members[0])
         if len({(m.normalizes, m.takes_lengths) for m in members}) != 1:
             raise ValueError(f"{family} {norm_mode} bundles differ in normalization or lengths: {members}")
         left = f"{len(members):>2} {family:<14}{norm_mode:<11}{_yes(bias):<5}{_yes(first.normalizes):<10}"
         left += f"{'masked' if first.takes_lengths else 'refused':<8}"
-        lines.append(
-            left + f"| {hf.config_class:<15}{hf.feat_extract_norm:<18}{_yes(hf.conv_bias):<5}{_yes(hf.mask_advised)}"
-        )
+        lines.append(left + f"| {hf.config_class:<15}{_yes(hf.mask_advised)}")
     return lines
 
 
 def bundle_name_lines(rows: Sequence[BundleRow] | None = None, width: int = 95) -> list[str]:
-    """Every bundle's name, grouped as :func:`bundle_groups` groups them, wrapped to ``width``."""
+    """Every bundle's name, grouped as :func:`bundle_groups` groups them (first by torchaudio's
+    factory, which builds HuBERT with ``Wav2Vec2``; :func:`table_lines` groups by name family),
+    wrapped to ``width``."""
     import textwrap
 
     lines = []
     for (model_type, norm_mode, bias, normalizes, _), names in bundle_groups(rows).items():
-        head = f"{model_type} {norm_mode}, bias {_yes(bias)}, wave norm {_yes(normalizes)}: "
+        head = f"factory {model_type}, {norm_mode}, bias {_yes(bias)}, wave norm {_yes(normalizes)}: "
         lines += textwrap.wrap(head + ", ".join(names), width, subsequent_indent="    ")
     return lines
