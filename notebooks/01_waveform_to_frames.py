@@ -33,10 +33,14 @@
 # wav2vec2.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Every number the prose states is printed by a cell whose output `nbval` compares in CI (such
-# cells carry a marker comment on their first line, hidden in these pages) or is checked by an
-# `assert`: if such a claim stops being true, the build fails. Figures and the prose itself are not
-# compared. The code comes from the companion
+# Every number the prose computes from the model, its layer config or the clip is printed by a
+# cell whose output `nbval` compares in CI (such cells carry a marker comment on their first line,
+# hidden in these pages) or is checked by an `assert`: if such a claim stops being true, the build
+# fails. Facts from outside the installed packages (fairseq's configs and key names, checked
+# library versions and commits) are cited with their source, not checked. Figures and the prose
+# itself are not compared. "For any weights" (every assert, and every check the banner's weights
+# do not qualify) means generic weights, random or trained, not ones built to be degenerate (all
+# zero); the series says this once, here. The code comes from the companion
 # package `w2v2_walkthrough`; its `components` module mirrors torchaudio's feature-extractor code
 # and gives bit-identical output for the same weights (notebook 2 shows both, and where the builder
 # differs: its mode check and error message).
@@ -218,7 +222,7 @@ print("neighbours share", ar.frame_span(0)[1] - ar.frame_span(1)[0], "samples")
 # So the span is the whole story only for `layer_norm` models. Through layer 0's clip-wide
 # statistics, every frame of a `group_norm` model also depends on every sample **that layer 0
 # reads**: all but the last $(L - 10) \bmod 5$ samples of an $L$-sample clip, which no window of
-# layer 0 reaches (notebook 5). For this clip:
+# layer 0 reaches (notebook 3 measures the dependence). For this clip:
 
 # %% tags=["depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -283,7 +287,8 @@ print(source.library_part(ta_model.HuBERTPretrainModel.forward, "x, lengths =", 
 print(source.library_part(ta_model.hubert_pretrain_base, "feature_grad_mult", "num_classes"))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Hugging Face's fine-tuning scripts call `model.freeze_feature_encoder()`, which switches the conv
+# Hugging Face's fine-tuning example scripts call `model.freeze_feature_encoder()` by default
+# (`--freeze_feature_encoder`, default `True`), which switches the conv
 # stack's gradients off (read from the installed transformers, without importing it):
 
 # %%

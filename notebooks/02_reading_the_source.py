@@ -38,7 +38,7 @@ import torch
 from torchaudio.models.wav2vec2 import components as ta_components
 
 import w2v2_walkthrough as w2v
-from w2v2_walkthrough import diagrams, norms, source
+from w2v2_walkthrough import diagrams, source
 
 # %% slideshow={"slide_type": "skip"} tags=["setup", "parameters"]
 WEIGHTS = "random"  # or a torchaudio bundle name such as "WAV2VEC2_BASE", or the path of a checkpoint
@@ -236,30 +236,9 @@ print("output           ", list(features.shape), "valid frames", lengths.tolist(
 #
 # `length` says how many frames of each row are real, in every model. It does not make them the
 # frames the clip would give alone: in a `group_norm` model, layer 0's GroupNorm statistics are taken
-# over the whole row, padding included. A quarter second of speech, alone and zero-padded to half a
-# second (a frame counts as different when it moves by more than 0.1% of its norm):
-
-# %%
-# NBVAL_CHECK_OUTPUT
-speech = w2v.load_speech_clip(AUDIO)[0][:4_000]
-padded, valid = torch.nn.functional.pad(speech, (0, 4_000)), torch.tensor([4_000])  # (8000,)
-projection_norm = norms.feature_projection_norm()  # the LayerNorm(512) that reads each frame next
-for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
-    model = weights.extractor(preset)
-    alone, _ = w2v.extract_features(model, speech)  # (1, 12, 512)
-    batch, n = w2v.extract_features(model, padded, lengths=valid)  # (1, 24, 512)
-    differ = (norms.frame_changes(batch[0, : n.item()], alone[0]) > 1e-3).sum().item()
-    after = norms.frame_changes(projection_norm(batch[0, : n.item()]), projection_norm(alone[0]))
-    mode = w2v.get_preset(preset).norm_mode
-    print(f"{preset} ({mode}): {differ} of {n.item()} valid frames differ from the clip alone;")
-    print(f"  after the next module's LayerNorm: {(after > 1e-3).sum().item()} of {n.item()}")
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# Every valid frame's span lies inside the real samples, so the `layer_norm` model's valid frames
-# are the clip's own, up to rounding. Base's all differ (with generic weights, random or trained):
-# the padding entered layer 0's statistics. They still differ after the feature projection's
-# per-frame LayerNorm, which removes only the part of the change that is a gain of the whole
-# frame; notebook 5 sweeps the amount of padding and measures that part.
+# over the whole row, padding included, so the valid frames move; notebook 5 measures by how much,
+# and how much of it the next module's per-frame LayerNorm removes. A `layer_norm` model's valid
+# frames are the clip's own: their spans lie inside the real samples.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The transpose `LayerNorm`

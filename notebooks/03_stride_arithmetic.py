@@ -138,8 +138,8 @@ for preset, extractor in extractors.items():
 # all 16 000: layer 0 leaves none `unused`). Spans describe what a frame depends on only in
 # `layer_norm` models (notebook 5 measures the group-norm effect).
 #
-# The 0 is structural: it holds for any weights at all. The 49 holds for generic weights, random
-# or trained, not for weights built to be degenerate (all zero: nothing changes).
+# The 0 is structural: it holds for any weights at all. The 49 holds for generic weights (notebook
+# 1's rule; all-zero weights change nothing).
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## For lengths, the stack is one big conv
@@ -199,28 +199,10 @@ print("predicted by ar.num_frames:", [ar.num_frames(n) for n in clips])
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### `length` fixes the counts, not a `group_norm` model's values
 #
-# Are the valid frames the ones the clip gives alone? Compare the 4 000-sample row (half padding)
-# with that clip run by itself, by each valid frame's relative change
-# $\lVert f' - f \rVert / \lVert f \rVert$:
-
-# %% tags=["depends-on-weights", "depends-on-clip"]
-# NBVAL_CHECK_OUTPUT
-print("with these weights:")
-for preset, (features, frames) in batched.items():
-    alone, _ = w2v.extract_features(extractors[preset], second[None, :4_000])  # (1, 12, 512)
-    valid = features[1, : frames[1]]  # (12, 512): the 4 000-sample row's valid frames
-    change = (valid - alone[0]).norm(dim=-1) / alone[0].norm(dim=-1)  # (12,)
-    if w2v.get_preset(preset).norm_mode == "layer_norm":
-        assert torch.allclose(valid, alone[0], rtol=1e-5, atol=1e-6)  # any weights
-    moved = f"{int((change > 1e-5).sum())} of {len(change)} valid frames move"
-    print(f"  {preset}: {moved}, median change {float(change.median()):.1%}")
-
-# %% [markdown]
-# In `wav2vec2_large_lv60k` (`layer_norm`) the valid frames are the clip's own, for any weights
-# (asserted, on these weights; structural): no conv reaches from the padding into them. In Base
-# (`group_norm`) layer 0's statistics average over the padded positions too, so the valid frames
-# change, and no mask can undo it. These are changes of the raw frames; notebook 5 sweeps the
-# padding fraction and measures how much of them the next module's per-frame LayerNorm removes.
+# Are the valid frames the ones the clip gives alone? In a `layer_norm` model, yes: no conv reaches
+# from the padding into them. In Base (`group_norm`) layer 0's statistics average over the padded
+# positions too, so the valid frames move, and no mask can undo it: notebook 5 measures it, as a
+# function of the amount of padding.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## The inverse: samples for $N$ frames

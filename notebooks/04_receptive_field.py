@@ -125,8 +125,8 @@ print(f"all {ar.num_frames(n)} frames: paths only from their span [320 i, 320 i 
 # %% [markdown]
 # This is the proof of independence, and it needs no weights. It fails for a `group_norm` model:
 # layer 0's GroupNorm averages each channel over **all** layer-0 positions of the clip, so every
-# frame depends on every sample layer 0 reads: all but the $(L - 10) \bmod 5$ trailing samples (at
-# most 4), which no conv reads at all (notebook 5).
+# frame depends on every sample layer 0 reads (notebook 3 measures it; the unread tail,
+# $(L - 10) \bmod 5$ samples: notebook 1).
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## Which samples do matter: the gradient
@@ -222,7 +222,8 @@ print(f"most paths, {int(paths.max())}: {len(top)} samples, {top[:5]} ... {top[-
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Rippled; a trapezoid only on average
 #
-# Not a peak (Luo et al.'s Gaussian needs many stride-1 layers; this stack has seven strided ones),
+# Not a peak (Luo et al.'s Gaussian needs many layers whose kernels overlap a lot; here every
+# kernel is at most twice its stride),
 # and sample by sample not a clean trapezoid either. Over the first 80 samples (shared
 # with the previous frame) the counts rise, with ripples, from 1 to 8 (first at offset 50), then fall back to 5, below
 # the plateau's lowest count, 6; the last 80 mirror them. The plateau ripples from 6 to 13 (41 %

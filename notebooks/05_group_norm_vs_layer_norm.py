@@ -193,7 +193,9 @@ plotting.plot_norm_statistics(normalized, title=title)
 # is large next to $\epsilon = 10^{-5}$. The module's output, after it, has mean $\beta_c$ and std
 # $|\gamma_c|\,\sigma / \sqrt{\sigma^2 + \epsilon}$: the same as before it only at initialisation
 # ($\gamma = 1, \beta = 0$). Both follow from the formula for any weights and are asserted here on
-# the weights loaded; the variances depend on the weights and the clip:
+# the weights loaded (random ones have $\gamma = 1, \beta = 0$, so only a checkpoint tests the
+# affine part here; "They are the modules" tested it with random $\gamma, \beta$); the variances
+# depend on the weights and the clip:
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -223,7 +225,7 @@ for p in PRESETS.values():
 # Base models (and, note, `wav2vec2_large`) use `group_norm`; LV-60k, XLS-R, and large HuBERT
 # ([Hsu et al., 2021](references.md#hsu2021)) and WavLM ([Chen et al., 2022](references.md#chen2022))
 # use `layer_norm`. The split by model is in the released checkpoints and their training configs
-# (fairseq's `extractor_mode`), which torchaudio's builders encode, not in the papers. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
+# (fairseq's `extractor_mode`: `default` for group norm), which torchaudio's builders encode, not in the papers. `layer_norm` does **not** imply a conv bias: HuBERT and WavLM large have
 # none (the tests check this table against torchaudio's builders).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -301,9 +303,9 @@ print(f"  median change below 5 % for padding of: {', '.join(small) or 'none of 
 #
 # These changes are measured on the extractor's raw 512-d frames. The next module, the feature
 # projection, starts with a `LayerNorm(512)` over each frame's channels (torchaudio's
-# `FeatureProjection`, Hugging Face's `Wav2Vec2FeatureProjection`): a gain of the whole frame is
-# gone right there. `norms.gain_share` splits each frame's squared change into that gain and the
-# rest; `norms.feature_projection_norm` is torchaudio's module, at its init ($\gamma = 1, \beta = 0$):
+# `FeatureProjection`, Hugging Face's `Wav2Vec2FeatureProjection`): a gain and a uniform shift of
+# the whole frame are gone right there. `norms.gain_share` measures the gain's share of each frame's
+# squared change (the shift's part comes on top); `norms.feature_projection_norm` is torchaudio's module, at its init ($\gamma = 1, \beta = 0$):
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -317,9 +319,10 @@ for f, raw, ln, g in zip(fractions, median, after, share, strict=True):
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # With these weights most of the raw change is a per-frame gain that the model removes at once, so
-# "slightly" is closer to the third column than to the second. Both depend on the weights (a
-# pretrained edition prints its own); the projection's trained $\gamma, \beta$ act per channel
-# after the frame's gain is gone, so they change the third column, not what the LayerNorm removes.
+# "slightly" is closer to the "after the LayerNorm" column than to the "change of raw frames" one.
+# Both depend on the weights (a pretrained edition prints its own); the projection's trained
+# $\gamma, \beta$ act per channel after the frame's gain is gone, so they change the "after the
+# LayerNorm" column, not what the LayerNorm removes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What a mask can and cannot do
@@ -412,8 +415,10 @@ print(f"exact_batch {exact_change:.1e} (< 1e-4)")
 # ## Consequence 2: gain, DC offset and `do_normalize`
 #
 # Three changes of the input: 10× louder (+20 dB), a DC offset of +0.05, and Hugging Face's
-# `do_normalize` (`norms.zero_mean_unit_var`: zero mean and unit variance per utterance, on by
-# default in `Wav2Vec2FeatureExtractor`). The relative change of the whole feature tensor:
+# `do_normalize` (`norms.zero_mean_unit_var`: zero mean and unit variance, on by default in
+# `Wav2Vec2FeatureExtractor`), here of the clip alone. (In a padded batch Hugging Face normalizes
+# each row after padding: over the item's own samples only with an attention mask, otherwise over
+# the whole row, zeros included; notebook 6.) The relative change of the whole feature tensor:
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -448,10 +453,12 @@ print(f"a +0.05 offset adds 0.05 * s_c at every position: max |difference| / max
 #
 # - **GroupNorm** (per channel, over time) subtracts each channel's mean, so in an **unpadded**
 #   clip (padding turns the offset into a step: two slides on) the constant $d\,s_c$ goes
-#   exactly; it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so the gain cancels up to $\epsilon$. Base
-#   ignores DC, and gain up to $\epsilon$, hence also `do_normalize`.
+#   exactly; it divides by $\sqrt{a^2\sigma^2 + \epsilon}$, so a positive gain ($a > 0$) cancels up
+#   to $\epsilon$. Base ignores DC, and a positive gain up to $\epsilon$, hence also `do_normalize`.
+#   A negative gain leaves $\operatorname{sign}(a) = -1$: the normalized output flips sign, and
+#   GELU is not odd, so a polarity flip is **not** cancelled (asserted below).
 # - The per-position **LayerNorm** subtracts the mean over channels: only $d\,\bar{s}$ goes, the
-#   pattern $d\,(s_c - \bar{s})$ stays, added to every position. The gain cancels up to $\epsilon$,
+#   pattern $d\,(s_c - \bar{s})$ stays, added to every position. A positive gain cancels up to $\epsilon$,
 #   but here $\epsilon$ is added to $\sigma^2_t$, the variance over the 512 channels at **one
 #   position** $t$: 512 filter outputs of the same 10 input samples (0.6 ms). Where those 10
 #   samples are quiet, $\sigma^2_t$ is small next to $\epsilon$.
@@ -465,7 +472,8 @@ print(f"a +0.05 offset adds 0.05 * s_c at every position: max |difference| / max
 #
 # `norms.with_eps` copies an extractor with $\epsilon = 10^{-30}$ in every norm. If the reasoning
 # is right, Base no longer changes at all (gain, offset, `do_normalize`), and `hubert_large` no
-# longer changes with gain. That holds for any weights, so it is asserted:
+# longer changes with gain, while a polarity flip `-x` still moves Base. That holds for any
+# (generic) weights, so it is asserted:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -474,22 +482,27 @@ ln_changes = norms.sensitivity(norms.with_eps(hubert, 1e-30), clip, inputs)
 assert max(base_changes.values()) < 1e-4 and ln_changes["x10"] < 1e-4
 print(f"eps -> 0: wav2vec2_base, largest change {max(base_changes.values()):.1e} (all three inputs)")
 print(f"eps -> 0: hubert_large, change for x10 {ln_changes['x10']:.1e} (both < 1e-4)")
+flip = norms.sensitivity(norms.with_eps(base, 1e-30), clip, {"-x": lambda x: -x})["-x"]
+assert flip > 0.1  # the norm's output flips sign; GELU is not odd
+print(f"eps -> 0: wav2vec2_base, polarity flip -x moves the features by over 10 %: {flip > 0.1}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Padding turns an offset into a step
 #
 # In a batch the clip is followed by zeros, so $x + d$ becomes a step from $d$ to 0 at the clip's
 # end: no longer one constant per channel, and every frame moves. A gain still scales the zeros
-# too. `norms.sensitivity(..., padding=f)` pads every input after the change; with $\epsilon \to
-# 0$ the gain still cancels for any weights (asserted), the step is printed:
+# too. `norms.sensitivity(..., padding=f)` pads every input after the change (as for a clip
+# normalized alone, then batched); with $\epsilon \to 0$ a positive gain still cancels for any
+# weights, in either norm (asserted), the step is printed:
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 two = {name: inputs[name] for name in ["x10", "+0.05 DC"]}
 changes = {0.0: table["wav2vec2_base"]}  # unpadded: the table above
 changes |= {f: norms.sensitivity(base, clip, two, padding=f) for f in [0.1, 1.0]}
-exact = norms.sensitivity(norms.with_eps(base, 1e-30), clip, {"x10": two["x10"]}, padding=1.0)
-assert exact["x10"] < 1e-4  # padded or not, gain cancels up to eps
+for exact_model in [norms.with_eps(base, 1e-30), norms.with_eps(hubert, 1e-30)]:  # GN, LN
+    exact = norms.sensitivity(exact_model, clip, {"x10": two["x10"]}, padding=1)
+    assert exact["x10"] < 1e-4  # padded or not, a positive gain cancels up to eps
 print("wav2vec2_base, with these weights; change of the clip's own frames")
 print("padding        x10   +0.05 DC")
 for f, row in changes.items():
@@ -501,8 +514,8 @@ for f, row in changes.items():
 # With $\epsilon \to 0$, what is left is the offset's pattern
 # $d\,(s_c - \bar{s})$, next to the spread of a typical position. How much either matters depends
 # on the weights: the pattern is as large as the DC gains $s_c$. These are random filters drawn
-# like pre-training's init (kaiming), which pass 0 Hz about as well as any frequency (the ratio
-# printed); a filter with no response at 0 Hz ($s_c = 0$) adds no offset. So the DC column
+# like pre-training's init (kaiming), which pass 0 Hz about as well as the average frequency (the
+# DC power $s_c^2$ over $\lVert w_c \rVert^2$, the mean power over all frequencies); a filter with no response at 0 Hz ($s_c = 0$) adds no offset. So the DC column
 # of the table above is as much these random filters' doing as `layer_norm`'s: a pretrained
 # edition prints its own.
 
@@ -516,7 +529,8 @@ print("hubert_large, with these weights:")
 print(f"  with eps -> 0, +0.05 DC still changes the features by {ln_changes['+0.05 DC']:.1%}")
 print(f"  std of 0.05 * (s_c - mean s) over channels: {0.05 * s.std(unbiased=False):.1e}")
 w0 = hubert.conv_layers[0].conv.weight.detach().flatten(1)  # (C, 10)
-print(f"  |s_c| / |w_c| (DC gain / filter norm), median: {(s.abs() / w0.norm(dim=1)).median():.2f}")
+dc_power = float((s**2 / w0.norm(dim=1) ** 2).mean())  # mean |H(f)|^2 over f is |w_c|^2
+print(f"  DC power / mean power over frequencies, s_c^2 / |w_c|^2, mean: {dc_power:.2f}")
 print(f"  std of a layer-0 position over channels: median {per_position.median().sqrt():.1e}")
 quiet = float((per_position < 100 * 1e-5).float().mean())
 print(f"  variance below 100 eps: {quiet:.0%} of positions (over channels), ", end="")
@@ -529,7 +543,7 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # |---|---|
 # | `group_norm`, unpadded clip: a DC offset is removed, up to float rounding | any weights (asserted with $\epsilon \to 0$, above) |
 # | `group_norm`, zero-padded clip: an offset moves every frame | any weights with DC gains $s_c \ne 0$ (size printed) |
-# | no conv bias, either norm, padded or not: a gain cancels except through $\epsilon$ | any weights (asserted, $\epsilon \to 0$) |
+# | no conv bias, either norm, padded or not: a positive gain cancels except through $\epsilon$; a polarity flip does not | any weights (asserted, $\epsilon \to 0$: Base and `hubert_large`, unpadded and padded; the flip on Base) |
 # | `layer_norm`: an offset adds $d\,s_c$ to layer 0's conv output, $d\,(s_c - \bar{s})$ after centring | any weights (conv identity asserted) |
 # | `layer_norm`, conv bias that differs across channels: a gain matters even with $\epsilon \to 0$ | any such bias (`tests/package/test_norms.py`) |
 # | `layer_norm`: padding leaves the valid frames alone | any weights (asserted) |
@@ -538,19 +552,40 @@ print(f"{float((per_channel < 100 * 1e-5).float().mean()):.0%} of channels (over
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### What this means for `do_normalize`
 #
-# `do_normalize` is a gain plus an offset. Base ignores it up to $\epsilon$, whatever its weights,
-# in an unpadded clip loud enough that $\epsilon$ is small next to the channel variances
-# (exercise 3 shows a quiet one, where it is not). In the `layer_norm` models the offset's pattern survives, and with a conv bias (LV-60k,
+# `do_normalize` is a positive gain plus an offset. Base ignores it up to $\epsilon$, whatever its
+# weights, in a clip loud enough that $\epsilon$ is small next to the channel variances (exercise 3
+# shows a quiet one, where it is not), unpadded or padded **before** normalizing (below).
+# Normalize-then-pad gives the step above.
+# In the `layer_norm` models the offset's pattern survives, and with a conv bias (LV-60k,
 # XLS-R) the gain too, so how much it moves their features depends on their weights (the table
 # above: these weights). That is why a model must get the preprocessing it was trained with; the
 # docs of `Wav2Vec2FeatureExtractor` say normalizing "can help to significantly improve the
 # performance for some models, *e.g.*, wav2vec2-lv60".
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Hugging Face's Base batch: padded, then normalized
+#
+# Base's processor has no attention mask, so it normalizes each padded row as a whole (notebook 6):
+# one gain and one offset of the clip **and** its zeros, a constant per channel at layer 0. With
+# $\epsilon \to 0$ Base's valid frames do not move (any weights, asserted):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+row = torch.nn.functional.pad(clip, (0, clip.numel()))  # padded by 100 %, then normalized
+exact_base = norms.with_eps(base, 1e-30)
+raw_row = w2v.extract_features(exact_base, row)[0][0]  # (24, 512)
+whole_row = w2v.extract_features(exact_base, norms.zero_mean_unit_var(row))[0][0]  # (24, 512)
+valid = w2v.extract_features(base, clip)[0].shape[1]  # the clip's 12 frames
+row_change = float(norms.frame_changes(whole_row[:valid], raw_row[:valid]).max())
+assert row_change < 1e-4
+print(f"eps -> 0: padded row normalized as a whole: worst valid frame {row_change:.1e} (< 1e-4)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Which models were trained on normalized waveforms
 #
 # LV-60k, XLSR-53 / XLS-R, HuBERT Large and X-Large and WavLM Large were pre-trained on waveforms
-# normalized per utterance (fairseq's task flag `normalize: true`); wav2vec2 Base and Large
+# normalized per utterance (`normalize: true` in the checkpoint's training config: fairseq's task
+# flag; WavLM Large came from unilm's code); wav2vec2 Base and Large
 # (LS-960), HuBERT Base and WavLM Base were not. torchaudio's bundles encode that split, and the
 # `get_model()` of a normalizing bundle normalizes the **whole** `(batch, time)` tensor, padding
 # included: there one clip's features depend on the other clips of its batch. Notebook 6 reads
@@ -574,8 +609,7 @@ print("get_model() passes the waveform as it is:\n  " + ", ".join(raw))
 # audio can be processed in chunks that start on the 320-sample frame grid and overlap by 80
 # samples (notebook 8; a chunk starting elsewhere computes frames at other times). A `group_norm`
 # frame depends on layer 0's statistics over the **whole** utterance, so on every sample layer 0 reads
-# (all but at most 4 trailing ones; notebook 4's gradient test fails for it on purpose:
-# `tests/package/test_arithmetic.py`), and it cannot be final until the utterance ends. Notebook 8 turns
+# (notebook 3), and it cannot be final until the utterance ends. Notebook 8 turns
 # that into a two-pass exact algorithm.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -610,11 +644,12 @@ print(f"bf16 GroupNorm vs float32: {bf16_error:.1e} relative; float32 rounded to
 #   small (on the raw frames; with these weights most of it is a per-frame gain that the feature
 #   projection's LayerNorm removes); no mask reaches the conv feature encoder. `layer_norm` valid
 #   frames ignore padding.
-# - Without a conv bias both modes cancel a gain up to $\epsilon$ (which matters for quiet input:
+# - Without a conv bias both modes cancel a positive gain (not a polarity flip) up to $\epsilon$ (which matters for quiet input:
 #   quiet positions for `layer_norm`, a quiet recording for `group_norm`), padded or not; only
 #   `group_norm` removes a DC offset, and only in an unpadded clip; in `layer_norm` mode a conv
 #   bias that differs across channels makes gain matter. So `do_normalize` is a no-op up to $\epsilon$ for Base on audio that is not very quiet,
-#   not for the `layer_norm` models. Which models were trained on normalized waveforms, and what
+#   if it is applied to the clip alone or to its whole padded row (Hugging Face without a mask),
+#   not normalize-then-pad; not for the `layer_norm` models. Which models were trained on normalized waveforms, and what
 #   torchaudio's bundles do with a batch: notebook 6.
 # - Streaming: easy for `layer_norm`, two passes for `group_norm`.
 
@@ -731,4 +766,4 @@ print(f"  features of 0.001 * clip change by {quiet:.1%}")
 # shrinks with the input, and every later layer sees a different signal. "Gain-invariant" holds only
 # for recordings loud enough that $\epsilon$ is negligible.
 #
-# **Next:** notebook 7 looks inside every layer.
+# **Next:** notebook 6, the waveform going in: who normalizes it, where, and over what.

@@ -207,7 +207,8 @@ def padding_sweep(
 def gain_share(new: Tensor, reference: Tensor) -> Tensor:
     """Share of each frame's squared change that is a gain of the whole frame (``[..., frame,
     feature]`` -> ``[..., frame]``): with ``g_t = <new_t, ref_t> / |ref_t|^2`` (the best gain),
-    ``|(g_t - 1) ref_t|^2 / |new_t - ref_t|^2``. A per-frame LayerNorm removes that part."""
+    ``|(g_t - 1) ref_t|^2 / |new_t - ref_t|^2``. An uncentred gain: a per-frame LayerNorm removes
+    it and also a uniform shift across the frame's features, so it removes somewhat more."""
     size = (reference * reference).sum(dim=-1)
     gain = (new * reference).sum(dim=-1) / size  # (..., frame)
     return (gain - 1) ** 2 * size / ((new - reference) ** 2).sum(dim=-1)

@@ -29,9 +29,12 @@ class Question:
         """The answer, computed by the package now."""
         return self.compute()
 
-    def shown(self) -> str:
-        """The answer as the key prints it."""
-        return format_answer(self.answer()) + (f" {self.unit}" if self.unit else "")
+    def shown(self, tr: Callable[[str], str] = str) -> str:
+        """The answer as the key prints it; ``tr`` translates its words (:func:`words`): the unit,
+        or an answer given in words."""
+        answer = self.answer()
+        text = tr(answer) if isinstance(answer, str) else format_answer(answer)
+        return text + (f" {tr(self.unit)}" if self.unit else "")
 
     def how(self) -> str:
         """The body of :attr:`compute`: the package calls that give the answer."""
@@ -177,3 +180,9 @@ QUESTIONS: list[Question] = [
         _group_norm_axes,
     ),
 ]
+
+
+def words() -> list[str]:
+    """The answer key's words a translation replaces: the units, and the answers given in words."""
+    found = [q.unit for q in QUESTIONS if q.unit] + [a for q in QUESTIONS if isinstance(a := q.answer(), str)]
+    return list(dict.fromkeys(found))

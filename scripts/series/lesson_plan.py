@@ -119,7 +119,7 @@ def quiz_markdown(tr=english) -> str:
         f"{i}. {tr(q.text)} {where.format(n=int(q.notebook))}" for i, q in enumerate(QUESTIONS, start=1)
     )
     answers = "\n".join(
-        f'<tr><td>{i}</td><td class="answer">{html.escape(q.shown())}</td>'
+        f'<tr><td>{i}</td><td class="answer">{html.escape(q.shown(tr))}</td>'
         f"<td><pre><code>{html.escape(q.how())}</code></pre></td></tr>"
         for i, q in enumerate(QUESTIONS, start=1)
     )

@@ -112,6 +112,8 @@ def read_catalog(path: Path, language: str = LANGUAGE):
         message = catalog.get(msgid, context=context)
         if message is not None:
             message.previous_id = [previous]
+    for message in catalog:  # Babel reads a multi-line previous msgid's lines as comments "| ..."
+        message.user_comments = [c for c in message.user_comments if not c.startswith("| ")]
     return catalog
 
 
@@ -285,14 +287,16 @@ def text_units(prefix: str, texts: list, where: str) -> list:
 def classroom_units() -> list:
     """The site's own text, the lesson plan (block by block), its quiz, the formula sheet, and the
     lecture deck's own text (its title slide, speaker notes, the timetable's titles)."""
-    from w2v2_walkthrough.quiz import QUESTIONS
+    from w2v2_walkthrough.quiz import QUESTIONS, words
 
     from . import formula_sheet, lecture, lesson_plan, site
 
     return (
         text_units("site", list(site.STRINGS) + list(site.FORMULA_SHEET_STRINGS), "the site's pages")
         + text_units("lesson-plan", lesson_plan.translatable_blocks(), "docs/lesson_plan.md")
-        + text_units("quiz", list(lesson_plan.QUIZ_STRINGS) + [q.text for q in QUESTIONS], "w2v2_walkthrough/quiz.py")
+        + text_units(
+            "quiz", list(lesson_plan.QUIZ_STRINGS) + [q.text for q in QUESTIONS] + words(), "w2v2_walkthrough/quiz.py"
+        )
         + text_units("formula-sheet", formula_sheet.strings(), "scripts/series/formula_sheet.py")
         + text_units("lecture", lecture.strings(), "scripts/series/lecture.py")
     )
@@ -300,8 +304,10 @@ def classroom_units() -> list:
 
 def checker_texts() -> list:
     """Every fixed English text a checker shows: the message templates of ``exercises._core`` and each
-    checker module's hints and messages written as plain string literals (an f-string cannot be
-    looked up in a catalog: write such a message as a template, ``_("... {x}").format(x=...)``)."""
+    checker module's hints and messages written as string literals: passed to a checker function
+    (``check_value``, ``check_function``, ``Verdict``, ``Property``, ``wrong``, ``hint=``), assigned
+    to ``hint``, or looked up with ``_("...")``. An f-string cannot be looked up in a catalog: write
+    such a message as a template, ``_("... {x}").format(x=...)``."""
     import ast
 
     from w2v2_walkthrough.exercises import _core
@@ -317,6 +323,8 @@ def checker_texts() -> list:
                 if place is not None and len(node.args) > place:
                     found.append(node.args[place])
                 found += [k.value for k in node.keywords if k.arg in ("hint", "message")]
+                if node.func.id == "_" and node.args:
+                    found.append(node.args[0])
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "hint" for t in node.targets):
                 found.append(node.value)
             texts += [n.value for n in found if isinstance(n, ast.Constant) and isinstance(n.value, str)]
@@ -439,7 +447,8 @@ GLOSSARY = ROOT / "docs" / "glossary.zh.md"
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 _MATHS = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>\n]*>|https?://\S+")
-_LIST_NUMBER = re.compile(r"^\s*\d+\.\s", re.M)
+#: An ordered list item's number: ``1. ``, ``12) `` at the start of a line (indented less than a code block).
+_LIST_ITEM = re.compile(r"^ {0,3}(\d{1,9})[.)](?:\s|$)")
 #: A number as prose states it: digits with an optional decimal part and exponent; a space or comma
 #: between groups of three digits (16 000, 16,000) is the same number.
 _NUMBER = re.compile(r"\d+(?:[ ,]\d{3}(?!\d))*(?:\.\d+)?(?:e[-+]?\d+)?")
@@ -453,9 +462,30 @@ def prose(text: str) -> str:
     return _PLACEHOLDER.sub(" ", _LINK_TARGET.sub(" ", _MATHS.sub(" ", _CODE.sub(" ", text))))
 
 
+def without_list_numbers(text: str) -> str:
+    """``text`` with the numbers of its ordered list items blanked, as Markdown (CommonMark) reads
+    them: a line ``N. `` starts a list item after a blank line, at the start of the text, in a list
+    that has begun (the next item), or as ``1.`` (the only number that may interrupt a paragraph).
+    A wrapped line of a paragraph that happens to start with ``100. `` or ``0. `` is prose: its
+    number counts."""
+    lines, in_list, previous_blank = text.split("\n"), False, True
+    for i, line in enumerate(lines):
+        if not line.strip():
+            previous_blank = True
+            continue
+        item = _LIST_ITEM.match(line)
+        if item and (previous_blank or in_list or int(item.group(1)) == 1):
+            lines[i] = line[: item.start(1)] + " " * len(item.group(1)) + line[item.end(1) :]
+            in_list = True
+        elif previous_blank:
+            in_list = False  # a new block that is not an ordered list
+        previous_blank = False
+    return "\n".join(lines)
+
+
 def numbers(text: str) -> Counter:
     """The numbers a text states (in prose, code spans and maths alike; not list numbering), and its placeholders."""
-    text = _LIST_NUMBER.sub(" ", text)
+    text = without_list_numbers(text)
     found = Counter(re.sub("[ ,]", "", n) for n in _NUMBER.findall(_PLACEHOLDER.sub(" ", text)))
     return found + Counter(_PLACEHOLDER.findall(text))
 
@@ -488,13 +518,65 @@ MIN_ENGLISH = 12
 
 
 def glossary(path: Path = GLOSSARY) -> dict:
-    """English term -> Chinese term, from the table of docs/glossary.zh.md."""
+    """English term -> Chinese term, from the table of docs/glossary.zh.md (the English as written
+    there: see :func:`term_patterns` for ``/``, ``…`` and ``(noun)``)."""
     rows = re.findall(r"^\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|", path.read_text(encoding="utf-8"), re.M)
     return {en: zh for en, zh in rows if en not in ("English", "---") and not set(en) <= set("-")}
 
 
+#: Where a "(noun)" term is a noun: right after an article, a determiner or a possessive
+#: ("the mirror", "a mirror", "the package's mirror"; not "the last 80 mirror them").
+_DETERMINER = re.compile(r"(?:(?<![\w'’])(?:a|an|the|this|that|its|their|our|your|each|every)|\w['’]s)\s+$", re.I)
+
+
+def phrase_pattern(phrase: str) -> re.Pattern:
+    """A glossary phrase as a pattern: its words whole, in order, each in the plural too, any
+    punctuation or spacing between them; ``…`` stands for up to three words."""
+    tokens = re.findall(r"…|[\w'’-]+", phrase)
+    pattern = r"(?<![\w-])"
+    for i, token in enumerate(tokens):
+        if token == "…":
+            pattern += r"(?:[\w'’.-]+\W+){0,3}"
+            continue
+        pattern += re.escape(token) + r"(?:s|es)?" + (r"(?![\w-])" if i == len(tokens) - 1 else r"\W+")
+    return re.compile(pattern, re.I)
+
+
 def term_pattern(term: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w-]){re.escape(term)}(?:s|es)?(?![\w-])", re.I)
+    return phrase_pattern(term)
+
+
+def term_patterns(term: str) -> tuple[list, bool]:
+    """A glossary row's English: one or more phrases separated by `` / `` (one sense written several
+    ways), ``…`` in a phrase for up to three words, and ``(noun)`` at the end for a word that is
+    also a verb: then it counts only as a noun (see :data:`_DETERMINER`)."""
+    noun = term.rstrip().endswith("(noun)")
+    phrases = term.removesuffix("(noun)").split(" / ")
+    return [phrase_pattern(p) for p in phrases if p.strip()], noun
+
+
+def glossary_terms_used(plain: str, terms: dict) -> dict:
+    """The glossary terms (keys of ``terms``) that ``plain`` uses -> the first words that use each.
+    Where two terms' matches overlap,
+    the longer wins: "sample rate" is a sample rate, not a sample; "GPU kernels" are compute kernels,
+    not conv kernels."""
+    spans = {}
+    for en in terms:
+        patterns, noun = term_patterns(en)
+        spans[en] = [
+            m.span()
+            for pattern in patterns
+            for m in pattern.finditer(plain)
+            if not noun or _DETERMINER.search(plain[: m.start()])
+        ]
+    every = [(start, end, en) for en, found in spans.items() for start, end in found]
+    used = {}
+    for en, found in spans.items():
+        for start, end in sorted(found):
+            if not any(s <= start and end <= e and e - s > end - start for s, e, other in every if other != en):
+                used[en] = plain[start:end]
+                break
+    return used
 
 
 def translation_problems(english_text: str, chinese: str, terms: dict) -> list:
@@ -516,9 +598,10 @@ def translation_problems(english_text: str, chinese: str, terms: dict) -> list:
     if letters >= MIN_ENGLISH and han_characters(chinese) == 0:
         problems.append("no Chinese at all")
     plain = prose(english_text)
-    for en, zh in terms.items():
-        if term_pattern(en).search(plain) and zh not in chinese:
-            problems.append(f"glossary: the English says {en!r}, the translation lacks {zh!r}")
+    for en, words in glossary_terms_used(plain, terms).items():
+        if terms[en] not in chinese:
+            words = " ".join(words.split())
+            problems.append(f"glossary: the English says {words!r}, the translation lacks {terms[en]!r}")
     return problems
 
 

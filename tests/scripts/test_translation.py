@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from series import sources, student, zh
+from series import lesson_plan, sources, student, zh
 from series import translation as tl
 
 
@@ -78,8 +78,60 @@ def test_the_checks_reject_bad_translations(chinese, problem):
 
 def test_numbers_ignore_list_numbering_and_keep_placeholders():
     assert tl.numbers("1. one\n2. two 49\n") == tl.numbers("1. 一\n2. 二 49\n") == tl.numbers("- 49")
+    # list items after a blank line, a list going on, a 1. interrupting a paragraph: numbering
+    items = tl.numbers("Steps:\n\n3. one\n4. two\n   more 49")
+    assert items == tl.numbers("Steps:\n1. one\n2. two 49") == tl.numbers("49")
     assert tl.numbers("{{rf}} samples, «hop» and {count}") != tl.numbers("{{rf}} 个采样点和 {count}")
     assert tl.term_pattern("frame").search("two frames") and not tl.term_pattern("frame").search("framework")
+
+
+@pytest.mark.parametrize(
+    ("english_text", "right", "wrong"),
+    [
+        # a wrapped line of a paragraph that starts with "100. " or "0. " states a number, not an item
+        ('"A chunk starts at sample\n100. Will it match?"', "从第 100 个采样点开始", "从第一百个采样点开始"),
+        ("positions past it become\n0. The checker runs it.", "之后的位置变为 0。", "之后的位置一律置零。"),
+    ],
+)
+def test_a_wrapped_line_starting_with_a_number_keeps_its_number(english_text, right, wrong):
+    assert tl.numbers(english_text) == tl.numbers(right) != tl.numbers(wrong)
+
+
+@pytest.mark.parametrize(
+    ("english_text", "chinese", "lacks"),
+    [
+        # kernel: a conv's is 卷积核; a compute kernel's or Jupyter's is 内核, with no gloss needed
+        ("A conv with kernel 10 and stride 5.", "卷积核为 10、步长为 5 的卷积。", None),
+        ("A conv with kernel 10 and stride 5.", "核为 10、步长为 5 的卷积。", "卷积核"),
+        ("PyTorch's CPU GroupNorm kernel does it too.", "PyTorch 在 CPU 上的 GroupNorm 内核也这样做。", None),
+        ("PyTorch's CPU GroupNorm kernel does it too.", "PyTorch 的 GroupNorm 卷积核也这样做。", "内核"),
+        ("Nothing of what fp16 kernels on a GPU do.", "GPU 上 fp16 的计算内核做什么，这里看不出。", None),
+        ("A Hub kernel could replace its forward.", "Hub 上的内核可能替换它的 forward。", None),
+        ("Open them in JupyterLab with their kernels started.", "在 JupyterLab 里打开，并启动内核。", None),
+        ("Open them in JupyterLab with their kernels started.", "在 JupyterLab 里打开，并启动卷积核。", "内核"),
+        # sample rate is 采样率 alone; a sample is still 采样点
+        ("From files at any sample rate.", "输入文件可以是任意采样率。", None),
+        ("From files at any sample rate.", "输入文件可以是任意频率。", "采样率"),
+        ("400 samples at this sample rate.", "在这个采样率下是 400 个。", "采样点"),
+        # mirror: the noun is 镜像实现, the verb is free
+        ("The first 80 samples rise; the last 80 mirror them.", "前 80 个采样点上升，最后 80 个与之对称。", None),
+        ("Load its weights into the package's mirror.", "把它的权重加载到本包的镜像实现里。", None),
+        ("Load its weights into the package's mirror.", "把它的权重加载到本包的副本里。", "镜像实现"),
+        # an audio file's channels are 声道, a conv's 通道
+        ("The clip at 44.1 kHz in two channels.", "这段 44.1 kHz、两个声道的音频。", None),
+        ("The clip at 44.1 kHz in two channels.", "这段 44.1 kHz、两个通道的音频。", "声道"),
+        ("The package checks rate, channels and dtype.", "本包检查采样率、声道数和 dtype。", None),
+        ("It normalizes each of the 512 channels.", "它对 512 个通道逐个归一化。", None),
+        ("It normalizes each of the 512 channels.", "它对 512 个声道逐个归一化。", "通道"),
+    ],
+)
+def test_the_glossary_tells_a_terms_senses_apart(english_text, chinese, lacks):
+    """A word with two senses asks for the rendering of the sense it is used in, and only that."""
+    found = [p for p in tl.translation_problems(english_text, chinese, tl.glossary()) if p.startswith("glossary")]
+    if lacks is None:
+        assert found == []
+    else:
+        assert any(p.endswith(f"lacks {lacks!r}") for p in found), found
 
 
 def test_an_english_edit_shows_up_as_stale_with_the_old_translation(tmp_path):
@@ -105,6 +157,8 @@ def test_an_english_edit_shows_up_as_stale_with_the_old_translation(tmp_path):
     again, _ = tl.merge(new, tl.read_catalog(path))
     assert [e.status for e in again] == ["fuzzy", "missing"] and again[0].previous == old[0].text
     assert tl.translations(new, tl.read_catalog(path)) == {}  # a fuzzy translation is never shown
+    tl.write_catalog(tl.read_catalog(path), path, "nb")  # a second round trip keeps the entry as it was
+    assert path.read_text(encoding="utf-8") == text and "# |" not in text
     assert obsolete and obsolete[0].string == "删掉了。"
 
 
@@ -131,18 +185,36 @@ def test_zh_notebooks_keep_code_and_outputs_byte_for_byte(notebooks):
 
 
 def test_checkers_answer_in_chinese():
+    """The templates, a checker's hint and a message built from a template (nb04) come from the catalog."""
     from w2v2_walkthrough import exercises, i18n
+
+    def three(norm_mode, shapes, bias):
+        return 3
 
     try:
         i18n.use_language("zh_CN")
-        wrong = repr(exercises.check_state_dict_entries(3))
-        assert wrong.startswith("还不对（3）。提示：") and "归一化层的权重和偏置" in wrong
-        assert repr(exercises.check_state_dict_entries(...)).startswith("还没有作答")
+        wrong = repr(exercises.check_param_count(three))
+        assert wrong.startswith("还不对：three(") and "返回了 3，这是它出错的最小输入。" in wrong, wrong
+        assert "提示：逐个数：每个卷积的权重" in wrong, wrong
+        assert repr(exercises.check_param_count(...)).startswith("还没有作答")
+        stack = repr(exercises.check_stack_with_10ms_hop([(8, 400, 320)]))
+        assert stack.startswith("还不对：你的堆叠帧移是 320，感受野是 400 个采样点。"), stack
         with pytest.raises(ValueError, match="use_language takes one of"):
             i18n.use_language("xx")
     finally:
         i18n.use_language("en")
-    assert repr(exercises.check_state_dict_entries(3)).startswith("Not quite (3). Hint: each block")
+    assert repr(exercises.check_param_count(three)).startswith("Not quite: three(")
+    assert "Hint: count each conv's weight" in repr(exercises.check_param_count(three))
+
+
+def test_the_zh_answer_key_translates_its_words():
+    """The quiz's units and worded answers come from the classroom catalog too."""
+    units = tl.classroom_units()
+    tr = tl.Translator(tl.translations(units, tl.read_catalog(tl.catalog_path("classroom"))))
+    key = lesson_plan.quiz_markdown(tr)
+    assert "帧</td>" in key and "采样点</td>" in key and "（样本, 通道）" in key, key
+    assert " frames<" not in key and " samples<" not in key and "per (item, channel)" not in key
+    assert "49 frames</td>" in lesson_plan.quiz_markdown()
 
 
 def test_zh_student_edition_sets_the_checkers_language(notebooks):

@@ -12,7 +12,7 @@ shown the smallest input it gets wrong and which property fails there, in a mess
 import dis
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..i18n import translate as _
@@ -39,6 +39,7 @@ MESSAGES = (
     "{call} returned",
     "{call} returned {got}, the smallest input it gets wrong. Fails: {failed}.",
     "the package's answer differs",
+    "a {type} of shape {shape}",
 )
 #: The longest message a checker gives: a sentence or two and a hint, never a dump of values.
 MAX_MESSAGE = 600
@@ -73,10 +74,17 @@ class Verdict:
 @dataclass(frozen=True)
 class Property:
     """Something a right answer does on an input: ``holds(args, got)``. A wrong function's
-    message names the first property that fails on its smallest wrong input."""
+    message names the first property that fails on its smallest wrong input. ``name`` may be a
+    template (``"every chunk starts on the {ratio}-sample grid"``) filled from ``values`` after
+    the catalog translates it."""
 
     name: str
     holds: Callable[[tuple, Any], bool]
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The name in the checkers' language, filled in."""
+        return _(self.name).format(**self.values)
 
 
 def is_unanswered(answer: Any) -> bool:
@@ -128,7 +136,7 @@ def fits_kind(answer: Any, expected: Any) -> bool:
 def brief(value: Any, limit: int = 80) -> str:
     """``repr(value)`` short enough for a message: tensors and arrays by their shape."""
     if getattr(value, "ndim", 0) and hasattr(value, "shape"):
-        return f"a {type(value).__name__} of shape {list(value.shape)}"
+        return _("a {type} of shape {shape}").format(type=type(value).__name__, shape=list(value.shape))
     if isinstance(value, (list, tuple)) and any(getattr(v, "ndim", 0) for v in value):
         inner = ", ".join(brief(v, limit) for v in value[:3]) + (", ..." if len(value) > 3 else "")
         text = f"[{inner}]" if isinstance(value, list) else f"({inner})"
@@ -240,9 +248,10 @@ def check_function(
         except Exception:
             ok = False
         if not ok:
-            failed = next((p.name for p in properties if not _holds(p, args, got)), "the package's answer differs")
+            failing = next((p for p in properties if not _holds(p, args, got)), None)
+            failed = failing.text() if failing else _("the package's answer differs")
             detail = _("{call} returned {got}, the smallest input it gets wrong. Fails: {failed}.")
-            return wrong(detail.format(call=call, got=brief(got), failed=_(failed)), hint)
+            return wrong(detail.format(call=call, got=brief(got), failed=failed), hint)
     return Verdict(
         True, _("Right! Your function agrees with the package on all {count} inputs.").format(count=len(cases))
     )

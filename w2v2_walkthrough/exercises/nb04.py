@@ -1,6 +1,7 @@
 """Exercises of notebook 4, Receptive field."""
 
 from .. import arithmetic as ar
+from ..i18n import translate as _
 from ..presets import DEFAULT_SHAPES
 from ._core import NOT_ANSWERED, Property, Verdict, brief, check_function, check_value, is_unanswered, wrong
 from .nb03 import CONFIGS
@@ -68,22 +69,31 @@ def check_stack_with_10ms_hop(answer) -> Verdict:
     """A conv stack ``[(channels, kernel, stride), ...]`` with a 10 ms hop and a 25 ms receptive
     field at 16 kHz, where every kernel is at least as wide as its stride (no sample skipped)."""
     if is_unanswered(answer):
-        return Verdict(None, NOT_ANSWERED)
+        return Verdict(None, _(NOT_ANSWERED))
     try:
         layers = [tuple(int(v) for v in layer) for layer in answer]
         ok_shape = bool(layers) and all(len(layer) == 3 and min(layer) >= 1 for layer in layers)
     except (TypeError, ValueError):
         ok_shape = False
     if not ok_shape:
-        return wrong(f"{brief(answer)} is not a list of (channels, kernel, stride) with values >= 1.")
+        detail = _("{value} is not a list of (channels, kernel, stride) with values >= 1.")
+        return wrong(detail.format(value=brief(answer)))
     hop, rf = ar.hop_length(layers), ar.receptive_field(layers)
     gaps = [i for i, (_, k, s) in enumerate(layers) if k < s]
     if hop == TARGET_HOP and rf == TARGET_RECEPTIVE_FIELD and not gaps:
-        return Verdict(True, f"Right! Hop {hop} samples (10 ms), receptive field {rf} samples (25 ms).")
-    hint = f"your stack has a hop of {hop} and a receptive field of {rf} samples"
+        right = _("Right! Hop {hop} samples (10 ms), receptive field {rf} samples (25 ms).")
+        return Verdict(True, right.format(hop=hop, rf=rf))
     if gaps:
-        hint += f"; layers {gaps} have a kernel narrower than their stride, so they skip samples"
-    return wrong(hint + ".", "which layers set the hop, and where does a wider kernel add the most receptive field?")
+        detail = _(
+            "your stack has a hop of {hop} and a receptive field of {rf} samples; layers {gaps} have a "
+            "kernel narrower than their stride, so they skip samples."
+        )
+    else:
+        detail = _("your stack has a hop of {hop} and a receptive field of {rf} samples.")
+    return wrong(
+        detail.format(hop=hop, rf=rf, gaps=gaps),
+        "which layers set the hop, and where does a wider kernel add the most receptive field?",
+    )
 
 
 def check_receptive_field_wider_first_layer(prediction) -> Verdict:

@@ -5,6 +5,7 @@ import functools
 import torch
 
 from .. import norms
+from ..i18n import translate as _
 from ._core import Property, Verdict, check_function, check_value, is_unanswered, wrong
 
 #: The two models the notebook compares: group_norm and layer_norm, neither with a conv bias.
@@ -32,10 +33,10 @@ def check_batch_neighbour(prediction) -> Verdict:
     if is_unanswered(prediction):
         return check_value(prediction, None, "")
     expected = {preset: _frames_moved_by_a_neighbour(preset) for preset in MODELS}
-    hint = (
-        "give a dict with a count for each of " + ", ".join(MODELS) + ". Look at the axes the two norms "
+    hint = _(
+        "give a dict with a count for each of {models}. Look at the axes the two norms "
         "measure: does either statistic ever include the batch axis?"
-    )
+    ).format(models=", ".join(MODELS))
     same = lambda a, e: set(a) == set(e) and all(int(a[k]) == e[k] for k in e)
     return check_value(prediction, expected, hint, same)
 
@@ -128,10 +129,13 @@ def check_valid_stats(function) -> Verdict:
     batched = norms.batched_features(extractor, clips, instance_norm=norm_from_stats(function))
     alone = [extract_features(extractor, c)[0][0] for c in clips]
     if _same_tensors(batched, alone):
-        return Verdict(True, "Right! On random batches, and in a Base extractor: each clip's own features (to 1e-4).")
+        right = _("Right! On random batches, and in a Base extractor: each clip's own features (to 1e-4).")
+        return Verdict(True, right)
     return wrong(
-        "right on the random batches, but in a Base extractor clips of 560, 880 and 400 samples "
-        "batched together do not get their features alone.",
+        _(
+            "right on the random batches, but in a Base extractor clips of 560, 880 and 400 samples "
+            "batched together do not get their features alone."
+        ),
         hint,
     )
 

@@ -6,7 +6,8 @@ import math
 import torch
 
 from .. import input_norm, norms
-from ._core import Verdict, check_function, check_value, is_unanswered
+from ..i18n import translate as _
+from ._core import KIND_NAMES, Verdict, check_function, check_value, is_unanswered, kind, wrong
 
 #: The batches of the predict-first exercise: clip A beside ...
 PARTNERS = {
@@ -41,10 +42,10 @@ def check_unchanged_batches(prediction, model, a, b) -> Verdict:
     if is_unanswered(prediction):
         return check_value(prediction, None, "")
     if not isinstance(prediction, (set, frozenset)):
-        return Verdict(
-            False,
-            f"Not quite: give a set of letters such as {{'a', 'c'}}, not a {type(prediction).__name__}. "
-            "Hint: which numbers about the whole batch does layer_norm(waveforms, waveforms.shape) use?",
+        got = _(KIND_NAMES.get(kind(prediction), kind(prediction)))
+        return wrong(
+            _("give a set of letters such as {example}, not {kind}.").format(example="{'a', 'c'}", kind=got),
+            "which numbers about the whole batch does layer_norm(waveforms, waveforms.shape) use?",
         )
     expected = unchanged_batches(model, a, b)
     hint = (

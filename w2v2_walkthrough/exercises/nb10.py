@@ -36,7 +36,11 @@ def pipeline_starts(num_samples: int, chunk_length_s: float, stride_length_s: fl
 #: What every right answer of ``chunk_starts`` does, whatever the lengths.
 CHUNK_PROPERTIES = (
     Property("the first chunk starts at sample 0", lambda args, got: list(got)[:1] == [0]),
-    Property(f"every chunk starts on the {RATIO}-sample grid", lambda args, got: all(s % RATIO == 0 for s in got)),
+    Property(
+        "every chunk starts on the {ratio}-sample grid",
+        lambda args, got: all(s % RATIO == 0 for s in got),
+        {"ratio": RATIO},
+    ),
     Property(
         "the chunks step by one constant amount",
         lambda args, got: len({b - a for a, b in itertools.pairwise(got)}) <= 1,
