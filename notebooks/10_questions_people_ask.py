@@ -424,10 +424,10 @@ source.library_part(model_class._get_feature_vector_attention_mask, "attention_m
 # marks every index up to that one. For rows of at least 400 samples that is notebook 3's frame
 # count turned into a mask: frame $t$ is valid when $t < \lfloor (n - 400)/320 \rfloor + 1$.
 # `_get_feat_extract_output_lengths` is a private method of `Wav2Vec2PreTrainedModel` too (the
-# cell above calls both). The public route: compute the counts from `config.conv_kernel` and
-# `config.conv_stride` with notebook 3's floor formula, layer by layer, or with `ar.num_frames`,
-# and write `mask = torch.arange(F) < frames[:, None]`; with torchaudio, take its `lengths`
-# output (next question) and compare with `arange` the same way.
+# cell above calls both through `hf`). The public route: compute the counts from
+# `config.conv_kernel` and `config.conv_stride` with notebook 3's floor formula, layer by layer,
+# or with `ar.num_frames`, and write `mask = torch.arange(F) < frames[:, None]`; with torchaudio,
+# take its `lengths` output (next question) and compare with `arange` the same way.
 # Exercise 2 asks what the code does with a row
 # shorter than 400 samples.
 
