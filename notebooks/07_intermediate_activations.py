@@ -81,7 +81,7 @@ label = weights.label_for("wav2vec2_base")  # for every title: random weights sa
 # `trace_activations` keeps each layer's output after the conv, the norm (only layer 0 has one in
 # this `group_norm` model) and the GELU. Notebook 1 showed the GELU output of every layer; here are
 # the three stages of layer 0 on the speech clip, 64 of 512 channels, each position at its exact
-# time and each stage with its own colour scale:
+# time and each stage with its own color scale:
 
 # %% slideshow={"slide_type": "subslide"}
 wave, _ = w2v.load_speech_clip(AUDIO)
@@ -119,7 +119,7 @@ print(f"frames {first} to {first + len(frames) - 1} lie in the final silence: al
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Silence bands, or not
 #
-# Those constants draw horizontal **silence bands** in a heatmap (one colour per channel, for as
+# Those constants draw horizontal **silence bands** in a heatmap (one color per channel, for as
 # long as the silence lasts) only where they differ visibly from channel to channel: trained biases
 # $\beta_c$ or a channel mean far from 0 relative to its spread (a DC offset, say) make them differ.
 # How close the clip's own pauses (its noise floor) come to the constants depends on how much of
@@ -138,11 +138,11 @@ print(f"  = {drift:.1%} of that std")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Per-layer statistics
 #
-# How large are the activations, layer by layer (only layer 0 is normalised in this model), and what
-# share of them is positive before and after the GELU (which keeps the sign, shrinking negative
-# values towards zero)? For the loaded weights:
+# How large are the activations, layer by layer (only layer 0 is normalized in this model), and what
+# share of them is positive before and after the GELU (which keeps the sign of its input,
+# shrinking negative values towards zero)? For the loaded weights:
 
-# %% tags=["depends-on-weights", "depends-on-clip"]
+# %% slideshow={"slide_type": "subslide"} tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
 print(label)
 print("layer  conv std  gelu std  share > 0: conv  after GELU")
@@ -152,20 +152,25 @@ for layer in trace.layers:
     print(f"{layer.index:>5} {stds} {shares[0]:>11.0%} {shares[1]:>11.0%}")
 zero = (wave.unfold(0, 10, 5) == 0).all(dim=1).float().mean()  # positions whose 10 samples are 0
 print(f"layer-0 positions that read only zeros (conv exactly 0, not > 0): {zero:.1%}")
+m0 = muted_trace.layers[0]  # the clip with 0.5 s of zeros appended (above)
+conv_share, gelu_share = (float((stage > 0).float().mean()) for stage in (m0.conv, m0.gelu))
+print(f"with 0.5 s of zeros appended, layer 0: {conv_share:.1%} conv, {gelu_share:.1%} after GELU")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# GELU keeps the sign, so both shares agree. With random filters they sit near one half: a bias-free
-# conv whose filters are as often negative as positive is positive about half the time, except
-# where its input is exactly 0: there it gives exactly 0, which is not > 0. Digital silence lowers
-# layer 0's share by the share of positions that read only zeros; this clip's noise floor leaves
-# almost none (printed).
+# In layers 1 to 6 the GELU acts on the conv's output and keeps its sign, so both shares agree. In
+# layer 0 it acts on the GroupNorm's output, whose sign can differ from the conv's. With random
+# filters the conv shares sit near one half: a bias-free conv whose filters are as often negative
+# as positive is positive about half the time, except where its input is exactly 0: there it gives
+# exactly 0, which is not > 0. Digital silence lowers the conv share only: after the norm, silent
+# positions carry the per-channel constants shown above, whose sign varies by channel (last line;
+# this clip's noise floor leaves almost no such positions).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### With random weights, the init sets the scale
 #
 # `random_extractor` draws every conv weight with `kaiming_normal_` (variance
 # $2/\text{fan\_in}$), as fairseq's wav2vec 2.0, torchaudio's `hubert_pretrain_model` and HF's
-# `_init_weights` initialise these models for pre-training. torchaudio's `wav2vec2_base()` and the
+# `_init_weights` initialize these models for pre-training. torchaudio's `wav2vec2_base()` and the
 # other builders that call `wav2vec2_model` apply no init: they keep PyTorch's *default* init,
 # variance $1/(3\,\text{fan\_in})$, so a model built with them starts like the second row below.
 # Where torchaudio draws kaiming:
@@ -202,7 +207,8 @@ print(f"default init, layers 1 to 6: conv std / {shrink:.0f}, / {shrink**0.2:.1f
 #
 # A conv multiplies the mean square of its input by $\text{fan\_in} \cdot \text{var}(w)$: 2 with
 # kaiming, 1/3 by default (printed above). GELU keeps a little less than half the mean square of
-# unit-scale inputs, like the ReLU kaiming was designed for, but only a quarter of small ones, where
+# unit-scale inputs, close to the exact half a ReLU keeps (the case kaiming was designed for), but
+# only a quarter of small ones, where
 # GELU$(x) \approx x/2$. So kaiming keeps the scale of the same order through all seven layers,
 # while the default init divides the std by about 3 per layer (printed above, from layer 1 on). Training sets a real model's scales.
 # The loaded weights against both inits:
@@ -270,7 +276,7 @@ print(f"any 10-tap filter, peak in 1-7 kHz: energy within ±500 Hz at most {boun
 # record each channel's energy (mean square over windows of 64 positions, 20 ms), sort the channels
 # by the peak of their frequency response, scale each row to its maximum. Here it is for **random**
 # filters (kaiming, seed 0, on purpose whatever `WEIGHTS` says), next to the same filters'
-# responses $|H|^2$ and those of an ideal bank of Hann-windowed cosines:
+# responses $|H|^2$ and those of a designed bank of Hann-windowed cosines:
 
 # %% slideshow={"slide_type": "subslide"} tags=["lecture"]
 random0 = w2v.random_extractor("wav2vec2_base", seed=0).conv_layers[0].conv  # on purpose
@@ -287,8 +293,10 @@ plotting.plot_sorted_by_peak(energy, random0.weight, filters.cosine_bank(), titl
 # response and aliasing move it), and the rows are sorted by that peak: any bank whose peaks spread
 # over the band draws a diagonal, random or trained (a bank of low-pass filters, all peaking at
 # 0 Hz, would draw a bar at the sweep's start), and the middle panel draws it from
-# $|H|^2$ alone, without audio. For these random filters, the correlation between a channel's peak
-# frequency and the time of its peak energy (channels that peak well inside the sweep):
+# $|H|^2$ alone, without audio. In the right panel, the cosines that peak at 0 Hz or 8 kHz (counted
+# below) draw blocks at the bottom and the top instead. For these random filters, the correlation
+# between a channel's peak frequency and the time of its peak energy (channels that peak well
+# inside the sweep):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -361,7 +369,7 @@ source.show(filters.bank_measures)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Two references
 #
-# Random filters drawn as at initialisation (`kaiming_normal_`, 20 seeds of 512 filters) and 512
+# Random filters drawn as at initialization (`kaiming_normal_`, 20 seeds of 512 filters) and 512
 # Hann-windowed cosines at evenly spaced frequencies. Neither depends on `WEIGHTS`:
 
 # %%
@@ -378,8 +386,8 @@ for name, m in references.items():
 
 # %% [markdown]
 # (Flatness and near peak are medians.) Peaks below 2 kHz barely separate the two (140.6 against
-# 127.0 per 512). Peaks exactly at 0 Hz or 8 kHz, where every response has a turning point, do
-# (126.9 against 74.0: random filters peak there a quarter of the time). The median flatness
+# 127.0 per 512). Peaks exactly at 0 Hz or 8 kHz, where every response has a turning point,
+# separate them (126.9 against 74.0: random filters peak there a quarter of the time). The median flatness
 # separates these two banks most clearly (0.62 against 0.04), though 512 copies of one Hann cosine
 # would score as low; energy near the peak differs in the median (0.30
 # against 0.41), but its histograms overlap (next figure). The cosines stay well below the 10-tap
@@ -398,8 +406,9 @@ print(f"With these weights ({label}), layer 0:")
 print("\n".join(filters.compare_with_init(mine, references["random init (20 seeds)"])))
 
 # %% [markdown]
-# Read these lines, not the diagonal: a bank that learned to separate frequencies is less flat and
-# keeps more energy near its peak than every random init. The histograms:
+# Read these lines, not the diagonal: a bank that learned to separate frequencies would be less
+# flat and keep more energy near its peak than every random init. That is the test; run the series
+# with pretrained weights to apply it. The histograms:
 
 # %% slideshow={"slide_type": "subslide"}
 title = f"Layer-0 filter measures, {label}"
@@ -429,10 +438,10 @@ print("the samples they read (ms):", ", ".join(reads))
 assert set(changed) <= set(predicted)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Silence is zero only at initialisation
+# ### Silence is zero only at initialization
 #
 # Silence maps to exactly zero at every layer when the conv has no bias (HuBERT Large has none)
-# *and* every LayerNorm bias is zero, which holds at initialisation. Trained biases map silence to
+# *and* every LayerNorm bias is zero, which holds at initialization. Trained biases map silence to
 # a constant vector instead; the click still changes only the frames above. For the loaded weights:
 
 # %% tags=["depends-on-weights"]
@@ -447,8 +456,8 @@ print(f"silence gives features with max |value| {float(silence.abs().max()):.3g}
 #
 # The whole second is traced and the axes zoom on 400 to 600 ms, so every position sits at its true
 # time. The dashed line is the click (500 ms); in the layer rows the vertical line widens as the
-# receptive field grows, and at layer 6 the two frames printed above, centred at 492.47 and 512.47
-# ms, light up. Each heatmap column is one position drawn at its centre, as wide as the spacing
+# receptive field grows, and at layer 6 the two frames printed above, centered at 492.47 and 512.47
+# ms, light up. Each heatmap column is one position drawn at its center, as wide as the spacing
 # (20 ms at layer 6); the outlines on layer 6 are what those two frames read, 25 ms each: frame 24
 # reads [480, 505) ms and frame 25 [500, 525) ms, so frame 25 starts at the click, its first
 # sample. (The spectrogram row smears the one-sample click over its own STFT window: that width is

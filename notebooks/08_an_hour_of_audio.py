@@ -139,7 +139,7 @@ source.show(chunked.plan_chunks)
 # frames: each chunk's samples (wide bars), the windows of its frames (thin bars), the hop grid
 # every chunk starts on (dotted), the samples two chunks both read (hatched), and the tail in no
 # frame's window (grey). A `layer_norm` model never uses that tail; a `group_norm` model's layer 0
-# still reads it into its statistics.
+# still reads most of it into its statistics (all but its last $(L - 10) \bmod 5$ samples).
 
 # %% tags=["lecture"]
 diagrams.chunk_plan(num_samples=2_100, chunk_frames=2)
@@ -250,9 +250,9 @@ source.show(chunked.conv_statistics)
 
 # %% [markdown]
 # `cov` is the one-pass formula $E[x x^\top] - m m^\top$, which loses digits when the mean is
-# large against the spread. In float64, for audio in $[-1, 1]$, its error (of the order of
-# $10^{-16}\,E[x^2]$ per read summed, so still tiny for the thousands of reads of an hour) stays
-# far below GroupNorm's $\epsilon = 10^{-5}$.
+# large against the spread. In float64, for audio in $[-1, 1]$, each read added to the sums adds
+# an error of the order of $10^{-16}\,E[x^2]$; even summed over the thousands of reads of an hour,
+# that stays far below GroupNorm's $\epsilon = 10^{-5}$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Pass 1 is exact, up to float64 rounding
@@ -297,29 +297,28 @@ print(f"  (float64); the conv would write {per_read * channels * 4 / 1e6:.1f} MB
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Timed here
 #
-# Both on the 1.5 s clip, in this run. The times are not checked: they depend on the machine and
-# what else runs on it.
+# Pass 1 against the work it replaces, layer 0's conv, both on the 1.5 s clip, in this run (the
+# best of 5). The times are not checked: they depend on the machine and what else runs on it,
+# and on a busy machine either can vary many times over between runs.
 
 
 # %%
-def conv_then_average():  # the alternative: run layer 0's conv, then average each channel
+def conv_alone():  # layer 0's conv, which the alternative must run before averaging
     with torch.no_grad():
-        y = base.conv_layers[0].conv(clip[None, None])[0].double()  # (512, positions)
-    return y.mean(dim=1), y.var(dim=1, unbiased=False)
+        return base.conv_layers[0].conv(clip[None, None])  # (1, 512, positions)
 
 
 def pass_1():
     return chunked.layer0_statistics(base, chunked.TensorSource(clip), chunk_frames=100)
 
 
-t_pass_1, t_conv = (min(timeit.repeat(f, number=1, repeat=3)) for f in (pass_1, conv_then_average))
-print(f"this run: pass 1 {t_pass_1 * 1e3:.1f} ms, conv + statistics {t_conv * 1e3:.1f} ms")
+t_pass_1, t_conv = (min(timeit.repeat(f, number=1, repeat=5)) for f in (pass_1, conv_alone))
+print(f"this run: pass 1 {t_pass_1 * 1e3:.1f} ms, layer 0's conv alone {t_conv * 1e3:.1f} ms")
 
 # %% [markdown]
-# Pass 1 does 110 multiply-adds per window where the conv it replaces does 5 120 (printed above),
-# though layer 0 is only part of a run's time. It also keeps no 512-channel activation, and its
-# statistics come
-# in closed form, exact by linearity.
+# The sound comparison is the count: pass 1 does 110 multiply-adds per window where the conv it
+# replaces does 5 120 (printed above), though layer 0 is only part of a run's time. It also keeps
+# no 512-channel activation, and its statistics come in closed form, exact by linearity.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Pass 2: the block's own forward, with frozen statistics
@@ -349,9 +348,10 @@ print(f"{base_label}:\n  {difference}")
 print("within the bound (1e-5 x max |reference|):", difference.max_rel <= 1e-5)
 
 # %% [markdown]
-# Unlike the `layer_norm` case this is not a matter of blocking: the full pass computes layer 0's
-# statistics in float32 inside GroupNorm, pass 1 in float64, so in general every frame differs
-# by float32 rounding.
+# In the `layer_norm` case, differences came only from how the conv splits its sums for a
+# shorter input. Here they have a second source: the full pass computes layer 0's statistics in
+# float32 inside GroupNorm, pass 1 in float64, so in general every frame differs by float32
+# rounding.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Which is closer to the exact frames?

@@ -67,8 +67,9 @@ source.library_part(hf.modeling().Wav2Vec2FeatureEncoder.forward)
 # %% [markdown]
 # The loop is torchaudio's `FeatureExtractor.forward` (notebook 2) with three differences: it
 # takes no `length` (and returns none), it returns `[batch, feature, frame]` (its caller,
-# `Wav2Vec2Model.forward`, transposes), and in training mode it marks the input as requiring
-# grad, for gradient checkpointing; that changes no value (tests/package/test_huggingface.py checks).
+# `Wav2Vec2Model.forward`, transposes), and in training mode, unless the encoder was frozen
+# (`_freeze_parameters()`), it marks the input as requiring grad, for gradient checkpointing;
+# that changes no value (tests/package/test_huggingface.py checks).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One layer
@@ -316,8 +317,8 @@ print("mirror forward(x, length) ->", list(features.shape), "+ valid frames", fr
 # %% [markdown]
 # In HF, valid frames come from `attention_mask` through `_get_feat_extract_output_lengths`
 # (notebook 10), after the conv stack. No mask reaches the conv feature encoder: as in torchaudio,
-# the lengths fix the frame *counts* for every model (in HF, for rows of at least 400 samples:
-# notebook 10, question 9), but the *values* of a group_norm model's
+# the lengths fix the frame *counts* for every model (in HF, counts for rows of at least 80
+# samples, the mask for rows of at least 400: notebook 10, question 9), but the *values* of a group_norm model's
 # valid frames still depend on the padding, which enters layer 0's GroupNorm statistics
 # (notebook 5).
 

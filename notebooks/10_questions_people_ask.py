@@ -76,9 +76,11 @@ print(f"its positional conv: {kernel} frames = {kernel * hop / 1000:g} s; attent
 #
 # Each vector of the conv feature extractor sees a 25 ms window (400 samples at 16 kHz), a new one
 # starts every 20 ms (320 samples), so neighbouring windows overlap by 5 ms; each extractor vector
-# has 512 dimensions. The asker more likely means the model's output vectors, those of the
-# transformer encoder after the extractor: 768 dimensions in Base and 1024 in Large, as
-# torchaudio's builders configure them (`encoder_embed_dim`).
+# has 512 dimensions. The same asker's later issues are about these extractor vectors: "400 audio
+# samples corresponds to a 512-dimensional vector" (facebookresearch/fairseq#2790, question 6).
+# The model's output vectors, those of the transformer encoder after the extractor, have 768
+# dimensions in Base and 1024 in Large, as torchaudio's builders configure them
+# (`encoder_embed_dim`).
 #
 # Those output vectors sit on the same 20 ms grid, one per frame, but none of them covers 25 ms:
 # each depends on the whole utterance. Self-attention mixes every frame, and the convolutional
@@ -110,8 +112,8 @@ print("samples for 1000 frames:", ar.min_samples_for_frames(1000))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Is the first frame centred at 10 ms?
 #
-# > "31439 samples => 97 embeddings, 31440 samples => 98 embeddings … is the first embedding
-# > centered at 10ms?" (speechbrain/speechbrain#966)
+# > "I know the hop-size is 20ms, but is the first embedding centered at 10ms? … 31439 samples =>
+# > 97 embeddings … 31440 samples => 98 embeddings" (speechbrain/speechbrain#966)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -204,9 +206,8 @@ for chunk in hf.pipeline_timestamps(ctc, hf.preset_config("wav2vec2_base")):
 # $[20 i, 20 i + 25)$ ms. The window's centre, the mean of its samples' instants (sample $t$ at
 # $t / 16000$ s), is 12.47 ms later. The stop is the start of the frame after the run (260 ms for
 # "h"), 5 ms before the run's last window ends. Arithmetic gives the windows; when a trained model's
-# output for a word fires within them is learned, and CTC models fire in peaks: a token often holds
-# one or two frames and blanks fill the rest, so a word's end taken from these offsets tends to come
-# early. For word boundaries, align the transcript to the emissions with
+# output for a word fires within them is learned, and nothing here shows it (random weights). For
+# word boundaries, align the transcript to the emissions with
 # `torchaudio.functional.forced_align` (CTC forced alignment) rather than reading greedy offsets.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -261,8 +262,10 @@ print("fewest samples for one vector:", ar.min_samples_for_frames(1, shapes))
 # into a kernel-4 layer at 400 samples) and minimum ("around 460") are exactly those of wav2vec
 # 1.0's stack: at 400 samples its layers get 79, 18, 8 and then 3 positions, and it needs 465
 # samples (printed above). So the asker most likely built a wav2vec 1.0-shaped encoder for the
-# 960 h checkpoint, for instance with wav2vec 1.0's model class or its default config (an
-# inference: we did not reproduce their setup).
+# 960 h checkpoint, for instance with wav2vec 1.0's model class or its default config. We did not
+# reproduce their setup, but the same asker's earlier issue points there: with vq-wav2vec's
+# `model.feature_extractor`, wav2vec 1.0's stack, "465 frames of raw audio results in 1 feature
+# vector" (facebookresearch/fairseq#2629), the minimum printed above.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["lecture"]
 # ## 7. Why do batched and single outputs differ?
@@ -294,7 +297,10 @@ for preset in ["wav2vec2_base", "wav2vec2_large_lv60k"]:
 # layer_norm model normalises each position over its channels alone, so frames whose windows lie
 # inside the clip keep their values, up to float rounding. `lengths` (HF: `attention_mask`) fixes
 # the frame *counts* for every model, not the *values* of a group_norm model's valid frames; how
-# much they move depends on the weights and the amount of padding (notebook 5). The fix the issue's
+# much they move depends on the weights and the amount of padding (notebook 5). HF's own policy
+# for group_norm checkpoints is not to pass `attention_mask` at all: their processors set
+# `return_attention_mask=False`, since those models "should never make use of `attention_mask`"
+# (huggingface/transformers#10117). The fix the issue's
 # asker was after, a GroupNorm whose statistics skip the padding, is `w2v.exact_batch(model)`: it
 # wraps a whole torchaudio or HF model so that every item of a padded batch gets what it gets
 # alone, up to float32 rounding (notebook 6).
@@ -360,9 +366,9 @@ for preset, normalise, chunked, whole in runs:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 8
 #
-# Transcripts differ mainly because the transformer sees only its chunk: every output vector
-# depends on the whole input (question 1), and a chunk is a shorter input. That is not computed
-# here; the conv features are, and they can be made to match.
+# After that fix, remaining differences between transcripts can come from the transformer seeing
+# only its chunk: every output vector depends on the whole input (question 1), and a chunk is a
+# shorter input. That is not computed here; the conv features are, and they can be made to match.
 #
 # The pipeline rounds chunk and stride lengths to multiples of `inputs_to_logits_ratio` = 320
 # samples, so every chunk starts on the frame grid. To decide which frames of a chunk to keep, it
@@ -417,10 +423,11 @@ source.library_part(model_class._get_feature_vector_attention_mask, "attention_m
 # (notebook 9), writes a 1 at index `output_lengths - 1`, and flip, cumsum, flip
 # marks every index up to that one. For rows of at least 400 samples that is notebook 3's frame
 # count turned into a mask: frame $t$ is valid when $t < \lfloor (n - 400)/320 \rfloor + 1$.
-# Without the private mask method, an HF user writes
-# `frames = model._get_feat_extract_output_lengths(attention_mask.sum(-1))` and
-# `mask = torch.arange(F) < frames[:, None]` (the cell above does so); with torchaudio, take its
-# `lengths` output (next question) or `ar.num_frames` and compare with `arange` the same way.
+# `_get_feat_extract_output_lengths` is a private method of `Wav2Vec2PreTrainedModel` too (the
+# cell above calls both through `hf`). The public route: compute the counts from
+# `config.conv_kernel` and `config.conv_stride` with notebook 3's floor formula, layer by layer,
+# or with `ar.num_frames`, and write `mask = torch.arange(F) < frames[:, None]`; with torchaudio,
+# take its `lengths` output (next question) and compare with `arange` the same way.
 # Exercise 2 asks what the code does with a row
 # shorter than 400 samples.
 
@@ -461,8 +468,10 @@ assert "transformer" in torchaudio.models.Wav2Vec2Model.extract_features.__doc__
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11. Can I skip the processor's normalisation?
 #
-# > A HuBERT Base model runs on raw samples, without `Wav2Vec2FeatureExtractor`'s zero-mean,
-# > unit-variance normalisation: "So why we SKIP 'feature_extractor' here?" (RVC-Boss/GPT-SoVITS#831)
+# > GPT-SoVITS runs a HuBERT Base-architecture model (TencentGameMate/chinese-hubert-base) on raw
+# > samples, though the snippet on its model page calls `Wav2Vec2FeatureExtractor` first, with its
+# > zero-mean, unit-variance normalisation: "So why we SKIP 'feature_extractor' here?"
+# > (RVC-Boss/GPT-SoVITS#831)
 
 # %% tags=["depends-on-weights", "depends-on-clip"]
 # NBVAL_CHECK_OUTPUT
@@ -471,9 +480,10 @@ for preset in ["hubert_base", "hubert_large", "wav2vec2_large_lv60k"]:
     extractor, p = weights.extractor(preset), w2v.get_preset(preset)
     raw, _ = w2v.extract_features(extractor, clip)
     normalised, _ = w2v.extract_features(extractor, hf.processor_input(clip, True))
-    change = compare.difference(normalised, raw).relative
+    louder, _ = w2v.extract_features(extractor, 10 * clip)
+    change, x10 = (compare.difference(f, raw).relative for f in (normalised, louder))
     arch = f"({p.norm_mode}, bias={p.bias!s:<5})"
-    print(f"{preset:<21} {arch} {change:.1e}  {weights.label_for(preset)}")
+    print(f"{preset:<21} {arch} {change:.1e} x10 {x10:.1e}  {weights.label_for(preset)}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 11, continued: filters the clip barely excites
@@ -496,29 +506,39 @@ for name, model in models.items():
     print(f"    do_normalize changes the features {r['do_normalize']:.2%}, x10 {r['x10']:.2%}")
 print(f"checkpoint-like: its channels below 100 eps peak at {r['quiet_from_hz']:g} Hz and above")
 print(f"exact zeros in the whole speech clip: {float((speech == 0).float().mean()):.1%}")
+print(f"this clip's std {float(clip.std()):.3f}: do_normalize is about a x{1 / clip.std():.1f} gain")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Answer 11
 #
-# For hubert_base, skipping the normalisation is right: fairseq pre-trained HuBERT Base with
+# Whether skipping it is right depends on how that checkpoint was pre-trained (its
+# `preprocessor_config.json`, its training recipe), which this notebook cannot check offline.
+# For fairseq's LibriSpeech HuBERT Base, a different model, it is: fairseq pre-trained it with
 # `normalize: false` (`examples/hubert/config/pretrain/hubert_base_librispeech.yaml`, commented
 # "must be consistent with extractor"), so raw samples are what it saw. Models pre-trained with
 # `normalize: true` (LV-60k, HuBERT Large) need it (notebook 6).
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # How much it would change: normalising subtracts the clip's mean and divides by its standard
 # deviation. Through hubert_base's bias-free first conv that becomes a constant per channel and one
 # common scale, which GroupNorm's per-channel mean and variance over time remove, except through
 # its $\epsilon = 10^{-5}$: GroupNorm divides by $\sqrt{\sigma_c^2 + \epsilon}$, so a channel
 # whose variance $\sigma_c^2$ over the clip is not far above $\epsilon$ still changes. The channel
-# variances decide, not loudness alone: quiet audio lowers all of them, but a filter the clip barely
-# excites (here the mel bank's high filters, printed above, where this synthetic speech has little
-# energy) has a small variance at any level. The checkpoint-like layer 0 has many such channels, and
+# variances decide, and they scale with the gain squared: a filter the clip barely excites (here
+# the mel bank's high filters, printed above, where this synthetic speech has little energy) has a
+# variance small relative to the other channels at any level; whether it is small against
+# $\epsilon$ depends on the level. In this model the mean shift cancels, so `do_normalize` acts as
+# a gain of 1/std (printed above), which is why its column is close to the x10 one. The
+# checkpoint-like layer 0 has many such channels, and
 # its features move by far more than those of random filters (printed above); run the series with
 # pretrained weights to see where a trained model falls (the table above). How many channels are
 # near $\epsilon$ depends on the clip as much as on the weights; so does the share of exact zeros
-# (this clip has a -60 dBFS noise floor, hence few). The layer_norm models normalise each position
-# over its channels, where the per-channel constant does not cancel (and a conv bias breaks the
-# scaling).
+# (this clip has a -60 dBFS noise floor, hence few).
+#
+# The $\epsilon$ breaks the scaling in layer_norm models too: LayerNorm divides each position by
+# $\sqrt{\sigma_t^2 + \epsilon}$ over its channels, so quiet positions change with the level, bias
+# or no bias (hubert_large's x10 column at the top). There the per-channel constant of the mean
+# shift does not cancel either, and a conv bias breaks the scaling before any norm.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -540,7 +560,7 @@ print(f"exact zeros in the whole speech clip: {float((speech == 0).float().mean(
 # - Skipping `do_normalize` cancels out in group_norm, bias-free models except through GroupNorm's
 #   $\epsilon$: how much is left depends on the layer-0 channel variances (the weights and the
 #   clip), and grows with the channels a clip barely excites; in layer_norm models it does not
-#   cancel. Match training: HuBERT Base was pre-trained with `normalize: false`.
+#   cancel. Match the checkpoint's pre-training (fairseq's LibriSpeech HuBERT Base: `normalize: false`).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
