@@ -731,4 +731,5 @@ print(f"  features of 0.001 * clip change by {quiet:.1%}")
 # shrinks with the input, and every later layer sees a different signal. "Gain-invariant" holds only
 # for recordings loud enough that $\epsilon$ is negligible.
 #
-# **Next:** notebook 7 looks inside every layer.
+# **Next:** notebook 6, "The waveform going in", asks how a waveform is normalized before the
+# extractor sees it, and what a batch does to that.
