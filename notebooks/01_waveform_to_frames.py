@@ -336,7 +336,7 @@ print(source.installed_part(hf, "Wav2Vec2Model.__init__", "self.feature_extracto
 #
 # Write `frames_for(num_samples)`: how many frames the extractor gives for a clip of `num_samples`
 # samples. Use only the layer config `w2v.DEFAULT_SHAPES` and integer arithmetic: no model, and not
-# `ar.num_frames`. The checker runs your function on many lengths, short and long.
+# the package's `ar` functions. The checker runs your function on many lengths, short and long.
 
 
 # %% tags=["solution"]

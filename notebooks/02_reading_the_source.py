@@ -339,8 +339,9 @@ for key, value in mine.state_dict().items():
 # ### Exercise 1: count the parameters
 #
 # Write `param_count(norm_mode, shapes, bias)`: how many parameters
-# `_get_feature_extractor(norm_mode, shapes, bias)` builds, from its arguments alone (build no
-# model). The builder and `ConvLayerBlock.__init__` above say which modules exist. The checker tries
+# `_get_feature_extractor(norm_mode, shapes, bias)` builds, from its arguments. The builder and
+# `ConvLayerBlock.__init__` above say which modules exist: count from them (building the model, even
+# on the meta device, and summing `numel()` passes too, but teaches nothing). The checker tries
 # both norm modes, both bias settings and several layer configs.
 
 

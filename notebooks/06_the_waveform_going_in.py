@@ -533,8 +533,8 @@ prediction = {"a", "b", "d"}
 # %%
 w2v.exercises.check_unchanged_batches(prediction, model, a, b)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1: the run
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 1, after you answer: the run
 #
 # The largest change of any of A's frames in each batch:
 
@@ -557,8 +557,8 @@ with torch.no_grad():
 #
 # Write `batch_statistics(lengths, means, variances, padded_length)`: the mean and the (biased)
 # variance that `layer_norm(waveforms, waveforms.shape)` uses for clips zero-padded to
-# `padded_length` samples, given only each clip's length, mean and biased variance. Return a
-# tuple `(mean, variance)` of floats.
+# `padded_length` samples, given only each clip's length, mean and biased variance, without the
+# package's `input_norm`. Return a tuple `(mean, variance)` of floats.
 
 
 # %% tags=["solution"]
@@ -574,8 +574,8 @@ def batch_statistics(lengths, means, variances, padded_length):
 # %%
 w2v.exercises.check_batch_statistics(batch_statistics)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2: the run
+# %% [markdown] slideshow={"slide_type": "subslide"} tags=["after-answer"]
+# ### Exercise 2, after you answer: the run
 #
 # The fix's batch above, A padded to B's 0.5 s: the package's answer beside the statistics torch
 # computes over the padded tensor, and A's own:

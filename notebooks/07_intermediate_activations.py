@@ -497,8 +497,8 @@ plotting.plot_activations(impulse_trace, xlim_ms=(400, 600), title=title, **span
 #
 # Layer 0 keeps 3 200 positions per second, and the chirp showed what 1 600 Hz and 3 200 Hz become.
 # Write `alias(freq_hz, rate_hz)`: the frequency, between 0 and `rate_hz / 2`, at which a tone of
-# `freq_hz` appears when it is sampled `rate_hz` times per second. The checker runs it on many
-# frequencies and rates.
+# `freq_hz` appears when it is sampled `rate_hz` times per second, without the package's
+# `filters.alias`. The checker runs it on many frequencies and rates.
 
 
 # %% tags=["solution"]

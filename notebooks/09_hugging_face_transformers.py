@@ -353,7 +353,8 @@ source.library_part(encoder_class.forward, "if attention_mask is not None", "hid
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# One function to write, one prediction to make.
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1: a checkpoint without its config
@@ -381,9 +382,9 @@ def torchaudio_args(state_dict, conv_stride):
 w2v.exercises.check_torchaudio_args(torchaudio_args)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
+# ### Exercise 2: predict, then run
 #
-# **Predict before running:** what does HF's `_get_feat_extract_output_lengths` return for inputs
+# What does HF's `_get_feat_extract_output_lengths` return for inputs
 # of 0, 100 and 399 samples? The package, like torchaudio, clamps every layer's count at 0 and
 # says 0 for all three; HF's loop (shown above) has no clamp. Work it layer by layer and write a
 # list of three integers.

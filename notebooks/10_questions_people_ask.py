@@ -565,21 +565,24 @@ print(f"this clip's std {float(clip.std()):.3f}: do_normalize is about a x{1 / c
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# One function to write, one prediction to make.
+# Write or predict in the cell under each question (the student edition leaves a `...` there), run
+# it, then run the checker below it.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 1
+# ### Exercise 1: where the pipeline cuts
 #
 # Write `chunk_starts(num_samples, chunk_length_s, stride_length_s)`: the first sample of every
 # chunk HF's ASR pipeline cuts from `num_samples` samples at 16 kHz (left and right strides both
-# `stride_length_s`). Question 8 shows how `preprocess` turns the seconds into samples; the loop
-# that cuts, transformers' `chunk_iter`, is below. The checker runs transformers' own chunking on
-# lengths on and off the 320-sample grid.
+# `stride_length_s`). `preprocess` turns the seconds into samples with the lines printed first
+# below (`align_to` is 320 for wav2vec2, `sampling_rate` 16 000; mind which rounding Python's `round`
+# does); the loop that cuts, transformers' `chunk_iter`, follows. The checker runs transformers' own
+# chunking on lengths on and off the 320-sample grid.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 from transformers.pipelines.automatic_speech_recognition import chunk_iter
 
+print(source.library_part(pipeline.preprocess, "align_to = self._align_to", "if chunk_len < stride_left"))
 print(source.library_part(chunk_iter, "def chunk_iter", "chunk = inputs["))
 print(source.library_part(chunk_iter, "is_last = chunk_end_idx", "chunk_len = chunk.shape"))
 print(source.library_part(chunk_iter, "if is_last:"))
@@ -603,9 +606,9 @@ def chunk_starts(num_samples, chunk_length_s, stride_length_s):
 w2v.exercises.check_chunk_starts(chunk_starts)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2
+# ### Exercise 2: predict, then run
 #
-# **Predict before running:** a 300-sample clip is batched with a 1 s clip and padded to 16 000
+# A 300-sample clip is batched with a 1 s clip and padded to 16 000
 # samples. How many of the 49 frames does HF's `_get_feature_vector_attention_mask` (its code is
 # in question 9) mark valid for the short clip? (It has no frame at all: 300 < 400.)
 

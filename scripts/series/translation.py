@@ -320,7 +320,7 @@ def checker_texts() -> list:
         for node in ast.walk(tree):
             found = []
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                places = {"check_value": 2, "check_function": 3, "Verdict": 1, "Property": 0, "wrong": 1}
+                places = {"check_value": 2, "check_function": 3, "Verdict": 1, "Property": 0, "wrong": 1, "_": 0}
                 place = places.get(node.func.id)
                 if place is not None and len(node.args) > place:
                     found.append(node.args[place])

@@ -1,6 +1,8 @@
 """The checkers accept right answers (derived independently here), reject wrong ones, and do not
 crash on an unanswered exercise."""
 
+import math
+
 import pytest
 
 from w2v2_walkthrough import exercises as ex
@@ -120,10 +122,24 @@ def test_frames_for_checker():
     calls_the_package = ex.check_frames_for(lambda n: arithmetic.num_frames(n))
     assert calls_the_package.correct is False and "uses num_frames" in repr(calls_the_package)
 
+    def per_layer(n):
+        for _, k, s in [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2:
+            n = arithmetic.conv_output_length(n, k, s)
+        return n
+
+    def search(n):
+        return max((f for f in range(n // 320 + 2) if arithmetic.min_samples_for_frames(f) <= n), default=0)
+
+    assert "uses conv_output_length" in repr(ex.check_frames_for(per_layer))
+    assert "uses min_samples_for_frames" in repr(ex.check_frames_for(search))
+
 
 def test_tail_prediction_checker_rejects_the_group_norm_answer():
     for wrong in ((49, 49), (0, 0), (1, 2), (1, 1), 1):  # group_norm, no frame, off by one, a number
         assert ex.check_tail_prediction(wrong).correct is False
+    for unordered_or_bools in ({0, 1}, {1, 0}, (False, True)):  # a set has no order; False is not 0
+        assert ex.check_tail_prediction(unordered_or_bools).correct is False
+    assert "a set" in repr(ex.check_tail_prediction({0, 1}))
 
 
 def test_param_count_checker():
@@ -152,7 +168,7 @@ def test_param_count_checker():
 
 
 def test_loading_keys_checker():
-    for wrong in ((19, 0), (0, 7 + 7 * 2), (0, 7), (0, 6 * 2), 19):  # swapped, norm everywhere, half, a number
+    for wrong in ((19, 0), (0, 7 + 7 * 2), (0, 7), (0, 6 * 2), 19, {19, 0}):  # ..., a set (no order)
         assert ex.check_loading_keys(wrong).correct is False
 
 
@@ -185,6 +201,18 @@ def test_rate_range_checker():
     assert "1 Hz below" not in repr(verdict) and "lowest rate the file gives" in repr(verdict)
     for wrong in (floor_low, no_minus_one, lambda n, s: (16_000, 16_000), lambda n, s: brute_force(n, s)[::-1]):
         assert ex.check_rate_range(wrong).correct is False
+    from w2v2_walkthrough import arithmetic as ar
+
+    def package_search(num_frames, seconds):  # "no search over rates", and the package counts
+        rates = [r for r in range(1, 200_000) if ar.num_frames(r * seconds) == num_frames]
+        return rates[0], rates[-1]
+
+    def package_inverse(num_frames, seconds):
+        fewest, too_many = ar.min_samples_for_frames(num_frames), ar.min_samples_for_frames(num_frames + 1)
+        return -(-fewest // seconds), -(-too_many // seconds) - 1
+
+    assert "uses num_frames" in repr(ex.check_rate_range(package_search))
+    assert "uses min_samples_for_frames" in repr(ex.check_rate_range(package_inverse))
 
 
 def test_frames_changed_by_edit_checker():
@@ -192,8 +220,9 @@ def test_frames_changed_by_edit_checker():
     # span [15040, 15440) ends before 15600
     assert ex.check_frames_changed_by_edit([48]).correct is True
     assert ex.check_frames_changed_by_edit((48,)).correct is True
-    for wrong in ([47, 48], [48, 49], [49], [], list(range(49)), 48):
-        assert ex.check_frames_changed_by_edit(wrong).correct is False
+    for wrong in ([47, 48], [48, 49], [49], [], list(range(49)), 48, [48, "48"], {"48"}):
+        assert ex.check_frames_changed_by_edit(wrong).correct is False  # mixed kinds: told, no crash
+    assert ex.check_frames_changed_by_edit({48}).correct is True  # a set of frames: their order does not matter
     assert ex.check_frames_changed_by_edit(...).correct is None
 
 
@@ -228,6 +257,20 @@ def test_frames_reading_checker():
     )
     for function in wrong:
         assert ex.check_frames_reading(function).correct is False
+    halves = ex.check_frames_reading(lambda t, n, shapes: [i + 0.5 for i in right(t, n, shapes)])
+    assert halves.correct is False and "a number (a float), 0.5" in repr(halves)  # 0.5 is not frame 0
+
+    def pops(t, n, shapes):  # changes its input: the checker's later cases must not see that
+        shapes.pop(0)
+        return []
+
+    assert ex.check_frames_reading(pops).correct is False and ex.check_frames_reading(right).correct is True
+    from w2v2_walkthrough import arithmetic as ar
+
+    def by_the_package(t, n, shapes):
+        return [i for i in range(ar.conv_output_length(n, shapes[0][1], shapes[0][2])) if i == t]
+
+    assert "uses conv_output_length" in repr(ex.check_frames_reading(by_the_package))
 
 
 def test_stack_with_10ms_hop_checker():
@@ -242,6 +285,10 @@ def test_stack_with_10ms_hop_checker():
     assert gap.correct is False and "skip" in repr(gap)
     for malformed in ("abc", [(1, 2)], [], [(1, 0, 1)]):
         assert ex.check_stack_with_10ms_hop(malformed).correct is False
+    # one layer of kernel 400, stride 160 is right; these write it with values that are not whole numbers
+    assert ex.check_stack_with_10ms_hop([(512, 400, 160)]).correct is True
+    for not_whole in ([(512, 400.7, 160)], [(512, "400", 160)], [(True, 400, 160)], {(512, 400, 160)}):
+        assert ex.check_stack_with_10ms_hop(not_whole).correct is False, not_whole
     assert ex.check_stack_with_10ms_hop(...).correct is None
 
 
@@ -265,6 +312,11 @@ def test_alias_checker():
     assert ex.check_alias(lambda f, rate: f % (rate / 2)).correct is False  # folds the wrong way
     assert ex.check_alias(lambda f, rate: abs(f - rate) if f > rate / 2 else f).correct is False  # one fold only
     assert ex.check_alias(lambda f, rate: 1600.0).correct is False  # the chirp's example, hard-coded
+    half_floored = lambda f, rate: f % rate if f % rate <= rate // 2 else rate - f % rate  # wrong at odd rates
+    assert ex.check_alias(half_floored).correct is False
+    from w2v2_walkthrough import filters
+
+    assert "uses alias" in repr(ex.check_alias(lambda f, r: filters.alias(f, r)))
     wrong = ex.check_alias(lambda f, rate: f)
     assert wrong.correct is False and "Hint:" in repr(wrong) and "lies in [0, rate_hz / 2]" in repr(wrong)
 
@@ -281,6 +333,8 @@ def test_click_frames_checker():
     assert ex.check_click_frames([10], positions=(3_210, 15_900)).correct is False
     assert ex.check_click_frames([38], positions=(12_345,)).correct is True  # 12345 - 12160 < 400; 11840 + 400 < 12345
     assert ex.check_click_frames(10, positions=(3_210,)).correct is False  # not a list
+    for not_ints in ([9.5, 10], ["9", "10"]):
+        assert ex.check_click_frames(not_ints, positions=(3_210, 15_900)).correct is False
     assert ex.check_click_frames([9, 10, 48, 49], positions=(3_210, 15_900)).correct is False  # a frame past the end
     assert ex.check_click_frames(..., positions=(3_210,)).correct is None
 
@@ -310,6 +364,9 @@ def test_batch_neighbour_checker():
     assert ex.check_batch_neighbour(right).correct is True
     for wrong in ({"wav2vec2_base": 3, "hubert_large": 0}, {"wav2vec2_base": 0}, {"wav2vec2_base": 0, "x": 0}, 0):
         assert ex.check_batch_neighbour(wrong).correct is False
+    for not_int in ("0", 0.9, False):  # int() would make each of them 0
+        verdict = ex.check_batch_neighbour(dict.fromkeys(right, not_int))
+        assert verdict.correct is False and "a whole number (an int)" in repr(verdict), not_int
     assert ex.check_batch_neighbour(...).correct is None
 
 
@@ -340,6 +397,13 @@ def test_valid_stats_checker():
         assert verdict.correct is False and "Hint:" in repr(verdict)
     kept = ex.check_valid_stats(wrong[2])
     assert "an item without padding keeps its statistics" in repr(kept)
+    assert "Fails: the variance is right" in repr(ex.check_valid_stats(mean_only))
+    float32 = lambda mean, var, lengths, total: tuple(s.float() for s in from_sums(mean, var, lengths, total))
+    assert ex.check_valid_stats(float32).correct is True
+    arrays = ex.check_valid_stats(lambda *args: tuple(s.numpy() for s in from_sums(*args)))
+    assert arrays.correct is False and "ndarray" in repr(arrays) and "a tensor" in repr(arrays)
+    mean_alone = ex.check_valid_stats(lambda *args: from_sums(*args)[0])
+    assert mean_alone.correct is False and "a list (or tuple)" in repr(mean_alone)
 
     def stub(mean, var, lengths, total): ...
 
@@ -369,6 +433,10 @@ def test_quiet_input_checker_follows_the_weights():
     assert ex.check_quiet_input(False, exact, clip).correct is True
     assert ex.check_quiet_input("yes", base, clip).correct is False
     assert ex.check_quiet_input(int(right), base, clip).correct is False  # 1 is not True
+    import numpy as np
+
+    assert ex.check_quiet_input(np.bool_(right), base, clip).correct is True
+    assert ex.check_quiet_input(torch.tensor(right), base, clip).correct is True
     assert ex.check_quiet_input(..., base, clip).correct is None
 
 
@@ -405,6 +473,19 @@ def test_torchaudio_args_checker_runs_the_mirror_against_hf():
     for name, function in wrong.items():
         verdict = ex.check_torchaudio_args(function)
         assert verdict.correct is False and "Hint:" in repr(verdict), name
+
+    def bias_count(sd, strides):  # 7 or 0 biases: a number, not True or False
+        norm, shapes, _ = right(sd, strides)
+        return norm, shapes, sum(k.endswith("conv.bias") for k in sd)
+
+    assert "Fails: bias is True or False" in repr(ex.check_torchaudio_args(bias_count))
+
+    def pops(sd, strides):  # takes the weights out of its input: later checks must still have them
+        answer = right(sd, strides)
+        sd.pop("conv_layers.0.conv.weight")
+        return answer
+
+    assert ex.check_torchaudio_args(pops).correct is True and ex.check_torchaudio_args(right).correct is True
     assert ex.check_torchaudio_args(stub).correct is None and ex.check_torchaudio_args(...).correct is None
 
 
@@ -429,7 +510,7 @@ def test_hf_short_lengths_prediction_checker():
     # 100 -> 19, 9, 4, 1, 0, 0, 0; 399 -> 78, 38, 18, 8, 3, 1, 0.
     assert ex.check_hf_short_lengths([-1, 0, 0]).correct is True
     assert ex.check_hf_short_lengths((-1, 0, 0)).correct is True
-    for wrong in ([0, 0, 0], [-1, -1, -1], [-1, 0, 1], [-2, 0, 0], -1):  # clamped, all -1, off by one, a number
+    for wrong in ([0, 0, 0], [-1, -1, -1], [-1, 0, 1], [-2, 0, 0], -1, [-1, False, 0]):  # ..., a bool for 0
         assert ex.check_hf_short_lengths(wrong).correct is False
     assert ex.check_hf_short_lengths(...).correct is None
 
@@ -479,6 +560,14 @@ def test_chunk_starts_checker():
     for name, function in wrong.items():
         verdict = ex.check_chunk_starts(function)
         assert verdict.correct is False and "Hint:" in repr(verdict), name
+
+    def half_up(*args):  # ties up, and no chunk when they leave none: the message points at rounding
+        try:
+            return loop(*args, to_hops=lambda x: math.floor(x + 0.5))
+        except ValueError:
+            return []
+
+    assert "Python's round" in repr(ex.check_chunk_starts(half_up))
     assert ex.check_chunk_starts(stub).correct is None
 
 
@@ -521,6 +610,13 @@ def test_max_chunk_frames_checker():
     for wrong in (no_overlap, values_not_bytes, lambda b: right(b) + 1, lambda b: max(1, right(b)), lambda b: True):
         verdict = ex.check_max_chunk_frames(wrong)
         assert verdict.correct is False and "Hint:" in repr(verdict)
+    import w2v2_walkthrough as w2v
+
+    def by_the_package(budget):  # "not the package": its functions count the positions
+        fits = lambda f: w2v.arithmetic.conv_output_length(w2v.arithmetic.min_samples_for_frames(f), 10, 5) * 2048
+        return max((f for f in range(1, 10_000) if fits(f) <= budget), default=0)
+
+    assert "uses arithmetic, conv_output_length" in repr(ex.check_max_chunk_frames(by_the_package))
     assert ex.check_max_chunk_frames(stub).correct is None and ex.check_max_chunk_frames(...).correct is None
 
 
@@ -587,6 +683,22 @@ def test_batch_statistics_checker():
         assert verdict.correct is False and "Hint:" in repr(verdict), wrong.__name__
     verdict = ex.check_batch_statistics(lambda *args: right(*args)[1])  # a float, not a tuple
     assert verdict.correct is False and "tuple" in repr(verdict)
+    import torch
+
+    def float32(lengths, means, variances, padded_length):  # the right formula in float32 torch
+        n, m, v = (torch.tensor(x, dtype=torch.float32) for x in (lengths, means, variances))
+        total = len(lengths) * padded_length
+        mean = (n * m).sum() / total
+        return mean, (n * (v + m * m)).sum() / total - mean * mean
+
+    assert ex.check_batch_statistics(float32).correct is True
+    close = ex.check_batch_statistics(lambda *args: tuple(x * (1 + 1e-5) for x in right(*args)))
+    assert close.correct is False and "float32" in repr(close)
+    assert "Fails: the variance is right" in repr(ex.check_batch_statistics(no_spread))
+    from w2v2_walkthrough import input_norm
+
+    calls = ex.check_batch_statistics(lambda *args: input_norm.batch_statistics(*args))
+    assert calls.correct is False and "uses batch_statistics" in repr(calls)
 
     def stub(lengths, means, variances, padded_length): ...
 

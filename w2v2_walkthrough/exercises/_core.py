@@ -9,6 +9,7 @@ shown the smallest input it gets wrong and which property fails there, in a mess
 :data:`MAX_MESSAGE` characters (values are shortened, tensors shown by their shape).
 """
 
+import copy
 import dis
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,12 +35,15 @@ MESSAGES = (
     "your function",
     "{call} raised {error}.",
     "{call} returned None: a function without a `return` line gives None.",
-    "{what} {got}, {value}; the answer is {expected}.",
-    "your answer is",
-    "{call} returned",
+    "your answer",
+    "what {call} returned",
     "{call} returned {got}, the smallest input it gets wrong. Fails: {failed}.",
     "the package's answer differs",
     "a {type} of shape {shape}",
+    "item {index} of {where}",
+    "the value of {key!r} in {where}",
+    "{what} is {got}, {value}; it should be {expected}.",
+    "a list or tuple keeps its order: a set has none",
 )
 #: The longest message a checker gives: a sentence or two and a hint, never a dump of values.
 MAX_MESSAGE = 600
@@ -51,6 +55,7 @@ KIND_NAMES = {
     "float": "a number (a float)",
     "str": "a string (a str)",
     "list": "a list (or tuple)",
+    "set": "a set",
     "dict": "a dict",
     "tensor": "a tensor",
 }
@@ -86,6 +91,10 @@ class Property:
         """The name in the checkers' language, filled in."""
         return _(self.name).format(**self.values)
 
+    #: Checked on every output before it is compared with the package's (a property a right
+    #: output must have that the comparison would not notice, such as a bool's kind).
+    first: bool = False
+
 
 def is_unanswered(answer: Any) -> bool:
     return any(answer is u for u in UNANSWERED)
@@ -117,7 +126,9 @@ def kind(value: Any) -> str:
         return "str"
     if isinstance(value, Mapping):
         return "dict"
-    if isinstance(value, (list, tuple, set, frozenset, range)):
+    if isinstance(value, (set, frozenset)):
+        return "set"
+    if isinstance(value, (list, tuple, range)):
         return "list"
     if type(value).__name__ == "Tensor":
         return "tensor"
@@ -125,19 +136,73 @@ def kind(value: Any) -> str:
 
 
 def fits_kind(answer: Any, expected: Any) -> bool:
-    """Whether ``answer`` is of the kind ``expected`` is: an int may be written as a whole float
-    (``125.0``), a float as an int, a list as any sequence; a bool is never a number."""
-    a, e = kind(answer), kind(expected)
+    """Whether ``answer`` is of the kind ``expected`` is, item by item (see :func:`kind_mismatch`)."""
+    return kind_mismatch(answer, expected) is None
+
+
+def _fits_one(a: str, e: str, answer: Any) -> bool:
+    """One value's kind: an int may be written as a whole float (``125.0``), a float as an int;
+    a bool is never a number; numpy and torch scalars count as the Python kind they hold."""
     if e == "int" and a == "float":
         return float(answer).is_integer()
     return a == e or (e == "float" and a == "int")
+
+
+def kind_mismatch(answer: Any, expected: Any, what: str | None = None) -> str | None:
+    """``None`` if ``answer`` has ``expected``'s kind all the way down (every item of a list or
+    tuple, every value of a dict: a set is not an ordered pair, ``'0'``, ``0.9`` or ``False`` not
+    an int); else a sentence naming the first item that differs and its kind."""
+    what = _("your answer") if what is None else what
+    a, e = kind(answer), kind(expected)
+    if not _fits_one(a, e, answer):
+        detail = _("{what} is {got}, {value}; it should be {expected}.").format(
+            what=what, got=_(KIND_NAMES.get(a, a)), value=brief(answer, 40), expected=_(KIND_NAMES.get(e, e))
+        )
+        if a == "set" and e == "list":
+            detail += " " + _("a list or tuple keeps its order: a set has none") + "."
+        return detail
+    if e == "list" and len(expected):  # each item against the answer's item there (or its last)
+        for i, x in enumerate(answer):
+            y = expected[min(i, len(expected) - 1)]
+            inner = kind_mismatch(x, y, _("item {index} of {where}").format(index=i, where=what))
+            if inner:
+                return inner
+    if e == "dict":  # the values of the keys both have (which keys: a wrong value, not a wrong kind)
+        for key in (k for k in expected if _has_key(answer, k)):
+            where = _("the value of {key!r} in {where}").format(key=key, where=what)
+            inner = kind_mismatch(answer[key], expected[key], where)
+            if inner:
+                return inner
+    return None
+
+
+def _has_key(mapping: Mapping, key: Any) -> bool:
+    try:
+        return key in mapping
+    except TypeError:  # an unhashable key
+        return False
+
+
+def same_value(answer: Any, expected: Any) -> bool:
+    """``answer == expected`` item by item, so that a tuple equals a list with the same items and a
+    numpy or torch scalar its Python value. Call it after :func:`kind_mismatch` found none."""
+    if kind(expected) == "list":
+        return len(answer) == len(expected) and all(map(same_value, answer, expected))
+    if kind(expected) == "dict":
+        return set(answer) == set(expected) and all(same_value(answer[k], expected[k]) for k in expected)
+    if getattr(answer, "ndim", None) == 0 and hasattr(answer, "item"):
+        answer = answer.item()
+    return bool(answer == expected)
 
 
 def brief(value: Any, limit: int = 80) -> str:
     """``repr(value)`` short enough for a message: tensors and arrays by their shape."""
     if getattr(value, "ndim", 0) and hasattr(value, "shape"):
         return _("a {type} of shape {shape}").format(type=type(value).__name__, shape=list(value.shape))
-    if isinstance(value, (list, tuple)) and any(getattr(v, "ndim", 0) for v in value):
+    if isinstance(value, Mapping) and any(getattr(v, "ndim", 0) for v in value.values()):  # a state dict
+        items = ", ".join(f"{k} {list(getattr(v, 'shape', []))}" for k, v in value.items())
+        text = f"{len(value)} tensors: {items}"
+    elif isinstance(value, (list, tuple)) and any(getattr(v, "ndim", 0) for v in value):
         inner = ", ".join(brief(v, limit) for v in value[:3]) + (", ..." if len(value) > 3 else "")
         text = f"[{inner}]" if isinstance(value, list) else f"({inner})"
     else:
@@ -154,13 +219,9 @@ def wrong(detail: str, hint: str = "") -> Verdict:
 
 
 def wrong_kind(answer: Any, expected: Any, hint: str, what: str | None = None) -> Verdict:
-    """The verdict for an answer of the wrong kind (``48`` for ``[48]``), naming both kinds."""
-    what = _("your answer is") if what is None else what
-    got = _(KIND_NAMES.get(kind(answer), kind(answer)))
-    detail = _("{what} {got}, {value}; the answer is {expected}.")
-    return wrong(
-        detail.format(what=what, got=got, value=brief(answer, 40), expected=_(KIND_NAMES[kind(expected)])), hint
-    )
+    """The verdict for an answer of the wrong kind (``48`` for ``[48]``, ``[9.5, 10]`` for a list
+    of ints), naming the first item whose kind differs, its kind and the kind it should have."""
+    return wrong(kind_mismatch(answer, expected, what) or "", hint)
 
 
 def check_value(answer: Any, expected: Any, hint: str, same: Callable[[Any, Any], bool] | None = None) -> Verdict:
@@ -171,11 +232,12 @@ def check_value(answer: Any, expected: Any, hint: str, same: Callable[[Any, Any]
     if not fits_kind(answer, expected):
         return wrong_kind(answer, expected, hint)
     try:
-        ok = same(answer, expected) if same else answer == expected
+        ok = bool(same(copy.deepcopy(answer), expected) if same else same_value(answer, expected))
     except Exception:
         ok = False
     if ok:
-        return Verdict(True, _("Right! {expected}").format(expected=repr(expected)))
+        shown = "{" + ", ".join(map(repr, sorted(expected))) + "}" if kind(expected) == "set" else repr(expected)
+        return Verdict(True, _("Right! {expected}").format(expected=shown))  # a set sorted: the same every run
     return wrong(_("{value}.").format(value=brief(answer)), hint)
 
 
@@ -230,9 +292,9 @@ def check_function(
     name = _("your function") if name == "<lambda>" else name
     cases = sorted((tuple(c) for c in cases), key=size)
     for args in cases:
-        call = f"{name}({', '.join(brief(a, 40) for a in args)})"
+        call = f"{name}({', '.join(brief(a, 60) for a in args)})"
         try:
-            got = function(*args)
+            got = function(*copy.deepcopy(args))  # a copy: a function that changes its input cannot harm the checks
         except Exception as err:
             error = f"{type(err).__name__}: {_first_line(err)}"
             return wrong(_("{call} raised {error}.").format(call=call, error=error), hint)
@@ -241,15 +303,17 @@ def check_function(
             return wrong(
                 _("{call} returned None: a function without a `return` line gives None.").format(call=call), hint
             )
-        if same is None and kind(expected) in KIND_NAMES and not fits_kind(got, expected):
-            return wrong_kind(got, expected, hint, _("{call} returned").format(call=call))
+        if kind(expected) in KIND_NAMES and not fits_kind(got, expected):
+            return wrong_kind(got, expected, hint, _("what {call} returned").format(call=call))
+        failed = next((p.text() for p in properties if p.first and not _holds(p, args, got)), None)
         try:
-            ok = same(got, expected) if same else got == expected
+            ok = failed is None and bool(same(got, expected) if same else same_value(got, expected))
         except Exception:
             ok = False
         if not ok:
-            failing = next((p for p in properties if not _holds(p, args, got)), None)
-            failed = failing.text() if failing else _("the package's answer differs")
+            failed = failed or next(
+                (p.text() for p in properties if not _holds(p, args, got)), _("the package's answer differs")
+            )
             detail = _("{call} returned {got}, the smallest input it gets wrong. Fails: {failed}.")
             return wrong(detail.format(call=call, got=brief(got), failed=failed), hint)
     return Verdict(

@@ -3,7 +3,7 @@
 from .. import arithmetic as ar
 from ..i18n import translate as _
 from ..presets import DEFAULT_SHAPES
-from ._core import NOT_ANSWERED, Property, Verdict, brief, check_function, check_value, is_unanswered, wrong
+from ._core import NOT_ANSWERED, Property, Verdict, brief, check_function, check_value, fits_kind, is_unanswered, wrong
 from .nb03 import CONFIGS
 
 WIDER_FIRST_LAYER = [(512, 20, 10), *DEFAULT_SHAPES[1:]]
@@ -21,6 +21,8 @@ PACKAGE_GEOMETRY = (
     "receptive_field",
     "receptive_field_table",
     "hop_length",
+    "conv_output_length",
+    "min_samples_for_frames",
 )
 
 
@@ -59,7 +61,7 @@ def check_frames_reading(function) -> Verdict:
         lambda t, n, shapes: ar.frames_containing(t, n, shapes),
         "three numbers of the stack decide it: how far apart two frames start, how many samples one "
         "reads, and how many frames the clip has.",
-        same=lambda got, expected: sorted(int(i) for i in got) == expected,
+        same=lambda got, expected: sorted(got) == expected,
         properties=READING_PROPERTIES,
         forbidden=PACKAGE_GEOMETRY,
     )
@@ -70,14 +72,15 @@ def check_stack_with_10ms_hop(answer) -> Verdict:
     field at 16 kHz, where every kernel is at least as wide as its stride (no sample skipped)."""
     if is_unanswered(answer):
         return Verdict(None, _(NOT_ANSWERED))
-    try:
-        layers = [tuple(int(v) for v in layer) for layer in answer]
-        ok_shape = bool(layers) and all(len(layer) == 3 and min(layer) >= 1 for layer in layers)
-    except (TypeError, ValueError):
-        ok_shape = False
+    ok_shape = (
+        isinstance(answer, (list, tuple))
+        and bool(answer)
+        and all(fits_kind(layer, (1, 1, 1)) and len(layer) == 3 and min(layer) >= 1 for layer in answer)
+    )  # whole numbers, not 400.7, '400' or True; a list of layers in order, not a set
     if not ok_shape:
-        detail = _("{value} is not a list of (channels, kernel, stride) with values >= 1.")
+        detail = _("{value} is not a list of (channels, kernel, stride) of whole numbers >= 1.")
         return wrong(detail.format(value=brief(answer)))
+    layers = [tuple(int(v) for v in layer) for layer in answer]
     hop, rf = ar.hop_length(layers), ar.receptive_field(layers)
     gaps = [i for i, (_, k, s) in enumerate(layers) if k < s]
     if hop == TARGET_HOP and rf == TARGET_RECEPTIVE_FIELD and not gaps:

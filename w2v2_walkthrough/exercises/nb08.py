@@ -68,7 +68,16 @@ def check_max_chunk_frames(function) -> Verdict:
         "how many samples does a chunk of f frames read (its windows overlap), and how many bytes "
         "does layer 0 make of them? And what if even one frame does not fit?",
         properties=CHUNK_PROPERTIES,
-        forbidden=("plan_chunks", "peak_layer0_bytes", "chunk_layer0_bytes"),
+        forbidden=(
+            "plan_chunks",
+            "peak_layer0_bytes",
+            "chunk_layer0_bytes",
+            "arithmetic",
+            "conv_output_length",
+            "min_samples_for_frames",
+            "num_frames",
+            "layer_output_lengths",
+        ),
     )
 
 

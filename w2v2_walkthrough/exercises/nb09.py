@@ -7,7 +7,7 @@ import torch
 from .. import arithmetic as ar
 from .. import huggingface as hf
 from ..components import NORM_MODES, get_feature_extractor
-from ._core import Property, Verdict, check_function, check_value
+from ._core import Property, Verdict, check_function, check_value, fits_kind, kind
 
 WAV2VEC2 = ([32] * 7, [10, 3, 3, 3, 3, 2, 2], [5, 2, 2, 2, 2, 2, 2])  # 32 channels keep the check quick
 
@@ -40,9 +40,9 @@ def _hf_encoder(*fields):
 
 def _computes_the_same(answer, encoder) -> bool:
     """Build the mirror from the student's arguments, load HF's weights strictly, compare outputs."""
-    norm_mode, shapes, bias = answer
+    norm_mode, shapes, bias = answer  # of the right kinds: ARGS_PROPERTIES are checked first
     shapes = [tuple(int(v) for v in s) for s in shapes]
-    mirror = hf.copy_weights(encoder, get_feature_extractor(norm_mode, shapes, bias))
+    mirror = hf.copy_weights(encoder, get_feature_extractor(norm_mode, shapes, bool(bias)))
     x = torch.randn(2, ar.min_samples_for_frames(3, shapes), generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         return torch.equal(mirror(x, None)[0], encoder(x).transpose(1, 2))
@@ -63,10 +63,18 @@ def _checkpoints() -> tuple[list[tuple], dict[int, torch.nn.Module]]:
 
 #: What every right ``torchaudio_args`` returns, whatever the checkpoint.
 ARGS_PROPERTIES = (
-    Property("a triple (norm_mode, shapes, bias)", lambda args, got: len(got) == 3),
-    Property("norm_mode is 'group_norm' or 'layer_norm'", lambda args, got: got[0] in NORM_MODES),
-    Property("one (channels, kernel, stride) per conv layer", lambda args, got: len(got[1]) == len(args[1])),
-    Property("bias is True or False", lambda args, got: isinstance(got[2], bool)),
+    Property("a triple (norm_mode, shapes, bias)", lambda args, got: kind(got) == "list" and len(got) == 3, first=True),
+    Property("norm_mode is 'group_norm' or 'layer_norm'", lambda args, got: got[0] in NORM_MODES, first=True),
+    Property(
+        "one (channels, kernel, stride) of whole numbers per conv layer",
+        lambda args, got: (
+            kind(got[1]) == "list"
+            and len(got[1]) == len(args[1])
+            and all(fits_kind(layer, (1, 1, 1)) and len(layer) == 3 for layer in got[1])
+        ),
+        first=True,
+    ),
+    Property("bias is True or False", lambda args, got: kind(got[2]) == "bool", first=True),
 )
 
 
@@ -93,7 +101,6 @@ def check_hf_short_lengths(prediction) -> Verdict:
     return check_value(
         prediction,
         expected,
-        "HF applies floor((L - k) / s) + 1 layer by layer, as torchaudio does, but never clamps a count "
-        "at 0. What does layer 0 give for 0 samples, and what does layer 1 make of that?",
-        same=lambda a, e: list(a) == e,
+        "reread HF's loop above one layer at a time: what does its line give for an input shorter "
+        "than the kernel, and what does the next layer make of that?",
     )
