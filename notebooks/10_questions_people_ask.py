@@ -578,14 +578,15 @@ print(f"this clip's std {float(clip.std()):.3f}: do_normalize is about a x{1 / c
 # does); the loop that cuts, transformers' `chunk_iter`, follows. The checker runs transformers' own
 # chunking on lengths on and off the 320-sample grid.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # NBVAL_CHECK_OUTPUT
 from transformers.pipelines.automatic_speech_recognition import chunk_iter
 
-print(source.library_part(pipeline.preprocess, "align_to = self._align_to", "if chunk_len < stride_left"))
-print(source.library_part(chunk_iter, "def chunk_iter", "chunk = inputs["))
-print(source.library_part(chunk_iter, "is_last = chunk_end_idx", "chunk_len = chunk.shape"))
-print(source.library_part(chunk_iter, "if is_last:"))
+part = source.library_part
+print(part(pipeline.preprocess, "align_to = self._align_to", "if chunk_len < stride_left"))
+print(part(chunk_iter, "def chunk_iter", "chunk = inputs["))
+print(part(chunk_iter, "is_last = chunk_end_idx", "chunk_len = chunk.shape"))
+print(part(chunk_iter, "if is_last:"))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The last two parts run inside the loop, after the chunk is cut. Your function:
