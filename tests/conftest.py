@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -57,7 +58,7 @@ SERVED = "served"
 def _site_build_started(request):
     """Starts Sphinx on the committed notebooks when the session starts, if a selected test serves
     the site: it runs in its own process (``series.site.SiteBuild``) while the package tests run,
-    and ``served`` waits for it. Yields ``(notebooks, build)`` or ``None``."""
+    and ``served`` waits for it. Yields ``(notebooks, build, walks)`` or ``None``."""
     if not any(SERVED in getattr(item, "fixturenames", ()) for item in request.session.items):
         yield None
         return
@@ -65,9 +66,14 @@ def _site_build_started(request):
     from series.site import SiteBuild
 
     notebooks = {p.stem: sources.read_executed(p) for p in sources.sources()}
-    # the Chinese decks and formula sheet (series.zh), rendered meanwhile in a process of their own
-    zh_pages = subprocess.Popen([sys.executable, "-m", "series.zh"], cwd=sources.ROOT / "scripts")
-    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site"), zh_pages
+    # the decks (English, the lecture deck, Chinese) rendered and walked slide by slide in Chromium,
+    # meanwhile, in a process of their own (tests/scripts/slide_walks.py); None without Chromium
+    walks = None
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(sources.ROOT / d) for d in ("tests", "scripts"))}
+        walker = sources.ROOT / "tests" / "scripts" / "slide_walks.py"
+        walks = subprocess.Popen([sys.executable, str(walker)], cwd=sources.ROOT, env=env)
+    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site"), walks
 
 
 @pytest.fixture(params=sorted(PRESETS))

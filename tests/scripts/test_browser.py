@@ -10,6 +10,7 @@ build/slide_report.txt (every slide that does not fit).
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ import pytest
 from PIL import Image
 
 from series import fonts, sources, zh
-from series.lecture import LECTURE, MAX_SLIDES, lecture_notebook, run_live_slides, with_lecture
+from series.lecture import LECTURE, MAX_SLIDES, lecture_notebook, run_live_slides
 from series.slides import render_slides
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,11 +74,10 @@ def served(_site_build_started):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks, building, zh_pages = _site_build_started  # Sphinx and the zh pages, in processes of their own
-    render_slides(with_lecture(notebooks), BUILD / "slides")
+    notebooks, building, walking = _site_build_started  # Sphinx and the slide walks, in processes of their own
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
     building.wait()
-    assert zh_pages.wait() == 0, "rendering the Chinese decks failed (python -m series.zh, in scripts/)"
+    assert walking.wait() == 0, "the slide walks failed (tests/scripts/slide_walks.py)"
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -388,16 +388,25 @@ def test_maths_render_offline_in_slides(served, page):
     assert_not_blank(screenshot(page, "formula_slide_fixture.png"))
 
 
-def test_every_slide_of_every_deck_fits_1280x720(served, page):
+@pytest.fixture(scope="session")
+def walks(served) -> dict:
+    """What tests/scripts/slide_walks.py measured (it ran beside the other tests; ``served`` waited)."""
+    result = json.loads((BUILD / "slide_walks.json").read_text(encoding="utf-8"))
+    assert "error" not in result, result.get("error")
+    assert result["remote"] == [], f"the decks requested resources from outside the machine: {result['remote']}"
+    return result
+
+
+def test_every_slide_of_every_deck_fits_1280x720(served, walks):
     """Walk every slide and sub-slide of every deck, the lecture deck's too, in a 1280x720 window:
     nothing taller or wider than the slide, no code or output line cut, nothing that needs
-    scrolling. The lecture deck has at most MAX_SLIDES slides."""
-    base, notebooks = served
-    problems, walked, formula_slide, decks = [], 0, None, [*notebooks, LECTURE]
+    scrolling. The lecture deck has at most MAX_SLIDES slides. (The walk: tests/scripts/slide_walks.py.)"""
+    _, notebooks = served
+    problems, walked, decks = [], 0, [*notebooks, LECTURE]
+    assert list(walks["english"]) == decks
     for name in decks:
-        ready = open_deck(page, f"{base}/slides/{name}.slides.html")
+        ready, deck = walks["english"][name]["ready"], walks["english"][name]["deck"]
         assert ready["config"] == list(PROJECTOR), f"{name}: the deck is {ready['config']}, not 1280x720"
-        deck = page.evaluate(WALK)
         assert len(deck["slides"]) == deck["total"] == ready["slides"] > 0
         walked += deck["total"]
         problems += slide_problems(name, deck)
@@ -405,12 +414,7 @@ def test_every_slide_of_every_deck_fits_1280x720(served, page):
             assert deck["total"] <= MAX_SLIDES, f"the lecture deck has {deck['total']} slides"
             live = [s["h"] for s in deck["slides"] if s["live"]]
             assert live == run_live_slides(lecture_notebook(notebooks)) != [], live
-        if formula_slide is None:
-            formula_slide = next(((name, s) for s in deck["slides"] if s["katex"]), None)
-    if formula_slide is not None:  # a slide of the series with LaTeX on it, as the room sees it
-        name, s = formula_slide
-        open_deck(page, f"{base}/slides/{name}.slides.html#/{s['h']}/{s['v']}")
-        assert_not_blank(screenshot(page, "formula_slide.png"))
+    assert_not_blank(Path(walks["formula_shot"]))  # a slide of the series with LaTeX on it, as the room sees it
     summary = f"walked {walked} slides in {len(decks)} decks at 1280x720; {len(problems)} problems"
     SLIDE_REPORT.write_text("\n".join([summary, *problems]) + "\n", encoding="utf-8")
     assert walked >= len(notebooks) * 5
@@ -479,8 +483,8 @@ CJK_FONT = """(async () => {
 })()""".replace("__FAMILY__", fonts.FAMILY)
 
 
-def assert_cjk_from_bundled_font(page, what: str, least: int):
-    font = page.evaluate(CJK_FONT)
+def check_cjk_font(font: dict, what: str, least: int):
+    """``font``: what CJK_FONT reported on a page."""
     assert font["cjk"] >= least, f"{what}: only {font['cjk']} distinct CJK characters shown"
     if font["cjk"] == 0:
         return  # nothing translated on this page yet: its English is set as the English edition's
@@ -488,24 +492,20 @@ def assert_cjk_from_bundled_font(page, what: str, least: int):
     assert fonts.FAMILY in font["family"], f"{what}: its text is set in {font['family']}"
 
 
-def test_every_zh_slide_fits_1280x720_in_the_bundled_cjk_font(served, page):
+def test_every_zh_slide_fits_1280x720_in_the_bundled_cjk_font(served, walks):
     """The Chinese decks: the same every-slide walk as the English ones (CJK lines wrap otherwise),
     and every Chinese character on them rendered from the bundled Noto Sans SC, loaded from the
-    folder (the page fixture fails on any request that leaves the machine)."""
-    base, notebooks = served
-    problems, walked = [], 0
-    decks = sorted(p.name.removesuffix(".slides.html") for p in ZH_SLIDES.glob("*.slides.html"))
-    assert set(notebooks) <= set(decks)  # and any deck the slides module adds (the lecture deck)
+    folder (the walk fails on any request that leaves the machine)."""
+    _, notebooks = served
+    problems, walked, decks = [], 0, sorted(walks["zh"])
+    assert set(notebooks) | {LECTURE} <= set(decks)
     for name in decks:
-        ready = open_deck(page, f"{base}/zh/slides/{name}.slides.html")
+        ready, deck, font = (walks["zh"][name][k] for k in ("ready", "deck", "font"))
         assert ready["config"] == list(PROJECTOR)
-        deck = page.evaluate(WALK)
         walked += deck["total"]
         problems += slide_problems(f"zh/{name}", deck)
-        assert_cjk_from_bundled_font(page, f"zh/{name}", least=10 if name.startswith("02") else 0)
-        if name.startswith("02"):
-            open_deck(page, f"{base}/zh/slides/{name}.slides.html#/1")
-            assert_not_blank(screenshot(page, "zh_slides_02.png"))
+        check_cjk_font(font, f"zh/{name}", least=10 if name.startswith("02") else 0)
+    assert_not_blank(Path(walks["zh_shot"]))
     assert walked >= len(decks) * 5
     assert problems == [], f"walked {walked} zh slides in {len(decks)} decks:\n" + "\n".join(problems)
 
