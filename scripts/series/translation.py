@@ -123,7 +123,7 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 def _previous_lines(match) -> str:
     """Babel writes a previous msgid on one line (``#| msgid "" "a\\n" "b"``): one string per line, as msgid."""
     strings = _QUOTED.findall(match.group(1))
-    if len(strings) == 1:
+    if len(strings) <= 1:  # one line already (or a line Babel wrapped mid-string: leave it)
         return match.group(0)
     return "\n".join([f'#| msgid "{strings[0]}"'] + [f'#| "{s}"' for s in strings[1:]])
 

@@ -199,7 +199,7 @@ def test_checkers_answer_in_chinese():
         i18n.use_language("zh_CN")
         wrong = repr(exercises.check_param_count(three))
         assert wrong.startswith("还不对：three(") and "返回了 3，这是它出错的最小输入。" in wrong, wrong
-        assert "提示：逐个数：每个卷积的权重" in wrong, wrong
+        assert "提示：在每种模式、每种偏置设置下" in wrong, wrong
         assert repr(exercises.check_param_count(...)).startswith("还没有作答")
         stack = repr(exercises.check_stack_with_10ms_hop([(8, 400, 320)]))
         assert stack.startswith("还不对：你的堆叠帧移是 320，感受野是 400 个采样点。"), stack
@@ -208,7 +208,7 @@ def test_checkers_answer_in_chinese():
     finally:
         i18n.use_language("en")
     assert repr(exercises.check_param_count(three)).startswith("Not quite: three(")
-    assert "Hint: count each conv's weight" in repr(exercises.check_param_count(three))
+    assert "Hint: which modules does the builder create" in repr(exercises.check_param_count(three))
 
 
 def test_the_zh_answer_key_translates_its_words():
