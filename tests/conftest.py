@@ -14,7 +14,11 @@ import torch
 from helpers import run_student_edition_with_second_weights
 from w2v2_walkthrough.presets import PRESETS
 
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", 2)))
+# The kernels this session starts (nbval's and the second execution's) run beside each other and the
+# background builds on a 2-core machine: one intra-op thread each, so that no OpenMP pool spins
+# against another (a kernel inherits this environment).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 #: The fixture that owns the series' second execution (tests/notebooks/test_second_weights.py).
 SECOND_EXECUTION = "series_second_execution"
@@ -25,9 +29,20 @@ def _needs_second_execution(item) -> bool:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The tests of the series' second execution run last: it runs in the background meanwhile."""
+    """The tests of the series' second execution run last, and the browser tests just before them:
+    the second execution, Sphinx and the slide walks run in the background meanwhile."""
     late = [item for item in items if _needs_second_execution(item)]
-    items[:] = [item for item in items if item not in late] + late
+    waits = (SERVED, BACKGROUND)
+    browser = [item for item in items if set(waits) & set(getattr(item, "fixturenames", ())) and item not in late]
+    items[:] = [item for item in items if item not in late and item not in browser] + browser + late
+
+
+def _behind(process):
+    """Lower a background process's priority (its children inherit it): the second execution's
+    kernels and the main thread, which the suite waits on, go first; Sphinx and the slide walks
+    fill the gaps."""
+    os.setpriority(os.PRIO_PROCESS, process.pid, 10)
+    return process
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -72,8 +87,25 @@ def _site_build_started(request):
     if shutil.which("chromium") or shutil.which("chromium-browser"):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(sources.ROOT / d) for d in ("tests", "scripts"))}
         walker = sources.ROOT / "tests" / "scripts" / "slide_walks.py"
-        walks = subprocess.Popen([sys.executable, str(walker)], cwd=sources.ROOT, env=env)
-    yield notebooks, SiteBuild(notebooks, sources.BUILD / "site"), walks
+        walks = _behind(subprocess.Popen([sys.executable, str(walker)], cwd=sources.ROOT, env=env))
+    building = SiteBuild(notebooks, sources.BUILD / "site")
+    _behind(building.process)
+    yield notebooks, building, walks
+
+
+#: Waits for what the session started in the background to write into build/ (tests that snapshot
+#: build/ use it, and run after the others).
+BACKGROUND = "background_built"
+
+
+@pytest.fixture(scope="session")
+def background_built(_site_build_started):
+    """Sphinx's site and the slide walks, finished: ``(notebooks, site index, walks' exit status)``,
+    or ``None`` when the session started neither."""
+    if _site_build_started is None:
+        return None
+    notebooks, building, walks = _site_build_started
+    return notebooks, building.wait(), None if walks is None else walks.wait()
 
 
 @pytest.fixture(params=sorted(PRESETS))

@@ -160,3 +160,13 @@ def run_student_edition_with_second_weights(folder: Path) -> dict:
     students = {p.stem: nbformat.read(p, as_version=4) for p in sorted(delivered.glob("*.ipynb"))}
     weights, clip = str(write_second_weights(folder)), editions.load_clip(write_second_clip(folder))
     return editions.execute_all(students, weights, SECOND_SEED, jobs=1, threads=1, cwd=delivered, audio=clip)
+
+
+def in_this_thread(replacement, original):
+    """``replacement`` when called from the thread that made it, ``original`` from any other: a test
+    that monkeypatches a module function (``series.sources.execute``) leaves the series' second
+    execution, running meanwhile in its background thread (tests/conftest.py), alone."""
+    import threading
+
+    mine = threading.current_thread()
+    return lambda *args, **kwargs: (replacement if threading.current_thread() is mine else original)(*args, **kwargs)

@@ -66,7 +66,7 @@ def maths_fixture():
 
 
 @pytest.fixture(scope="session")
-def served(_site_build_started):
+def served(background_built):
     """The site and the decks of the committed notebooks, the lecture deck (and a maths fixture deck), built once and
     served from build/ on a local port. Yields (base URL, notebooks). The site's Sphinx build was
     started with the session (tests/conftest.py)."""
@@ -74,10 +74,9 @@ def served(_site_build_started):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); CI installs it and runs these checks")
-    notebooks, building, walking = _site_build_started  # Sphinx and the slide walks, in processes of their own
+    notebooks, _, walked = background_built  # Sphinx and the slide walks ran in processes of their own
     render_slides({"maths": maths_fixture()}, BUILD / "fixture" / "slides")
-    building.wait()
-    assert walking.wait() == 0, "the slide walks failed (tests/scripts/slide_walks.py)"
+    assert walked == 0, "the slide walks failed (tests/scripts/slide_walks.py)"
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):

@@ -4,6 +4,7 @@ import nbformat
 import pytest
 
 import build_series
+from helpers import in_this_thread
 from series import sources
 
 
@@ -17,7 +18,7 @@ def test_student_writes_only_the_student_edition_of_the_committed_notebooks(buil
     def refuse(*args, **kwargs):
         raise AssertionError("`student` executed a notebook")
 
-    monkeypatch.setattr(sources, "execute", refuse)
+    monkeypatch.setattr(sources, "execute", in_this_thread(refuse, sources.execute))
     assert build_series.main(["student", "--only", "02", "05"]) == 0
     written = sorted(p.name for p in build_dir.rglob("*") if p.is_file())
     assert written == sorted(f"{p.stem}.ipynb" for p in sources.sources() if p.name[:2] in ("02", "05"))
@@ -28,8 +29,10 @@ def test_student_writes_only_the_student_edition_of_the_committed_notebooks(buil
 def test_refresh_writes_each_source_s_notebook_in_place(monkeypatch, tmp_path):
     (source,) = [p for p in sources.sources() if p.name.startswith("02")]
     written = {}
-    monkeypatch.setattr(sources, "execute", lambda nb: nb)  # executing is tested by nbval on the result
-    monkeypatch.setattr(build_series.nbformat, "write", lambda nb, path: written.setdefault(path, nb))
+    # executing is tested by nbval on the result
+    monkeypatch.setattr(sources, "execute", in_this_thread(lambda nb: nb, sources.execute))
+    write = in_this_thread(lambda nb, path: written.setdefault(path, nb), build_series.nbformat.write)
+    monkeypatch.setattr(build_series.nbformat, "write", write)
     assert build_series.main(["refresh", "--only", "02"]) == 0
     assert list(written) == [sources.ipynb_of(source)]
 

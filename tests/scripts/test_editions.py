@@ -29,6 +29,7 @@ from helpers import (
     BASE,
     SECOND_CLIP,
     hugging_face_layout,
+    in_this_thread,
     place_bundle_file,
     torchaudio_extractor,
     torchaudio_layout,
@@ -117,10 +118,11 @@ def write_header_only(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def layout_editions(tmp_path_factory):
+def layout_editions(tmp_path_factory, background_built):
     """``make series WEIGHTS=... [SEED=...] `` of one notebook's header for each layout, the three builds at once
     (each kernel is its own process). Returns the temp folder, what each build returned (or raised),
-    and the committed or default-build files that changed meanwhile."""
+    and the committed or default-build files that changed meanwhile (after the session's background
+    builds into build/ finished: ``background_built``)."""
     tmp = tmp_path_factory.mktemp("layouts")
     reference = torchaudio_extractor(BASE, seed=31)
     torch.save(torchaudio_layout(reference), tmp / "my_base.pt")
@@ -206,7 +208,7 @@ def no_execution(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a notebook was executed although the weights are unusable")
 
-    monkeypatch.setattr(sources, "execute", refuse)
+    monkeypatch.setattr(sources, "execute", in_this_thread(refuse, sources.execute))
 
 
 def refused(capsys, option: str, expected: dict, usage: str) -> None:
