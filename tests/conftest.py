@@ -52,6 +52,14 @@ def _second_execution_started(request, tmp_path_factory):
     if not any(_needs_second_execution(item) for item in request.session.items):
         yield None
         return
+    # what the thread and nbval would otherwise import and set up at the same time (an import of a
+    # partly initialized IPython module, traitlets' defaults): here, once, before the thread starts
+    import IPython.core.interactiveshell  # noqa: F401
+    import nbclient  # noqa: F401
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    KernelManager(kernel_spec_manager=KernelSpecManager()).kernel_spec_manager.kernel_dirs  # noqa: B018
     pool = ThreadPoolExecutor(1, thread_name_prefix="second-weights")
     yield pool.submit(run_student_edition_with_second_weights, tmp_path_factory.mktemp("second-weights"))
     pool.shutdown(wait=True, cancel_futures=True)
