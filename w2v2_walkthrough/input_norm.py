@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from .questions import bundle_params
+
 __all__ = [
     "BundleRow",
     "FramesOnly",
@@ -108,7 +110,7 @@ def bundle_rows() -> list[BundleRow]:
     """Every ``Wav2Vec2Bundle`` in the installed ``torchaudio.pipelines``, read from its definition."""
     rows = []
     for name, bundle in _bundles().items():
-        params = bundle._params
+        params = bundle_params(name)  # torchaudio's private _params, read in one place
         rows.append(
             BundleRow(
                 name,

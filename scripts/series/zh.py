@@ -65,13 +65,9 @@ CHECKED_SHEET = "formula_sheet_a4.html"
 
 def write_checked_pages(out: Path = ZH / "slides", language: str = LANGUAGE) -> Path:
     """The zh decks of the committed notebooks and the zh formula sheet, into ``out``. The tests run
-    it in a process of its own at the session's start (``python -m series.zh``), beside Sphinx."""
+    it in a process of its own at the session's start (tests/scripts/slide_walks.py), beside Sphinx."""
     translated = zh_notebooks({p.stem: read_executed(p) for p in sources()}, language)
     tr = classroom_translator(language)
     render_slides(with_lecture(translated, tr), out, language)
     head = fonts.stylesheet(fonts.FONT_DIR) + FONT_PAGE_CSS
     return render_formula_sheet(out / CHECKED_SHEET, tr=tr, head=head, lang=language)
-
-
-if __name__ == "__main__":
-    write_checked_pages()
